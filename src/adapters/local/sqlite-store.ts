@@ -1,0 +1,319 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditEvent } from '../../core/audit.js';
+import { ConcurrentModificationError, ValidationError, VersionExistsError } from '../../core/errors.js';
+import type { ModelHead } from '../../core/head.js';
+import { type ModelRef, refLabel, type Stage } from '../../core/model.js';
+import type { ChangeSet, Page, PageRequest, RegistryStore, VersionRecord } from '../../core/ports.js';
+import { versionSortKey } from '../../core/versioning.js';
+
+const SCHEMA_VERSION = 1;
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS heads (
+  use_case TEXT NOT NULL, model_name TEXT NOT NULL, revision INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (use_case, model_name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions (
+  use_case TEXT NOT NULL, model_name TEXT NOT NULL, version TEXT NOT NULL, sort_key TEXT NOT NULL,
+  stage TEXT NOT NULL, run_id TEXT, doc TEXT NOT NULL,
+  PRIMARY KEY (use_case, model_name, version)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS versions_by_order ON versions (use_case, model_name, sort_key);
+CREATE INDEX IF NOT EXISTS versions_by_stage ON versions (stage, use_case, model_name, sort_key);
+CREATE INDEX IF NOT EXISTS versions_by_run ON versions (run_id, use_case, model_name, sort_key) WHERE run_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS audit (
+  use_case TEXT NOT NULL, model_name TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (use_case, model_name, seq)) WITHOUT ROWID;
+`;
+
+/** Opaque pagination cursors: base64url of the last row's key. */
+function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | null | undefined, arity: number): unknown[] | null {
+  if (cursor === null || cursor === undefined || cursor === '') return null;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === arity) return key;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError(
+    `cursor ${JSON.stringify(cursor)} is not one this registry handed out; pass nextCursor from the previous page.`,
+  );
+}
+
+function pageLimit(limit: number | undefined): number {
+  const n = limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {
+    throw new ValidationError(`limit ${limit} must be an integer from 1 to ${MAX_LIMIT}.`);
+  }
+  return n;
+}
+
+interface VersionRow {
+  use_case: string;
+  model_name: string;
+  sort_key: string;
+  doc: string;
+}
+
+function isConstraint(e: unknown): boolean {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    String((e as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')
+  );
+}
+
+/**
+ * The embedded registry: one SQLite file in WAL mode, one IMMEDIATE transaction per
+ * commit, so any number of processes on one machine see a consistent registry.
+ */
+export class SqliteRegistryStore implements RegistryStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('busy_timeout = 15000');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new ValidationError(
+        `${file} was written by a newer modelreg (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade modelreg.`,
+      );
+    }
+    if (version < SCHEMA_VERSION) {
+      this.db
+        .transaction(() => {
+          this.db.exec(SCHEMA);
+          this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        })
+        .immediate();
+    }
+  }
+
+  async getHead(ref: ModelRef): Promise<ModelHead | null> {
+    const row = this.db
+      .prepare<[string, string], { doc: string }>(
+        'SELECT doc FROM heads WHERE use_case = ? AND model_name = ?',
+      )
+      .get(ref.useCase, ref.modelName);
+    return row ? (JSON.parse(row.doc) as ModelHead) : null;
+  }
+
+  async getHeadAndVersions(ref: ModelRef, versions: readonly string[]) {
+    const read = this.db.transaction(() => {
+      const head = this.db
+        .prepare<[string, string], { doc: string }>(
+          'SELECT doc FROM heads WHERE use_case = ? AND model_name = ?',
+        )
+        .get(ref.useCase, ref.modelName);
+      const found = new Map<string, VersionRecord>();
+      const stmt = this.db.prepare<[string, string, string], { doc: string }>(
+        'SELECT doc FROM versions WHERE use_case = ? AND model_name = ? AND version = ?',
+      );
+      for (const v of new Set(versions)) {
+        const row = stmt.get(ref.useCase, ref.modelName, v);
+        if (row) found.set(v, JSON.parse(row.doc) as VersionRecord);
+      }
+      return { head: head ? (JSON.parse(head.doc) as ModelHead) : null, versions: found };
+    });
+    return read.deferred();
+  }
+
+  async listVersions(ref: ModelRef, options: PageRequest & { stage?: Stage }): Promise<Page<VersionRecord>> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 1);
+    const where = ['use_case = ?', 'model_name = ?'];
+    const params: unknown[] = [ref.useCase, ref.modelName];
+    if (options.stage) {
+      where.push('stage = ?');
+      params.push(options.stage);
+    }
+    if (after) {
+      where.push('sort_key < ?');
+      params.push(after[0]);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT use_case, model_name, sort_key, doc FROM versions WHERE ${where.join(' AND ')} ORDER BY sort_key DESC LIMIT ?`,
+      )
+      .all(...params, limit + 1) as VersionRow[];
+    return this.page(rows, limit, (r) => [r.sort_key]);
+  }
+
+  async listVersionsInStage(
+    stage: Stage,
+    options: PageRequest & { useCase?: string },
+  ): Promise<Page<VersionRecord>> {
+    return this.listAcrossModels('stage = ?', [stage], options);
+  }
+
+  async findByRunId(runId: string, options: PageRequest): Promise<Page<VersionRecord>> {
+    return this.listAcrossModels('run_id = ?', [runId], options);
+  }
+
+  private listAcrossModels(
+    filter: string,
+    filterParams: unknown[],
+    options: PageRequest & { useCase?: string },
+  ): Page<VersionRecord> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 3);
+    const where = [filter];
+    const params = [...filterParams];
+    if (options.useCase) {
+      where.push('use_case = ?');
+      params.push(options.useCase);
+    }
+    if (after) {
+      where.push('((use_case, model_name) > (?, ?) OR ((use_case, model_name) = (?, ?) AND sort_key < ?))');
+      params.push(after[0], after[1], after[0], after[1], after[2]);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT use_case, model_name, sort_key, doc FROM versions WHERE ${where.join(' AND ')}
+         ORDER BY use_case, model_name, sort_key DESC LIMIT ?`,
+      )
+      .all(...params, limit + 1) as VersionRow[];
+    return this.page(rows, limit, (r) => [r.use_case, r.model_name, r.sort_key]);
+  }
+
+  private page(rows: VersionRow[], limit: number, key: (r: VersionRow) => unknown[]): Page<VersionRecord> {
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => JSON.parse(r.doc) as VersionRecord),
+      nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
+    };
+  }
+
+  async listModels(useCase: string, options: PageRequest): Promise<Page<ModelHead>> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 1);
+    const rows = this.db
+      .prepare(
+        `SELECT model_name, doc FROM heads WHERE use_case = ? ${after ? 'AND model_name > ?' : ''} ORDER BY model_name LIMIT ?`,
+      )
+      .all(...(after ? [useCase, after[0], limit + 1] : [useCase, limit + 1])) as {
+      model_name: string;
+      doc: string;
+    }[];
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => JSON.parse(r.doc) as ModelHead),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.model_name]) : null,
+    };
+  }
+
+  async listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 1);
+    const rows = this.db
+      .prepare(
+        'SELECT seq, doc FROM audit WHERE use_case = ? AND model_name = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(ref.useCase, ref.modelName, after ? Number(after[0]) : 0, limit + 1) as {
+      seq: number;
+      doc: string;
+    }[];
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => JSON.parse(r.doc) as AuditEvent),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.seq]) : null,
+    };
+  }
+
+  async commit(change: ChangeSet): Promise<void> {
+    const { ref } = change;
+    const tx = this.db.transaction(() => {
+      const current = this.db
+        .prepare<[string, string], { revision: number }>(
+          'SELECT revision FROM heads WHERE use_case = ? AND model_name = ?',
+        )
+        .get(ref.useCase, ref.modelName);
+      const revision = current?.revision ?? 0;
+      if (revision !== change.expectedRevision) {
+        throw new ConcurrentModificationError(
+          `${refLabel(ref)} changed while this request was deciding (revision ${change.expectedRevision} → ${revision}).`,
+          { expectedRevision: change.expectedRevision, revision },
+        );
+      }
+      this.db
+        .prepare('INSERT OR REPLACE INTO heads (use_case, model_name, revision, doc) VALUES (?, ?, ?, ?)')
+        .run(ref.useCase, ref.modelName, change.head.revision, JSON.stringify(change.head));
+      const insertVersion = this.db.prepare(
+        'INSERT INTO versions (use_case, model_name, version, sort_key, stage, run_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const v of change.newVersions) {
+        try {
+          insertVersion.run(
+            ref.useCase,
+            ref.modelName,
+            v.version,
+            versionSortKey(v.version),
+            v.stage,
+            v.lineage.runId,
+            JSON.stringify(v),
+          );
+        } catch (e) {
+          if (isConstraint(e)) {
+            throw new VersionExistsError(
+              `${refLabel(ref)} version ${v.version} already exists; versions are immutable.`,
+              {
+                version: v.version,
+              },
+            );
+          }
+          throw e;
+        }
+      }
+      const move = this.db.prepare(
+        `UPDATE versions SET stage = ?, doc = json_set(doc, '$.stage', ?, '$.stageUpdatedAt', ?)
+         WHERE use_case = ? AND model_name = ? AND version = ? AND stage = ?`,
+      );
+      for (const s of change.stageChanges) {
+        const result = move.run(s.to, s.to, s.at, ref.useCase, ref.modelName, s.version, s.from);
+        if (result.changes !== 1) {
+          throw new ConcurrentModificationError(
+            `${refLabel(ref)} version ${s.version} is no longer ${s.from}; another change moved it.`,
+            { version: s.version, expectedStage: s.from },
+          );
+        }
+      }
+      const insertEvent = this.db.prepare(
+        'INSERT INTO audit (use_case, model_name, seq, doc) VALUES (?, ?, ?, ?)',
+      );
+      for (const e of change.events) {
+        try {
+          insertEvent.run(ref.useCase, ref.modelName, e.seq, JSON.stringify(e));
+        } catch (err) {
+          if (isConstraint(err)) {
+            throw new ConcurrentModificationError(
+              `${refLabel(ref)} audit event ${e.seq} was already written.`,
+            );
+          }
+          throw err;
+        }
+      }
+    });
+    tx.immediate();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Direct database access for tests that tamper with stored rows. */
+  get database(): Database.Database {
+    return this.db;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The schemas of every use case's input: the TypeScript API and the CLI both pass
+ * through them, so bad input gets the same clear message whichever way it arrives.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { GatesSchema, METRIC_NAME, validateGates } from '../core/gates.js';
+import { validateAlias, validateName } from '../core/identity.js';
+import { StageSchema } from '../core/model.js';
+import { BUMPS, parseVersion } from '../core/versioning.js';
+
+function checked(schema: z.ZodString, check: (v: string) => unknown) {
+  return schema.superRefine((value, ctx) => {
+    try {
+      check(value);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+}
+
+const UseCase = checked(z.string({ error: 'use case is required (--use-case)' }), (v) =>
+  validateName('use case', v),
+);
+const ModelName = checked(z.string({ error: 'model name is required (--model)' }), (v) =>
+  validateName('model name', v),
+);
+const Version = checked(z.string(), parseVersion);
+const Alias = checked(z.string(), validateAlias);
+const Actor = z.string().min(1, 'actor must not be empty').max(256);
+const Limit = z.number().int().min(1).max(1000).optional();
+const Cursor = z.string().nullable().optional();
+
+/** Which version of a model: by version (or `@alias`), by stage, or by alias. */
+export const SelectorSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName,
+  version: z.string().optional(),
+  stage: StageSchema.optional(),
+  alias: Alias.optional(),
+});
+export type SelectorInput = z.input<typeof SelectorSchema>;
+
+const TagKey = /^[A-Za-z0-9_.:/-]{1,128}$/;
+
+export const RegisterSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName,
+  artifactPath: z
+    .string({ error: 'artifact path is required (--artifact PATH)' })
+    .min(1, 'artifact path is required (--artifact PATH)'),
+  version: Version.optional(),
+  bump: z.enum(BUMPS as [string, ...string[]]).optional(),
+  metrics: z
+    .record(
+      z
+        .string()
+        .regex(
+          METRIC_NAME,
+          'metric names start with a letter or "_" and use letters, digits, "_", "." or "-"',
+        ),
+      z.number().finite(),
+    )
+    .default({}),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  lineage: z
+    .object({
+      runId: z.string().min(1).max(256).nullable().default(null),
+      datasetVersion: z.string().min(1).max(256).nullable().default(null),
+      codeVersion: z.string().min(1).max(256).nullable().default(null),
+    })
+    .default({ runId: null, datasetVersion: null, codeVersion: null }),
+  tags: z
+    .record(z.string().regex(TagKey, 'tag keys use letters, digits and _ . : / -'), z.string().max(256))
+    .default({}),
+  registeredBy: Actor.optional(),
+});
+export type RegisterInput = z.input<typeof RegisterSchema>;
+
+export const ListSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName.optional(),
+  stage: StageSchema.optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+export type ListInput = z.input<typeof ListSchema>;
+
+export const PromoteSchema = SelectorSchema.extend({
+  to: StageSchema.optional(),
+  gates: GatesSchema.default({}).superRefine((g, ctx) => {
+    try {
+      validateGates(g);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  }),
+  promotedBy: Actor.optional(),
+});
+export type PromoteInput = z.input<typeof PromoteSchema>;
+
+export const DemoteSchema = SelectorSchema.extend({
+  to: StageSchema.default('staging'),
+  demotedBy: Actor.optional(),
+});
+export type DemoteInput = z.input<typeof DemoteSchema>;
+
+export const ArchiveSchema = SelectorSchema.extend({
+  force: z.boolean().default(false),
+  reason: z.string().max(1024).optional(),
+  archivedBy: Actor.optional(),
+});
+export type ArchiveInput = z.input<typeof ArchiveSchema>;
+
+export const RollbackSchema = SelectorSchema.extend({
+  reason: z.string().max(1024).optional(),
+  rolledBackBy: Actor.optional(),
+});
+export type RollbackInput = z.input<typeof RollbackSchema>;
+
+export const AliasSetSchema = SelectorSchema.extend({ name: Alias, setBy: Actor.optional() });
+export type AliasSetInput = z.input<typeof AliasSetSchema>;
+
+export const AliasRemoveSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName,
+  name: Alias,
+  removedBy: Actor.optional(),
+});
+export type AliasRemoveInput = z.input<typeof AliasRemoveSchema>;
+
+export const CompareSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName,
+  a: z.string().min(1, 'two versions are needed (--versions A B)'),
+  b: z.string().min(1, 'two versions are needed (--versions A B)'),
+});
+export type CompareInput = z.input<typeof CompareSchema>;
+
+export const ModelSchema = z.object({ useCase: UseCase, modelName: ModelName });
+export type ModelInput = z.input<typeof ModelSchema>;
+
+export const PolicySetSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName,
+  policy: z.unknown(),
+  setBy: Actor.optional(),
+});
+export type PolicySetInput = z.input<typeof PolicySetSchema>;
+
+export const AuditShowSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName,
+  limit: Limit,
+  cursor: Cursor,
+});
+export type AuditShowInput = z.input<typeof AuditShowSchema>;
+
+export const LineageSchema = z.object({
+  runId: z.string({ error: 'run id is required (--run-id)' }).min(1, 'run id is required (--run-id)'),
+  limit: Limit,
+  cursor: Cursor,
+});
+export type LineageInput = z.input<typeof LineageSchema>;
+
+export const GetArtifactSchema = SelectorSchema.extend({
+  output: z.string({ error: 'output directory is required (--output DIR)' }).min(1),
+});
+export type GetArtifactInput = z.input<typeof GetArtifactSchema>;
+
+export const ArchivalSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName.optional(),
+  dryRun: z.boolean().default(false),
+  appliedBy: Actor.optional(),
+});
+export type ArchivalInput = z.input<typeof ArchivalSchema>;
+
+/** Parses input with a schema, turning the first problem into a ValidationError that names the field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.join('.');
+  const message = issue.code === 'custom' || !field ? issue.message : `${field}: ${issue.message}`;
+  throw new ValidationError(message, { field });
+}

@@ -1,0 +1,642 @@
+import { userInfo } from 'node:os';
+import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
+import { compareMetrics, type MetricDelta } from '../core/compare.js';
+import {
+  type AliasResult,
+  type ArchivalResult,
+  type ArchiveResult,
+  assertVersionFree,
+  chooseVersion,
+  type Decision,
+  type DemoteResult,
+  decideArchival,
+  decideArchive,
+  decideDemote,
+  decidePromote,
+  decideRegister,
+  decideRemoveAlias,
+  decideRollback,
+  decideSetAlias,
+  decideSetPolicy,
+  type PromoteResult,
+  type RollbackResult,
+  rollbackTarget,
+  type Actor as Who,
+} from '../core/decisions.js';
+import {
+  AliasNotFoundError,
+  ConcurrentModificationError,
+  ModelNotFoundError,
+  ValidationError,
+  VersionNotFoundError,
+} from '../core/errors.js';
+import { aliasesOf, type ModelHead } from '../core/head.js';
+import { type ModelRef, type ModelVersion, refLabel, type Stage } from '../core/model.js';
+import { type Policy, validatePolicy } from '../core/policy.js';
+import type {
+  ArtifactStore,
+  ChangeSet,
+  Clock,
+  Notifier,
+  Page,
+  RegistryEvent,
+  RegistryStore,
+  VersionRecord,
+} from '../core/ports.js';
+import { parseVersion } from '../core/versioning.js';
+import {
+  type AliasRemoveInput,
+  AliasRemoveSchema,
+  type AliasSetInput,
+  AliasSetSchema,
+  type ArchivalInput,
+  ArchivalSchema,
+  type ArchiveInput,
+  ArchiveSchema,
+  type AuditShowInput,
+  AuditShowSchema,
+  type CompareInput,
+  CompareSchema,
+  type DemoteInput,
+  DemoteSchema,
+  type GetArtifactInput,
+  GetArtifactSchema,
+  type LineageInput,
+  LineageSchema,
+  type ListInput,
+  ListSchema,
+  type ModelInput,
+  ModelSchema,
+  type PolicySetInput,
+  PolicySetSchema,
+  type PromoteInput,
+  PromoteSchema,
+  parseInput,
+  type RegisterInput,
+  RegisterSchema,
+  type RollbackInput,
+  RollbackSchema,
+  type SelectorInput,
+  SelectorSchema,
+} from './inputs.js';
+
+/** The ports a registry runs on; the backend decides which adapters fill them. */
+export interface RegistryPorts {
+  store: RegistryStore;
+  artifacts: ArtifactStore;
+  notifier: Notifier;
+  clock?: Clock;
+  /** Who acts when a call names nobody (defaults to `MODELREG_ACTOR` or the OS user). */
+  actor?: string;
+  /** Where warnings go (a failed notification, say). */
+  warn?: (message: string) => void;
+  /** Attempts for one decision when other writers keep winning the race. */
+  maxAttempts?: number;
+}
+
+/** A model of a use case, as `models list` without `--model` shows it. */
+export interface ModelSummary {
+  useCase: string;
+  modelName: string;
+  productionVersion: string | null;
+  productionSince: string | null;
+  latestVersion: string | null;
+  versionCount: number;
+  aliases: Record<string, string>;
+  updatedAt: string;
+}
+
+/** The answer of `compare`. */
+export interface CompareResult {
+  useCase: string;
+  modelName: string;
+  a: string;
+  b: string;
+  metrics: Record<string, MetricDelta>;
+}
+
+/** The answer of `lineage show`. */
+export interface LineageResult {
+  runId: string;
+  items: ModelVersion[];
+  nextCursor: string | null;
+}
+
+/** The answer of `get`: where the verified copy is. */
+export interface GetArtifactResult {
+  useCase: string;
+  modelName: string;
+  version: string;
+  path: string;
+  sha256: string;
+  verified: true;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+function defaultActor(): string {
+  if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Turns committed audit events into the events notifiers publish. */
+export function toRegistryEvents(change: ChangeSet): RegistryEvent[] {
+  return change.events.map((e) => ({
+    type: `model.${e.action}`,
+    useCase: change.ref.useCase,
+    modelName: change.ref.modelName,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    version: e.version,
+    fromStage: e.fromStage,
+    toStage: e.toStage,
+    details: e.details,
+  }));
+}
+
+/**
+ * The registry's use cases. Each mutation reads the model head, lets the domain decide,
+ * commits the whole change on the revision it read, and on a lost race re-reads and
+ * decides again, so a retried call never applies twice.
+ */
+export class Registry {
+  private readonly store: RegistryStore;
+  private readonly artifacts: ArtifactStore;
+  private readonly notifier: Notifier;
+  private readonly clock: Clock;
+  private readonly actor: string;
+  private readonly warn: (message: string) => void;
+  private readonly maxAttempts: number;
+
+  constructor(ports: RegistryPorts) {
+    this.store = ports.store;
+    this.artifacts = ports.artifacts;
+    this.notifier = ports.notifier;
+    this.clock = ports.clock ?? systemClock;
+    this.actor = ports.actor ?? defaultActor();
+    this.warn = ports.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
+    this.maxAttempts = ports.maxAttempts ?? 12;
+  }
+
+  private who(actor: string | undefined): Who {
+    return { actor: actor ?? this.actor, now: this.clock.now().toISOString() };
+  }
+
+  /** Runs decide → commit, retrying on ConcurrentModificationError with jittered backoff. */
+  private async mutate<R>(
+    decide: (attempt: number) => Promise<Decision<R>>,
+    onLost?: () => Promise<void>,
+  ): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const decision = await decide(attempt);
+        if (decision.change === null) return decision.result;
+        try {
+          await this.store.commit(decision.change);
+        } catch (e) {
+          if (onLost) await onLost();
+          throw e;
+        }
+        await this.publish(decision.change);
+        return decision.result;
+      } catch (e) {
+        if (!(e instanceof ConcurrentModificationError)) throw e;
+        if (attempt >= this.maxAttempts) {
+          throw new ConcurrentModificationError(
+            `gave up after ${attempt} attempts because other writers kept changing the model; try again. Last conflict: ${e.message}`,
+            e.details,
+          );
+        }
+        await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async publish(change: ChangeSet): Promise<void> {
+    try {
+      await this.notifier.publish(toRegistryEvents(change));
+    } catch (e) {
+      this.warn(`the change was committed but its notification failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async requireHead(ref: ModelRef): Promise<ModelHead> {
+    const head = await this.store.getHead(ref);
+    if (head === null || head.versionCount === 0) throw this.modelNotFound(ref);
+    return head;
+  }
+
+  private modelNotFound(ref: ModelRef): ModelNotFoundError {
+    return new ModelNotFoundError(
+      `model ${refLabel(ref)} is not registered; check --use-case and --model, or register a version first.`,
+      { ...ref },
+    );
+  }
+
+  /**
+   * Turns a selector into a version string: `1.2.0`, `@alias`, `model@alias` (already
+   * split by the caller), `--alias`, or `--stage` (the newest version in that stage).
+   */
+  private async resolveVersion(
+    ref: ModelRef,
+    head: ModelHead,
+    sel: { version?: string | undefined; stage?: Stage | undefined; alias?: string | undefined },
+  ): Promise<string> {
+    const given = [sel.version, sel.stage, sel.alias].filter((x) => x !== undefined).length;
+    if (given !== 1) {
+      throw new ValidationError(
+        'name exactly one of --version, --stage or --alias (or write the model as name@alias).',
+      );
+    }
+    if (sel.alias !== undefined || sel.version?.startsWith('@')) {
+      const alias = sel.alias ?? sel.version!.slice(1);
+      const target = head.aliases[alias];
+      if (target === undefined) {
+        throw new AliasNotFoundError(
+          `${refLabel(ref)} has no alias ${JSON.stringify(alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,
+          { alias },
+        );
+      }
+      return target;
+    }
+    if (sel.stage !== undefined) {
+      if (sel.stage === 'production' && head.production) return head.production.version;
+      const page = await this.store.listVersions(ref, { stage: sel.stage, limit: 1 });
+      const newest = page.items[0];
+      if (!newest)
+        throw new VersionNotFoundError(`${refLabel(ref)} has no version in ${sel.stage}.`, {
+          stage: sel.stage,
+        });
+      return newest.version;
+    }
+    return parseVersion(sel.version);
+  }
+
+  private splitModel<
+    T extends { modelName: string; version?: string | undefined; alias?: string | undefined },
+  >(input: T): T {
+    const at = typeof input.modelName === 'string' ? input.modelName.indexOf('@') : -1;
+    if (at === -1) return input;
+    return { ...input, modelName: input.modelName.slice(0, at), alias: input.modelName.slice(at + 1) };
+  }
+
+  /** Reads the head and the selected version together (one round trip when the version is named). */
+  private async load(
+    ref: ModelRef,
+    sel: SelectorInput,
+  ): Promise<{ head: ModelHead; version: VersionRecord }> {
+    const direct =
+      sel.version !== undefined &&
+      !sel.version.startsWith('@') &&
+      sel.stage === undefined &&
+      sel.alias === undefined;
+    if (direct) {
+      const wanted = parseVersion(sel.version);
+      const { head, versions } = await this.store.getHeadAndVersions(ref, [wanted]);
+      if (head === null || head.versionCount === 0) throw this.modelNotFound(ref);
+      const version = versions.get(wanted);
+      if (!version) throw this.versionNotFound(ref, head, wanted);
+      return { head, version };
+    }
+    const head = await this.requireHead(ref);
+    const wanted = await this.resolveVersion(ref, head, sel);
+    const { head: fresh, versions } = await this.store.getHeadAndVersions(ref, [wanted]);
+    const version = versions.get(wanted);
+    if (!version || fresh === null) throw this.versionNotFound(ref, head, wanted);
+    return { head: fresh, version };
+  }
+
+  private versionNotFound(ref: ModelRef, head: ModelHead, version: string): VersionNotFoundError {
+    return new VersionNotFoundError(
+      `${refLabel(ref)} has no version ${version}; the latest is ${head.latestVersion ?? 'none'} (see \`modelreg models list\`).`,
+      { version },
+    );
+  }
+
+  private view(head: ModelHead | null, record: VersionRecord): ModelVersion {
+    return { ...record, aliases: aliasesOf(head, record.version) };
+  }
+
+  /** Registers a new version: the artifact is hashed and copied in, then committed with its audit event. */
+  async register(input: RegisterInput): Promise<ModelVersion> {
+    const req = parseInput(RegisterSchema, input);
+    const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
+    const staged = await this.artifacts.stage(req.artifactPath);
+    let published: string | null = null;
+    try {
+      const record = await this.mutate(
+        async () => {
+          const { head, versions } = await this.store.getHeadAndVersions(
+            ref,
+            req.version ? [req.version] : [],
+          );
+          const version = chooseVersion(
+            head,
+            req.version ?? null,
+            (req.bump as 'major' | 'minor' | 'patch' | undefined) ?? 'patch',
+          );
+          const existing = versions.get(version) ?? null;
+          const who = this.who(req.registeredBy);
+          assertVersionFree(ref, version, existing);
+          const artifact = await this.artifacts.publish(staged, ref, version, {
+            metadata: req.metadata,
+            metrics: req.metrics,
+          });
+          published = version;
+          const record: VersionRecord = {
+            useCase: ref.useCase,
+            modelName: ref.modelName,
+            version,
+            stage: 'development',
+            artifact,
+            metrics: req.metrics,
+            metadata: req.metadata,
+            lineage: req.lineage,
+            tags: req.tags,
+            registeredAt: who.now,
+            registeredBy: who.actor,
+            stageUpdatedAt: who.now,
+          };
+          return decideRegister(ref, head, null, record, who);
+        },
+        async () => {
+          if (published !== null) {
+            await this.artifacts.unpublish(ref, published, staged);
+            published = null;
+          }
+        },
+      );
+      return this.view(null, record);
+    } finally {
+      await this.artifacts.discard(staged);
+    }
+  }
+
+  /** Versions of a model newest first, or (without a model name) the models of a use case. */
+  async listVersions(input: ListInput & { modelName: string }): Promise<Page<ModelVersion>> {
+    const req = parseInput(ListSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName! };
+    const head = await this.requireHead(ref);
+    const page = await this.store.listVersions(ref, {
+      ...(req.stage ? { stage: req.stage } : {}),
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+    return { items: page.items.map((r) => this.view(head, r)), nextCursor: page.nextCursor };
+  }
+
+  /** The models of a use case with their production version. */
+  async listModels(input: Omit<ListInput, 'modelName' | 'stage'>): Promise<Page<ModelSummary>> {
+    const req = parseInput(ListSchema, input);
+    const page = await this.store.listModels(req.useCase, {
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+    return {
+      items: page.items
+        .filter((h) => h.versionCount > 0)
+        .map((h) => ({
+          useCase: h.useCase,
+          modelName: h.modelName,
+          productionVersion: h.production?.version ?? null,
+          productionSince: h.production?.since ?? null,
+          latestVersion: h.latestVersion,
+          versionCount: h.versionCount,
+          aliases: h.aliases,
+          updatedAt: h.updatedAt,
+        })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** Versions in a stage across the registry, e.g. everything in production. */
+  async listInStage(input: {
+    stage: Stage;
+    useCase?: string;
+    limit?: number;
+    cursor?: string | null;
+  }): Promise<Page<ModelVersion>> {
+    const page = await this.store.listVersionsInStage(input.stage, {
+      ...(input.useCase ? { useCase: input.useCase } : {}),
+      ...(input.limit ? { limit: input.limit } : {}),
+      cursor: input.cursor ?? null,
+    });
+    return { items: page.items.map((r) => ({ ...r, aliases: [] })), nextCursor: page.nextCursor };
+  }
+
+  /** One version, by version, alias or stage. */
+  async info(input: SelectorInput): Promise<ModelVersion> {
+    const req = parseInput(SelectorSchema, this.splitModel(input));
+    const { head, version } = await this.load({ useCase: req.useCase, modelName: req.modelName }, req);
+    return this.view(head, version);
+  }
+
+  /** Promotes a version (one stage up, or to `to`), through the policy's and the caller's gates. */
+  async promote(input: PromoteInput): Promise<PromoteResult> {
+    const req = parseInput(PromoteSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, req);
+      return decidePromote(ref, head, version, req.to ?? null, req.gates, this.who(req.promotedBy));
+    });
+  }
+
+  /** Moves a version down the lifecycle. */
+  async demote(input: DemoteInput): Promise<DemoteResult> {
+    const req = parseInput(DemoteSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, req);
+      return decideDemote(ref, head, version, req.to, this.who(req.demotedBy));
+    });
+  }
+
+  /** Archives a version (production only with `force`). */
+  async archive(input: ArchiveInput): Promise<ArchiveResult> {
+    const req = parseInput(ArchiveSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, req);
+      return decideArchive(
+        ref,
+        head,
+        version,
+        { force: req.force, ...(req.reason ? { reason: req.reason } : {}) },
+        this.who(req.archivedBy),
+      );
+    });
+  }
+
+  /** Returns a version to production (default: the one production had before), archiving the current one. */
+  async rollback(input: RollbackInput): Promise<RollbackResult> {
+    const req = parseInput(RollbackSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      let sel: SelectorInput = req;
+      if (req.version === undefined && req.stage === undefined && req.alias === undefined) {
+        sel = { ...req, version: rollbackTarget(ref, await this.requireHead(ref)) };
+      }
+      const { head, version } = await this.load(ref, sel);
+      return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason);
+    });
+  }
+
+  /** Points an alias at a version. */
+  async setAlias(input: AliasSetInput): Promise<AliasResult> {
+    const req = parseInput(AliasSetSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, { ...req, alias: undefined } as SelectorInput);
+      return decideSetAlias(ref, head, req.name, version, this.who(req.setBy));
+    });
+  }
+
+  /** Removes an alias. */
+  async removeAlias(input: AliasRemoveInput): Promise<AliasResult> {
+    const req = parseInput(AliasRemoveSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () =>
+      decideRemoveAlias(ref, await this.requireHead(ref), req.name, this.who(req.removedBy)),
+    );
+  }
+
+  /** Compares the metrics of two versions: `delta = b − a` for every metric in either. */
+  async compare(input: CompareInput): Promise<CompareResult> {
+    const req = parseInput(CompareSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const head = await this.requireHead(ref);
+    const selector = (v: string): SelectorInput => ({
+      ...ref,
+      ...(v.startsWith('@') || !/^\d/.test(v) ? { alias: v.replace(/^@/, '') } : { version: v }),
+    });
+    const a = await this.load(ref, selector(req.a));
+    const b = await this.load(ref, selector(req.b));
+    void head;
+    return {
+      useCase: ref.useCase,
+      modelName: ref.modelName,
+      a: a.version.version,
+      b: b.version.version,
+      metrics: compareMetrics(a.version.metrics, b.version.metrics),
+    };
+  }
+
+  /** A model's policy (the default one when none was set). */
+  async getPolicy(input: ModelInput): Promise<Policy> {
+    const req = parseInput(ModelSchema, input);
+    const head = await this.store.getHead(req);
+    if (head === null) throw this.modelNotFound(req);
+    return head.policy;
+  }
+
+  /** Replaces a model's policy; the change is audited. */
+  async setPolicy(input: PolicySetInput): Promise<Policy> {
+    const req = parseInput(PolicySetSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const policy = validatePolicy(req.policy);
+    return this.mutate(async () =>
+      decideSetPolicy(ref, await this.store.getHead(ref), policy, this.who(req.setBy)),
+    );
+  }
+
+  /** A model's audit trail, oldest first. */
+  async auditTrail(input: AuditShowInput): Promise<Page<AuditEvent>> {
+    const req = parseInput(AuditShowSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const head = await this.store.getHead(ref);
+    if (head === null) throw this.modelNotFound(ref);
+    return this.store.listAudit(ref, {
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+  }
+
+  /** Recomputes a model's hash chain and names the first event that does not verify. */
+  async verifyAudit(input: ModelInput): Promise<AuditVerification> {
+    const req = parseInput(ModelSchema, input);
+    const head = await this.store.getHead(req);
+    if (head === null) throw this.modelNotFound(req);
+    const events: AuditEvent[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listAudit(req, { limit: 1000, cursor });
+      events.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return verifyChain(req, events, head.auditTip);
+  }
+
+  /** The versions a training run produced. */
+  async lineage(input: LineageInput): Promise<LineageResult> {
+    const req = parseInput(LineageSchema, input);
+    const page = await this.store.findByRunId(req.runId, {
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+    const heads = new Map<string, ModelHead | null>();
+    const items: ModelVersion[] = [];
+    for (const r of page.items) {
+      const key = `${r.useCase}/${r.modelName}`;
+      if (!heads.has(key)) heads.set(key, await this.store.getHead(r));
+      items.push(this.view(heads.get(key) ?? null, r));
+    }
+    return { runId: req.runId, items, nextCursor: page.nextCursor };
+  }
+
+  /** Copies a version's artifact out and proves it has the sha256 recorded at registration. */
+  async getArtifact(input: GetArtifactInput): Promise<GetArtifactResult> {
+    const req = parseInput(GetArtifactSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const { version } = await this.load(ref, req);
+    const got = await this.artifacts.fetch(version.artifact, req.output);
+    return { ...ref, version: version.version, path: got.path, sha256: got.sha256, verified: true };
+  }
+
+  /** Applies the archival rule of one model, or of every model of a use case. */
+  async applyArchivalPolicy(input: ArchivalInput): Promise<ArchivalResult[]> {
+    const req = parseInput(ArchivalSchema, input);
+    const names: string[] = [];
+    if (req.modelName) names.push(req.modelName);
+    else {
+      let cursor: string | null = null;
+      do {
+        const page = await this.store.listModels(req.useCase, { limit: 1000, cursor });
+        names.push(...page.items.map((h) => h.modelName));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    }
+    const results: ArchivalResult[] = [];
+    for (const modelName of names) {
+      const ref = { useCase: req.useCase, modelName };
+      const decide = async () => {
+        const head = await this.requireHead(ref);
+        const candidates: VersionRecord[] = [];
+        for (const stage of ['development', 'staging'] as const) {
+          let cursor: string | null = null;
+          do {
+            const page = await this.store.listVersions(ref, { stage, limit: 1000, cursor });
+            candidates.push(...page.items);
+            cursor = page.nextCursor;
+          } while (cursor !== null);
+        }
+        return decideArchival(ref, head, candidates, this.who(req.appliedBy));
+      };
+      results.push(req.dryRun ? (await decide()).result : await this.mutate(decide));
+    }
+    return results;
+  }
+
+  /** Releases the store (closes the database). */
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}

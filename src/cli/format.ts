@@ -1,0 +1,111 @@
+import Table from 'cli-table3';
+import type { AuditEvent } from '../core/audit.js';
+import type { GateResult } from '../core/gates.js';
+import type { ModelVersion } from '../core/model.js';
+
+const BLANK = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
+};
+
+/** An aligned, borderless table with a dashed rule under the header, like the reference CLI. */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const t = new Table({
+    chars: BLANK,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  t.push(
+    head,
+    widths.map((w) => '-'.repeat(w)),
+    ...rows,
+  );
+  return t
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
+}
+
+/** `2024-06-15T02:10:00.123Z` → `2024-06-15T02:10:00Z`. */
+export function shortTime(iso: string | null | undefined): string {
+  return iso ? iso.replace(/\.\d{3}Z$/, 'Z') : '-';
+}
+
+/** A number with 4 decimals (metrics) or as-is. */
+export function num(x: number | null | undefined, digits = 4): string {
+  return x === null || x === undefined ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(digits);
+}
+
+/** A signed delta: `+0.0200`. */
+export function signed(x: number | null): string {
+  if (x === null) return '-';
+  return `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+}
+
+/** The "Key metrics" column: the first three metrics as `auc=0.930, f1=0.880`. */
+export function keyMetrics(metrics: Record<string, number>, count = 3): string {
+  return Object.entries(metrics)
+    .slice(0, count)
+    .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(3)}`)
+    .join(', ');
+}
+
+/** The versions table of `models list`. */
+export function versionsTable(items: ModelVersion[]): string {
+  return table(
+    ['Version', 'Stage', 'Aliases', 'Registered', 'Key metrics'],
+    items.map((v) => [
+      v.version,
+      v.stage,
+      v.aliases.join(',') || '-',
+      shortTime(v.registeredAt),
+      keyMetrics(v.metrics),
+    ]),
+  );
+}
+
+/** The gates table of a promotion. */
+export function gatesTable(gates: GateResult[]): string {
+  const show = (x: number | boolean | null) =>
+    x === null ? 'missing' : typeof x === 'number' ? num(x) : String(x);
+  return table(
+    ['Gate', 'Actual', 'Threshold', 'Result', 'Note'],
+    gates.map((g) => [g.gate, show(g.actual), show(g.threshold), g.passed ? 'pass' : 'FAIL', g.note ?? '']),
+  );
+}
+
+/** The audit trail table. */
+export function auditTable(items: AuditEvent[]): string {
+  return table(
+    ['Seq', 'At', 'Actor', 'Action', 'Version', 'Change', 'Hash'],
+    items.map((e) => [
+      String(e.seq),
+      shortTime(e.at),
+      e.actor,
+      e.action,
+      e.version ?? '-',
+      e.fromStage || e.toStage ? `${e.fromStage ?? '∅'} → ${e.toStage ?? '∅'}` : describeDetails(e),
+      e.hash.slice(0, 12),
+    ]),
+  );
+}
+
+function describeDetails(e: AuditEvent): string {
+  if (e.action.startsWith('alias.')) return `@${String(e.details.alias)}`;
+  if (e.action === 'policy.set') return 'policy changed';
+  return '';
+}

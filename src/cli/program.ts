@@ -1,0 +1,706 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { Registry } from '../app/registry.js';
+import {
+  ConflictError,
+  GateFailedError,
+  IntegrityError,
+  ModelregError,
+  NotFoundError,
+  ValidationError,
+} from '../core/errors.js';
+import { parseGateArg } from '../core/gates.js';
+import { refLabel, STAGES, type Stage } from '../core/model.js';
+import type { PolicyInput } from '../core/policy.js';
+import type { RegistryEvent } from '../core/ports.js';
+import { BUMPS } from '../core/versioning.js';
+import { openRegistry } from '../index.js';
+import {
+  auditTable,
+  gatesTable,
+  keyMetrics,
+  num,
+  shortTime,
+  signed,
+  table,
+  versionsTable,
+} from './format.js';
+import { collect, parseMetrics, parsePositiveInt, parseTags, readJsonObject } from './parse.js';
+
+/** Exit codes: a contract for scripts, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  gateFailed: 3,
+  notFound: 4,
+  conflict: 5,
+  integrity: 6,
+} as const;
+
+/** Maps an error to its documented exit code. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof GateFailedError) return EXIT.gateFailed;
+  if (error instanceof ValidationError) return EXIT.usage;
+  if (error instanceof NotFoundError) return EXIT.notFound;
+  if (error instanceof ConflictError) return EXIT.conflict;
+  if (error instanceof IntegrityError) return EXIT.integrity;
+  return EXIT.internal;
+}
+
+/** Where the CLI writes; injectable for in-process tests. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+interface Globals {
+  store?: string;
+  json?: boolean;
+}
+
+type Opts = Record<string, unknown>;
+
+const stageOption = (flags: string, description: string) =>
+  new Option(flags, description).choices(STAGES as unknown as string[]);
+
+/** Builds the `modelreg` command tree. Each action returns the exit code. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('modelreg')
+    .description('A model registry with workflow automation: versions, stages, gates, aliases, audit trail.')
+    .option(
+      '--store <dir>',
+      'store directory of the embedded backend (env MODELREG_STORE, default .modelreg)',
+    )
+    .option('--json', 'print machine-readable JSON (the documented contract shapes)')
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  const globals = (cmd: Command): Globals => cmd.optsWithGlobals() as Globals;
+
+  const print = (cmd: Command, json: unknown, human: () => string) => {
+    if (globals(cmd).json) io.out(`${JSON.stringify(json, null, 2)}\n`);
+    else io.out(`${human()}\n`);
+  };
+
+  /** Opens the registry for one command, runs it, closes it. */
+  const withRegistry =
+    (fn: (registry: Registry, opts: Opts, cmd: Command) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = cmd.opts() as Opts;
+      const g = globals(cmd);
+      const registry = openRegistry({
+        ...(g.store ? { store: g.store } : {}),
+        onEvent: g.json ? undefined : (e: RegistryEvent) => io.err(`  ↳ notified ${describeEvent(e)}\n`),
+        warn: (m) => io.err(`warning: ${m}\n`),
+      } as Parameters<typeof openRegistry>[0]);
+      try {
+        await fn(registry, opts, cmd);
+      } finally {
+        await registry.close();
+      }
+    };
+
+  const model = (cmd: Command) =>
+    cmd
+      .requiredOption('--use-case <name>', 'use case the model belongs to')
+      .requiredOption('--model <name>', 'model name (name@alias selects the version an alias points at)');
+  const selector = (cmd: Command) =>
+    model(cmd)
+      .option('--version <version>', 'a version such as 1.3.0, or @alias')
+      .addOption(stageOption('--stage <stage>', 'the newest version in this stage'))
+      .option('--alias <alias>', 'the version this alias points at');
+  const sel = (opts: Opts) => ({
+    useCase: opts.useCase as string,
+    modelName: opts.model as string,
+    ...(opts.version !== undefined ? { version: String(opts.version) } : {}),
+    ...(opts.stage !== undefined ? { stage: opts.stage as Stage } : {}),
+    ...(opts.alias !== undefined ? { alias: String(opts.alias) } : {}),
+  });
+
+  const models = program
+    .command('models')
+    .description('register, list, promote, demote, roll back, archive, compare and fetch versions');
+
+  model(
+    models
+      .command('register')
+      .description('register a new version (development) with its artifact, metrics and lineage'),
+  )
+    .requiredOption(
+      '--artifact <path>',
+      'model file or directory (hashed with sha256 and copied into the store)',
+    )
+    .option('--metrics <list>', 'metrics as name=value pairs: auc=0.93,f1=0.88')
+    .option('--metrics-file <file>', 'JSON object of metrics')
+    .option('--metadata-file <file>', 'JSON object of metadata (drift_check_passed, framework …)')
+    .option('--run-id <id>', 'lineage: the training run that produced it')
+    .option('--dataset-version <v>', 'lineage: the dataset version it was trained on')
+    .option('--code-version <v>', 'lineage: the code version (git sha) that trained it')
+    .option('--tag <key=value>', 'a tag (repeatable)', collect, [])
+    .option('--version <version>', 'pin a version (refused if it exists: versions are immutable)')
+    .addOption(
+      new Option('--bump <part>', 'bump this part of the highest version')
+        .choices(BUMPS as string[])
+        .default('patch'),
+    )
+    .option('--registered-by <name>', 'who registers it (env MODELREG_ACTOR, default the OS user)')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        if (o.metrics !== undefined && o.metricsFile !== undefined) {
+          throw new ValidationError('give metrics with --metrics or --metrics-file, not both.');
+        }
+        const metrics = o.metricsFile
+          ? readJsonObject(o.metricsFile as string, 'metrics')
+          : o.metrics
+            ? parseMetrics(o.metrics as string)
+            : {};
+        const metadata = o.metadataFile ? readJsonObject(o.metadataFile as string, 'metadata') : {};
+        const v = await registry.register({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          artifactPath: o.artifact as string,
+          ...(o.version !== undefined ? { version: String(o.version) } : { bump: o.bump as string }),
+          metrics: metrics as Record<string, number>,
+          metadata,
+          lineage: {
+            runId: (o.runId as string | undefined) ?? null,
+            datasetVersion: (o.datasetVersion as string | undefined) ?? null,
+            codeVersion: (o.codeVersion as string | undefined) ?? null,
+          },
+          tags: parseTags(o.tag as string[]),
+          ...(o.registeredBy ? { registeredBy: o.registeredBy as string } : {}),
+        });
+        print(cmd, v, () =>
+          [
+            `Registered ${refLabel(v)} ${v.version} (${v.stage})`,
+            `  artifact  ${v.artifact.uri}`,
+            `  sha256    ${v.artifact.sha256}  (${v.artifact.sizeBytes} bytes)`,
+            `  metrics   ${keyMetrics(v.metrics, 10) || '-'}`,
+          ].join('\n'),
+        );
+      }),
+    );
+
+  models
+    .command('list')
+    .description(
+      'versions of a model newest first, or the models of a use case with their production version',
+    )
+    .requiredOption('--use-case <name>', 'use case')
+    .option('--model <name>', 'model name (omit to list the models of the use case)')
+    .addOption(stageOption('--stage <stage>', 'only versions in this stage'))
+    .option('--limit <n>', 'page size (1–1000, default 50)', parsePositiveInt('limit'))
+    .option('--cursor <cursor>', 'nextCursor of the previous page')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const page = {
+          ...(o.limit ? { limit: o.limit as number } : {}),
+          ...(o.cursor ? { cursor: o.cursor as string } : {}),
+        };
+        if (o.model === undefined) {
+          if (o.stage !== undefined)
+            throw new ValidationError(
+              '--stage needs --model (or use it with a model to filter its versions).',
+            );
+          const res = await registry.listModels({ useCase: o.useCase as string, ...page });
+          print(cmd, res, () =>
+            res.items.length === 0
+              ? `No models in use case ${o.useCase}.`
+              : table(
+                  ['Model', 'Production', 'Latest', 'Versions', 'Aliases', 'Updated'],
+                  res.items.map((m) => [
+                    m.modelName,
+                    m.productionVersion ?? '-',
+                    m.latestVersion ?? '-',
+                    String(m.versionCount),
+                    Object.entries(m.aliases)
+                      .map(([a, v]) => `${a}=${v}`)
+                      .join(',') || '-',
+                    shortTime(m.updatedAt),
+                  ]),
+                ) + (res.nextCursor ? `\n(more: --cursor ${res.nextCursor})` : ''),
+          );
+          return;
+        }
+        const res = await registry.listVersions({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          ...(o.stage ? { stage: o.stage as Stage } : {}),
+          ...page,
+        });
+        print(cmd, res, () =>
+          res.items.length === 0
+            ? 'No versions match.'
+            : versionsTable(res.items) + (res.nextCursor ? `\n(more: --cursor ${res.nextCursor})` : ''),
+        );
+      }),
+    );
+
+  selector(
+    models
+      .command('info')
+      .description('everything about one version: artifact, metrics, metadata, lineage, tags'),
+  ).action(
+    withRegistry(async (registry, o, cmd) => {
+      const v = await registry.info(sel(o));
+      print(cmd, v, () =>
+        [
+          `${refLabel(v)} ${v.version}`,
+          `  stage        ${v.stage} (since ${shortTime(v.stageUpdatedAt)})`,
+          `  aliases      ${v.aliases.join(', ') || '-'}`,
+          `  registered   ${shortTime(v.registeredAt)} by ${v.registeredBy}`,
+          `  artifact     ${v.artifact.uri}`,
+          `  sha256       ${v.artifact.sha256} (${v.artifact.sizeBytes} bytes)`,
+          `  lineage      run ${v.lineage.runId ?? '-'}, dataset ${v.lineage.datasetVersion ?? '-'}, code ${v.lineage.codeVersion ?? '-'}`,
+          `  metrics      ${keyMetrics(v.metrics, 100) || '-'}`,
+          `  tags         ${
+            Object.entries(v.tags)
+              .map(([k, t]) => `${k}=${t}`)
+              .join(', ') || '-'
+          }`,
+          `  metadata     ${JSON.stringify(v.metadata)}`,
+        ].join('\n'),
+      );
+    }),
+  );
+
+  selector(
+    models
+      .command('promote')
+      .description('promote one stage up (or --to a stage), through the policy and given gates'),
+  )
+    .addOption(stageOption('--to <stage>', 'target stage (default: the next stage)'))
+    .option(
+      '--gate <gate=threshold>',
+      'a gate such as min_auc=0.85 (repeatable); added to the policy gates',
+      collect,
+      [],
+    )
+    .option('--gates-file <file>', 'JSON object of gates ({"min_auc": 0.85, "require_drift_check": true})')
+    .option('--promoted-by <name>', 'who promotes')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const gates: Record<string, number | boolean> = o.gatesFile
+          ? (readJsonObject(o.gatesFile as string, 'gates') as Record<string, number | boolean>)
+          : {};
+        for (const g of o.gate as string[]) {
+          const [k, v] = parseGateArg(g);
+          gates[k] = v;
+        }
+        const r = await registry.promote({
+          ...sel(o),
+          ...(o.to ? { to: o.to as Stage } : {}),
+          gates,
+          ...(o.promotedBy ? { promotedBy: o.promotedBy as string } : {}),
+        });
+        if (!r.promoted) {
+          const error = new GateFailedError(`promotion of ${r.version} refused: ${r.reason}`, {
+            gates: r.gates,
+          });
+          print(cmd, { ...r, error: { name: error.name, message: error.message } }, () =>
+            [
+              `Refused: ${o.model} ${r.version} stays in ${r.stage}.`,
+              gatesTable(r.gates ?? []),
+              r.reason ?? '',
+            ].join('\n'),
+          );
+          setExit(EXIT.gateFailed);
+          return;
+        }
+        print(cmd, r, () => {
+          const lines = [
+            r.alreadyPromoted
+              ? `${o.model} ${r.version} is already in ${r.stage}; nothing changed.`
+              : `Promoted ${o.model} ${r.version} → ${r.stage}${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
+          ];
+          if (r.gates?.length) lines.push(gatesTable(r.gates));
+          return lines.join('\n');
+        });
+      }),
+    );
+
+  selector(
+    models
+      .command('demote')
+      .description('move a version down: production→staging|development, staging→development'),
+  )
+    .addOption(stageOption('--to <stage>', 'target stage (default staging)'))
+    .option('--by <name>', 'who demotes')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.demote({
+          ...sel(o),
+          ...(o.to ? { to: o.to as Stage } : {}),
+          ...(o.by ? { demotedBy: o.by as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.alreadyDemoted
+            ? `${o.model} ${r.version} is already in ${r.stage}; nothing changed.`
+            : `Demoted ${o.model} ${r.version} → ${r.stage}`,
+        );
+      }),
+    );
+
+  selector(
+    models
+      .command('rollback')
+      .description(
+        'return a version (default: the previous production one) to production; the current one is archived',
+      ),
+  )
+    .option('--reason <text>', 'why (kept in the audit trail)')
+    .option('--by <name>', 'who rolls back')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.rollback({
+          ...sel(o),
+          ...(o.reason ? { reason: o.reason as string } : {}),
+          ...(o.by ? { rolledBackBy: o.by as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.alreadyRolledBack
+            ? `${o.model} ${r.version} is already in production; nothing changed.`
+            : `Rolled back ${o.model} to ${r.version} in production${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
+        );
+      }),
+    );
+
+  selector(
+    models.command('archive').description('archive a version (the production version only with --force)'),
+  )
+    .option('--force', 'allow archiving the production version (leaves nothing in production)')
+    .option('--reason <text>', 'why (kept in the audit trail)')
+    .option('--by <name>', 'who archives')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.archive({
+          ...sel(o),
+          force: Boolean(o.force),
+          ...(o.reason ? { reason: o.reason as string } : {}),
+          ...(o.by ? { archivedBy: o.by as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.alreadyArchived
+            ? `${o.model} ${r.version} is already archived.`
+            : `Archived ${o.model} ${r.version}`,
+        );
+      }),
+    );
+
+  model(models.command('compare').description('compare the metrics of two versions (delta = B − A)'))
+    .requiredOption('--versions <versions...>', 'two versions (or @aliases): A B')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const versions = o.versions as string[];
+        if (versions.length !== 2)
+          throw new ValidationError(`--versions takes exactly two versions (A B), got ${versions.length}.`);
+        const r = await registry.compare({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          a: versions[0]!,
+          b: versions[1]!,
+        });
+        print(cmd, r, () =>
+          [
+            `Comparing ${r.useCase}/${r.modelName}: ${r.a} vs ${r.b}`,
+            table(
+              ['Metric', `v${r.a}`, `v${r.b}`, 'Delta'],
+              Object.entries(r.metrics).map(([m, d]) => [m, num(d.a), num(d.b), signed(d.delta)]),
+            ),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  selector(models.command('get').description("copy a version's artifact out and verify its sha256"))
+    .requiredOption('--output <dir>', 'directory to copy the artifact into')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.getArtifact({ ...sel(o), output: o.output as string });
+        print(
+          cmd,
+          r,
+          () =>
+            `Fetched ${r.useCase}/${r.modelName} ${r.version} to ${r.path}\n  sha256 ${r.sha256} verified`,
+        );
+      }),
+    );
+
+  const alias = models
+    .command('alias')
+    .description('named pointers to versions (champion, challenger, shadow …)');
+  model(alias.command('set').description('point an alias at a version (moves it if it points elsewhere)'))
+    .requiredOption('--alias <alias>', 'alias name')
+    .requiredOption('--version <version>', 'version it points at')
+    .option('--by <name>', 'who sets it')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.setAlias({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          version: String(o.version),
+          name: o.alias as string,
+          ...(o.by ? { setBy: o.by as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.changed
+            ? `@${r.alias} → ${r.version}${r.previousVersion ? ` (was ${r.previousVersion})` : ''}`
+            : `@${r.alias} already points at ${r.version}; nothing changed.`,
+        );
+      }),
+    );
+  model(alias.command('remove').description('remove an alias'))
+    .requiredOption('--alias <alias>', 'alias name')
+    .option('--by <name>', 'who removes it')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.removeAlias({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          name: o.alias as string,
+          ...(o.by ? { removedBy: o.by as string } : {}),
+        });
+        print(cmd, r, () => `Removed @${r.alias} (was ${r.previousVersion})`);
+      }),
+    );
+
+  const policy = models
+    .command('policy')
+    .description("a model's promotion gates, approval rule and archival rule");
+  model(
+    policy.command('set').description('set the policy from a JSON file, or change parts of it with flags'),
+  )
+    .option('--file <file>', 'JSON policy document (replaces the whole policy)')
+    .option(
+      '--staging-gate <gate=threshold>',
+      'gate for promotion to staging (repeatable; replaces the staging gates)',
+      collect,
+      [],
+    )
+    .option(
+      '--production-gate <gate=threshold>',
+      'gate for promotion to production (repeatable; replaces the production gates)',
+      collect,
+      [],
+    )
+    .option('--require-approval', 'production promotion waits for a human approval')
+    .option('--no-require-approval', 'production promotion needs no approval')
+    .option('--approver <name>', 'who may approve (repeatable; replaces the list)', collect, [])
+    .option(
+      '--archive-after-days <n>',
+      'archive development/staging versions older than N days',
+      parsePositiveInt('archive-after-days'),
+    )
+    .option(
+      '--archive-superseded-after-days <n>',
+      'archive versions demoted from production N days after they were replaced',
+      parsePositiveInt('archive-superseded-after-days'),
+    )
+    .option('--by <name>', 'who changes the policy')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const ref = { useCase: o.useCase as string, modelName: o.model as string };
+        let next: PolicyInput;
+        if (o.file) next = readJsonObject(o.file as string, 'policy') as PolicyInput;
+        else {
+          let current: PolicyInput;
+          try {
+            current = await registry.getPolicy(ref);
+          } catch (e) {
+            if (!(e instanceof NotFoundError)) throw e;
+            current = {};
+          }
+          const gatesOf = (items: string[]) => Object.fromEntries(items.map(parseGateArg));
+          const staging = o.stagingGate as string[];
+          const production = o.productionGate as string[];
+          next = {
+            ...current,
+            gates: {
+              staging: staging.length ? gatesOf(staging) : (current.gates?.staging ?? {}),
+              production: production.length ? gatesOf(production) : (current.gates?.production ?? {}),
+            },
+            ...(o.requireApproval !== undefined ? { requireApproval: Boolean(o.requireApproval) } : {}),
+            ...((o.approver as string[]).length ? { approvers: o.approver as string[] } : {}),
+            archival: {
+              maxAgeDays: (o.archiveAfterDays as number | undefined) ?? current.archival?.maxAgeDays ?? null,
+              supersededAfterDays:
+                (o.archiveSupersededAfterDays as number | undefined) ??
+                current.archival?.supersededAfterDays ??
+                null,
+            },
+          };
+        }
+        const r = await registry.setPolicy({
+          ...ref,
+          policy: next,
+          ...(o.by ? { setBy: o.by as string } : {}),
+        });
+        print(cmd, r, () => `Policy of ${refLabel(ref)} set.\n${describePolicy(r)}`);
+      }),
+    );
+  model(policy.command('show').description("show a model's policy")).action(
+    withRegistry(async (registry, o, cmd) => {
+      const r = await registry.getPolicy({ useCase: o.useCase as string, modelName: o.model as string });
+      print(cmd, r, () => describePolicy(r));
+    }),
+  );
+  policy
+    .command('apply')
+    .description('apply the archival rule now (to one model, or every model of the use case)')
+    .requiredOption('--use-case <name>', 'use case')
+    .option('--model <name>', 'only this model')
+    .option('--dry-run', 'say what would be archived, change nothing')
+    .option('--by <name>', 'who applies it')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.applyArchivalPolicy({
+          useCase: o.useCase as string,
+          ...(o.model ? { modelName: o.model as string } : {}),
+          dryRun: Boolean(o.dryRun),
+          ...(o.by ? { appliedBy: o.by as string } : {}),
+        });
+        print(cmd, { items: r, dryRun: Boolean(o.dryRun) }, () => {
+          const rows = r.flatMap((m) =>
+            m.archived.map((a) => [m.modelName, a.version, a.fromStage, a.reason]),
+          );
+          const verb = o.dryRun ? 'Would archive' : 'Archived';
+          return rows.length === 0
+            ? 'Nothing to archive.'
+            : `${verb}:\n${table(['Model', 'Version', 'From', 'Reason'], rows)}`;
+        });
+      }),
+    );
+
+  const audit = program.command('audit').description('the tamper-evident history of a model');
+  model(audit.command('show').description('every change, oldest first, with who, what and when'))
+    .option('--limit <n>', 'page size (default 50)', parsePositiveInt('limit'))
+    .option('--cursor <cursor>', 'nextCursor of the previous page')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.auditTrail({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          ...(o.limit ? { limit: o.limit as number } : {}),
+          ...(o.cursor ? { cursor: o.cursor as string } : {}),
+        });
+        print(cmd, r, () => auditTable(r.items) + (r.nextCursor ? `\n(more: --cursor ${r.nextCursor})` : ''));
+      }),
+    );
+  model(
+    audit
+      .command('verify')
+      .description('recompute the hash chain; exit 6 and name the first bad event if it was altered'),
+  ).action(
+    withRegistry(async (registry, o, cmd) => {
+      const r = await registry.verifyAudit({ useCase: o.useCase as string, modelName: o.model as string });
+      print(cmd, r, () =>
+        r.valid
+          ? `Audit trail of ${o.useCase}/${o.model} verified: ${r.checked} events, chain intact.`
+          : `Audit trail of ${o.useCase}/${o.model} is NOT intact: first bad event is seq ${r.firstBadSeq} (${r.reason}).`,
+      );
+      if (!r.valid) setExit(EXIT.integrity);
+    }),
+  );
+
+  program
+    .command('lineage')
+    .description('trace versions back to the runs that produced them')
+    .command('show')
+    .description('the versions a training run produced')
+    .requiredOption('--run-id <id>', 'training run id')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.lineage({ runId: o.runId as string });
+        print(cmd, r, () =>
+          r.items.length === 0
+            ? `No version was registered from run ${r.runId}.`
+            : table(
+                ['Model', 'Version', 'Stage', 'Dataset', 'Code', 'Registered'],
+                r.items.map((v) => [
+                  `${v.useCase}/${v.modelName}`,
+                  v.version,
+                  v.stage,
+                  v.lineage.datasetVersion ?? '-',
+                  v.lineage.codeVersion ?? '-',
+                  shortTime(v.registeredAt),
+                ]),
+              ),
+        );
+      }),
+    );
+
+  program
+    .command('demo')
+    .description(
+      'a narrated tour on a fresh temporary store: train, register, gate, promote, compare, roll back, audit',
+    )
+    .action(async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const { runDemo } = await import('../demo/tour.js');
+      await runDemo({
+        ...(globals(cmd).store ? { store: globals(cmd).store as string } : {}),
+        out: io.out,
+        json: Boolean(globals(cmd).json),
+      });
+    });
+
+  return program;
+}
+
+function describeEvent(e: RegistryEvent): string {
+  const move = e.fromStage || e.toStage ? ` ${e.fromStage ?? '∅'}→${e.toStage ?? '∅'}` : '';
+  return `${e.type} ${e.useCase}/${e.modelName}${e.version ? ` ${e.version}` : ''}${move}`;
+}
+
+function describePolicy(p: import('../core/policy.js').Policy): string {
+  const gates = (g: Record<string, number | boolean>) =>
+    Object.entries(g)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || 'none';
+  return [
+    `  staging gates      ${gates(p.gates.staging)}`,
+    `  production gates   ${gates(p.gates.production)}`,
+    `  approval           ${p.requireApproval ? `required${p.approvers.length ? ` (approvers: ${p.approvers.join(', ')})` : ''}` : 'not required'}`,
+    `  archival           ${p.archival.maxAgeDays ? `development/staging after ${p.archival.maxAgeDays} days` : 'no age limit'}; ${p.archival.supersededAfterDays ? `demoted ex-production after ${p.archival.supersededAfterDays} days` : 'demoted ex-production kept'}`,
+  ].join('\n');
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return EXIT.ok;
+      if (json)
+        io.out(
+          `${JSON.stringify({ error: { name: 'UsageError', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`,
+        );
+      return EXIT.usage;
+    }
+    const name = e instanceof Error ? e.name : 'Error';
+    const message = e instanceof Error ? e.message : String(e);
+    if (json) {
+      const details =
+        e instanceof ModelregError && Object.keys(e.details).length ? { details: e.details } : {};
+      io.out(`${JSON.stringify({ error: { name, message, ...details } }, null, 2)}\n`);
+    } else {
+      io.err(`error: ${message}${e instanceof ModelregError ? ` [${name}]` : ''}\n`);
+      if (!(e instanceof ModelregError) && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+    }
+    return exitCodeOf(e);
+  }
+}

@@ -1,0 +1,21 @@
+import { roundDelta } from './gates.js';
+import type { Metrics } from './model.js';
+
+/** One metric of a comparison; a side is null when that version lacks the metric. */
+export interface MetricDelta {
+  a: number | null;
+  b: number | null;
+  delta: number | null;
+}
+
+/** For every metric in either version, `{a, b, delta}` with `delta = b − a`. */
+export function compareMetrics(a: Metrics, b: Metrics): Record<string, MetricDelta> {
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  const out: Record<string, MetricDelta> = {};
+  for (const name of names) {
+    const va = a[name] ?? null;
+    const vb = b[name] ?? null;
+    out[name] = { a: va, b: vb, delta: va === null || vb === null ? null : roundDelta(vb - va) };
+  }
+  return out;
+}

@@ -1,0 +1,583 @@
+/**
+ * The registry's decisions as pure functions: given the model head and the versions a
+ * change touches, compute the change set to commit (or null when nothing needs to be
+ * written) and the answer to give. No I/O here; use cases do the reading and writing.
+ */
+import { type AuditDraft, chainEvents } from './audit.js';
+import {
+  AliasNotFoundError,
+  InvalidTransitionError,
+  VersionExistsError,
+  VersionNotFoundError,
+} from './errors.js';
+import { describeFailures, evaluateGates, type GateResult, type Gates } from './gates.js';
+import { emptyHead, type ModelHead } from './head.js';
+import { type ModelRef, refLabel, type Stage } from './model.js';
+import type { Policy } from './policy.js';
+import type { ChangeSet, StageChange, VersionRecord } from './ports.js';
+import { assertTransition, nextStage } from './transitions.js';
+import { type Bump, maxVersion, nextVersion } from './versioning.js';
+
+/** Who does a change, and when. */
+export interface Actor {
+  actor: string;
+  now: string;
+}
+
+/** A decision: what to write (null: nothing) and what to answer. */
+export interface Decision<R> {
+  change: ChangeSet | null;
+  result: R;
+}
+
+interface Draft {
+  head: ModelHead;
+  drafts: AuditDraft[];
+  stageChanges: StageChange[];
+  newVersions: VersionRecord[];
+}
+
+function finish(ref: ModelRef, base: ModelHead, d: Draft, now: string): ChangeSet {
+  const { events, tip } = chainEvents(ref, base.auditTip, d.drafts);
+  return {
+    ref,
+    expectedRevision: base.revision,
+    head: { ...d.head, revision: base.revision + 1, updatedAt: now, auditTip: tip },
+    newVersions: d.newVersions,
+    stageChanges: d.stageChanges,
+    events,
+  };
+}
+
+function event(
+  who: Actor,
+  action: string,
+  version: string | null,
+  fromStage: Stage | null,
+  toStage: Stage | null,
+  details: Record<string, unknown> = {},
+): AuditDraft {
+  return { at: who.now, actor: who.actor, action, version, fromStage, toStage, details };
+}
+
+/** Picks the version a registration gets: the pinned one, or a bump of the highest. */
+export function chooseVersion(head: ModelHead | null, pinned: string | null, bump: Bump = 'patch'): string {
+  if (pinned !== null) return pinned;
+  return nextVersion(head?.latestVersion ?? null, bump);
+}
+
+/** Versions are immutable: refuses a version number that is already taken. */
+export function assertVersionFree(ref: ModelRef, version: string, existing: VersionRecord | null): void {
+  if (existing !== null) {
+    throw new VersionExistsError(
+      `${refLabel(ref)} version ${version} already exists (registered ${existing.registeredAt} by ${existing.registeredBy}); versions are immutable: register a new version or omit --version to bump automatically.`,
+      { version },
+    );
+  }
+}
+
+/** Registers a new version in development. */
+export function decideRegister(
+  ref: ModelRef,
+  head: ModelHead | null,
+  existing: VersionRecord | null,
+  record: VersionRecord,
+  who: Actor,
+): Decision<VersionRecord> {
+  assertVersionFree(ref, record.version, existing);
+  const base = head ?? emptyHead(ref, who.now);
+  const next: ModelHead = {
+    ...base,
+    latestVersion: maxVersion(base.latestVersion, record.version),
+    versionCount: base.versionCount + 1,
+  };
+  const details = {
+    sha256: record.artifact.sha256,
+    sizeBytes: record.artifact.sizeBytes,
+    runId: record.lineage.runId,
+    datasetVersion: record.lineage.datasetVersion,
+    codeVersion: record.lineage.codeVersion,
+    metrics: record.metrics,
+  };
+  const change = finish(
+    ref,
+    base,
+    {
+      head: next,
+      drafts: [event(who, 'register', record.version, null, 'development', details)],
+      stageChanges: [],
+      newVersions: [record],
+    },
+    who.now,
+  );
+  return { change, result: record };
+}
+
+/** The answer of `promote`: the workflow contract, after the reference promote function. */
+export interface PromoteResult {
+  promoted: boolean;
+  version: string;
+  stage: Stage;
+  archivedVersion: string | null;
+  alreadyPromoted?: true;
+  reason?: string;
+  gates?: GateResult[];
+}
+
+/** Promotes one step up the lifecycle (or to `to`), checking the policy's and the caller's gates. */
+export function decidePromote(
+  ref: ModelRef,
+  head: ModelHead,
+  candidate: VersionRecord,
+  to: Stage | null,
+  requestGates: Gates,
+  who: Actor,
+): Decision<PromoteResult> {
+  const target = to ?? (candidate.stage === 'production' ? 'production' : nextStage(candidate.stage));
+  if (target === null) {
+    throw new InvalidTransitionError(
+      `${refLabel(ref)} ${candidate.version} is ${candidate.stage}; an archived version returns to production with rollback.`,
+      { from: candidate.stage },
+    );
+  }
+  if (candidate.stage === target) {
+    return {
+      change: null,
+      result: {
+        promoted: true,
+        version: candidate.version,
+        stage: target,
+        archivedVersion: null,
+        alreadyPromoted: true,
+      },
+    };
+  }
+  assertTransition('promote', candidate.stage, target);
+
+  const gates = [
+    ...evaluateGates(policyGates(head.policy, target), candidate, baseline(head, candidate), 'policy'),
+    ...evaluateGates(requestGates, candidate, baseline(head, candidate), 'request'),
+  ];
+  const failing = gates.filter((g) => !g.passed);
+  if (failing.length > 0) {
+    return {
+      change: null,
+      result: {
+        promoted: false,
+        version: candidate.version,
+        stage: candidate.stage,
+        archivedVersion: null,
+        reason: `${failing.length} of ${gates.length} gates failed: ${describeFailures(gates)}`,
+        gates,
+      },
+    };
+  }
+
+  const gateDetails =
+    gates.length > 0
+      ? { gates: gates.map(({ gate, actual, threshold }) => ({ gate, actual, threshold })) }
+      : {};
+  const stageChanges: StageChange[] = [
+    { version: candidate.version, from: candidate.stage, to: target, at: who.now },
+  ];
+  const drafts: AuditDraft[] = [];
+  let next: ModelHead = { ...head, supersededAt: without(head.supersededAt, candidate.version) };
+  let archivedVersion: string | null = null;
+  if (target === 'production') {
+    archivedVersion = head.production?.version ?? null;
+    drafts.push(
+      event(who, 'promote', candidate.version, candidate.stage, target, { archivedVersion, ...gateDetails }),
+    );
+    if (archivedVersion !== null) {
+      stageChanges.push({ version: archivedVersion, from: 'production', to: 'archived', at: who.now });
+      drafts.push(
+        event(who, 'archive', archivedVersion, 'production', 'archived', {
+          reason: 'superseded',
+          supersededBy: candidate.version,
+        }),
+      );
+    }
+    next = {
+      ...next,
+      production: { version: candidate.version, metrics: candidate.metrics, since: who.now },
+      previousProductionVersion: archivedVersion ?? head.previousProductionVersion,
+    };
+  } else {
+    drafts.push(event(who, 'promote', candidate.version, candidate.stage, target, gateDetails));
+  }
+  return {
+    change: finish(ref, head, { head: next, drafts, stageChanges, newVersions: [] }, who.now),
+    result: {
+      promoted: true,
+      version: candidate.version,
+      stage: target,
+      archivedVersion,
+      ...(gates.length ? { gates } : {}),
+    },
+  };
+}
+
+function policyGates(policy: Policy, target: Stage): Gates {
+  if (target === 'staging') return policy.gates.staging;
+  if (target === 'production') return policy.gates.production;
+  return {};
+}
+
+function baseline(head: ModelHead, candidate: VersionRecord) {
+  if (head.production === null || head.production.version === candidate.version) return null;
+  return { version: head.production.version, metrics: head.production.metrics };
+}
+
+function without(map: Record<string, string>, key: string): Record<string, string> {
+  if (!(key in map)) return map;
+  const { [key]: _, ...rest } = map;
+  return rest;
+}
+
+/** The answer of `demote`. */
+export interface DemoteResult {
+  demoted: boolean;
+  version: string;
+  stage: Stage;
+  archivedVersion: null;
+  alreadyDemoted?: true;
+}
+
+/** Moves a version down: production→staging|development, staging→development. */
+export function decideDemote(
+  ref: ModelRef,
+  head: ModelHead,
+  version: VersionRecord,
+  to: Stage,
+  who: Actor,
+): Decision<DemoteResult> {
+  if (version.stage === to) {
+    return {
+      change: null,
+      result: {
+        demoted: true,
+        version: version.version,
+        stage: to,
+        archivedVersion: null,
+        alreadyDemoted: true,
+      },
+    };
+  }
+  assertTransition('demote', version.stage, to);
+  let next: ModelHead = head;
+  if (version.stage === 'production') {
+    next = {
+      ...head,
+      production: null,
+      previousProductionVersion: version.version,
+      supersededAt: { ...head.supersededAt, [version.version]: who.now },
+    };
+  }
+  const change = finish(
+    ref,
+    head,
+    {
+      head: next,
+      drafts: [event(who, 'demote', version.version, version.stage, to)],
+      stageChanges: [{ version: version.version, from: version.stage, to, at: who.now }],
+      newVersions: [],
+    },
+    who.now,
+  );
+  return { change, result: { demoted: true, version: version.version, stage: to, archivedVersion: null } };
+}
+
+/** The answer of `archive`. */
+export interface ArchiveResult {
+  archived: boolean;
+  version: string;
+  stage: Stage;
+  archivedVersion: null;
+  alreadyArchived?: true;
+}
+
+/** Archives a version; the production version only with `force`. */
+export function decideArchive(
+  ref: ModelRef,
+  head: ModelHead,
+  version: VersionRecord,
+  options: { force?: boolean; reason?: string },
+  who: Actor,
+): Decision<ArchiveResult> {
+  if (version.stage === 'archived') {
+    return {
+      change: null,
+      result: {
+        archived: true,
+        version: version.version,
+        stage: 'archived',
+        archivedVersion: null,
+        alreadyArchived: true,
+      },
+    };
+  }
+  assertTransition(
+    'archive',
+    version.stage,
+    'archived',
+    options.force === undefined ? {} : { force: options.force },
+  );
+  let next: ModelHead = { ...head, supersededAt: without(head.supersededAt, version.version) };
+  if (version.stage === 'production') {
+    next = { ...next, production: null, previousProductionVersion: version.version };
+  }
+  const details = options.reason ? { reason: options.reason } : {};
+  const change = finish(
+    ref,
+    head,
+    {
+      head: next,
+      drafts: [event(who, 'archive', version.version, version.stage, 'archived', details)],
+      stageChanges: [{ version: version.version, from: version.stage, to: 'archived', at: who.now }],
+      newVersions: [],
+    },
+    who.now,
+  );
+  return {
+    change,
+    result: { archived: true, version: version.version, stage: 'archived', archivedVersion: null },
+  };
+}
+
+/** The answer of `rollback`. */
+export interface RollbackResult {
+  rolledBack: boolean;
+  version: string;
+  stage: Stage;
+  archivedVersion: string | null;
+  alreadyRolledBack?: true;
+}
+
+/** The version `rollback` without `--version` returns to: the one production had before. */
+export function rollbackTarget(ref: ModelRef, head: ModelHead): string {
+  const target = head.previousProductionVersion;
+  if (target === null || target === head.production?.version) {
+    throw new VersionNotFoundError(
+      `${refLabel(ref)} has no previous production version to roll back to; name one with --version.`,
+    );
+  }
+  return target;
+}
+
+/** Returns an archived or staging version to production, archiving the current one in the same write. */
+export function decideRollback(
+  ref: ModelRef,
+  head: ModelHead,
+  target: VersionRecord,
+  who: Actor,
+  reason?: string,
+): Decision<RollbackResult> {
+  if (target.stage === 'production') {
+    return {
+      change: null,
+      result: {
+        rolledBack: true,
+        version: target.version,
+        stage: 'production',
+        archivedVersion: null,
+        alreadyRolledBack: true,
+      },
+    };
+  }
+  assertTransition('rollback', target.stage, 'production');
+  const archivedVersion = head.production?.version ?? null;
+  const stageChanges: StageChange[] = [
+    { version: target.version, from: target.stage, to: 'production', at: who.now },
+  ];
+  const drafts: AuditDraft[] = [
+    event(who, 'rollback', target.version, target.stage, 'production', {
+      archivedVersion,
+      ...(reason ? { reason } : {}),
+    }),
+  ];
+  if (archivedVersion !== null) {
+    stageChanges.push({ version: archivedVersion, from: 'production', to: 'archived', at: who.now });
+    drafts.push(
+      event(who, 'archive', archivedVersion, 'production', 'archived', {
+        reason: 'rolled back',
+        replacedBy: target.version,
+      }),
+    );
+  }
+  const next: ModelHead = {
+    ...head,
+    production: { version: target.version, metrics: target.metrics, since: who.now },
+    previousProductionVersion: archivedVersion ?? head.previousProductionVersion,
+    supersededAt: without(head.supersededAt, target.version),
+  };
+  return {
+    change: finish(ref, head, { head: next, drafts, stageChanges, newVersions: [] }, who.now),
+    result: { rolledBack: true, version: target.version, stage: 'production', archivedVersion },
+  };
+}
+
+/** The answer of alias changes. */
+export interface AliasResult {
+  alias: string;
+  version: string | null;
+  previousVersion: string | null;
+  changed: boolean;
+}
+
+/** Points `alias` at `version` (moving it if it pointed elsewhere). */
+export function decideSetAlias(
+  ref: ModelRef,
+  head: ModelHead,
+  alias: string,
+  version: VersionRecord,
+  who: Actor,
+): Decision<AliasResult> {
+  const previous = head.aliases[alias] ?? null;
+  if (previous === version.version) {
+    return {
+      change: null,
+      result: { alias, version: version.version, previousVersion: previous, changed: false },
+    };
+  }
+  const change = finish(
+    ref,
+    head,
+    {
+      head: { ...head, aliases: { ...head.aliases, [alias]: version.version } },
+      drafts: [event(who, 'alias.set', version.version, null, null, { alias, previousVersion: previous })],
+      stageChanges: [],
+      newVersions: [],
+    },
+    who.now,
+  );
+  return { change, result: { alias, version: version.version, previousVersion: previous, changed: true } };
+}
+
+/** Removes an alias. */
+export function decideRemoveAlias(
+  ref: ModelRef,
+  head: ModelHead,
+  alias: string,
+  who: Actor,
+): Decision<AliasResult> {
+  const previous = head.aliases[alias];
+  if (previous === undefined) {
+    throw new AliasNotFoundError(
+      `${refLabel(ref)} has no alias ${JSON.stringify(alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,
+      {
+        alias,
+      },
+    );
+  }
+  const change = finish(
+    ref,
+    head,
+    {
+      head: { ...head, aliases: without(head.aliases, alias) },
+      drafts: [event(who, 'alias.remove', previous, null, null, { alias })],
+      stageChanges: [],
+      newVersions: [],
+    },
+    who.now,
+  );
+  return { change, result: { alias, version: null, previousVersion: previous, changed: true } };
+}
+
+/** Replaces a model's policy (creating the model's head if the model has no versions yet). */
+export function decideSetPolicy(
+  ref: ModelRef,
+  head: ModelHead | null,
+  policy: Policy,
+  who: Actor,
+): Decision<Policy> {
+  const base = head ?? emptyHead(ref, who.now);
+  const change = finish(
+    ref,
+    base,
+    {
+      head: { ...base, policy },
+      drafts: [event(who, 'policy.set', null, null, null, { policy, previous: base.policy })],
+      stageChanges: [],
+      newVersions: [],
+    },
+    who.now,
+  );
+  return { change, result: policy };
+}
+
+/** One version the archival policy archived, and why. */
+export interface ArchivalItem {
+  version: string;
+  fromStage: Stage;
+  reason: string;
+}
+
+/** The answer of applying the archival policy to one model. */
+export interface ArchivalResult {
+  useCase: string;
+  modelName: string;
+  archived: ArchivalItem[];
+  keptForAlias: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Applies a model's archival rule at `who.now`: development and staging versions older
+ * than `maxAgeDays` in their stage, and demoted ex-production versions
+ * `supersededAfterDays` after they were replaced. Aliased versions are kept.
+ */
+export function decideArchival(
+  ref: ModelRef,
+  head: ModelHead,
+  candidates: readonly VersionRecord[],
+  who: Actor,
+): Decision<ArchivalResult> {
+  const { maxAgeDays, supersededAfterDays } = head.policy.archival;
+  const now = Date.parse(who.now);
+  const aliased = new Set(Object.values(head.aliases));
+  const items: ArchivalItem[] = [];
+  const kept: string[] = [];
+  for (const v of candidates) {
+    if (v.stage !== 'development' && v.stage !== 'staging') continue;
+    const leftProduction = head.supersededAt[v.version];
+    let reason: string | null = null;
+    if (supersededAfterDays !== null && leftProduction !== undefined && head.production !== null) {
+      if (now - Date.parse(leftProduction) >= supersededAfterDays * DAY_MS) {
+        reason = `superseded in production more than ${supersededAfterDays} days ago`;
+      }
+    }
+    if (reason === null && maxAgeDays !== null && now - Date.parse(v.stageUpdatedAt) >= maxAgeDays * DAY_MS) {
+      reason = `${v.stage} for more than ${maxAgeDays} days`;
+    }
+    if (reason === null) continue;
+    if (aliased.has(v.version)) {
+      kept.push(v.version);
+      continue;
+    }
+    items.push({ version: v.version, fromStage: v.stage, reason });
+  }
+  const result = { useCase: ref.useCase, modelName: ref.modelName, archived: items, keptForAlias: kept };
+  if (items.length === 0) return { change: null, result };
+  let supersededAt = head.supersededAt;
+  for (const i of items) supersededAt = without(supersededAt, i.version);
+  const change = finish(
+    ref,
+    head,
+    {
+      head: { ...head, supersededAt },
+      drafts: items.map((i) =>
+        event(who, 'archive', i.version, i.fromStage, 'archived', { reason: `archival policy: ${i.reason}` }),
+      ),
+      stageChanges: items.map((i) => ({
+        version: i.version,
+        from: i.fromStage,
+        to: 'archived' as const,
+        at: who.now,
+      })),
+      newVersions: [],
+    },
+    who.now,
+  );
+  return { change, result };
+}

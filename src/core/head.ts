@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { type AuditTip, EMPTY_TIP } from './audit.js';
+import { MetricsSchema, type ModelRef } from './model.js';
+import { DEFAULT_POLICY, PolicySchema } from './policy.js';
+
+/**
+ * The one record per model that every change is conditioned on: its revision, what is
+ * in production (with metrics, so a promotion's delta gates need no second read), the
+ * highest version (for auto-versioning), aliases, policy and the tip of the audit chain.
+ */
+export const ModelHeadSchema = z.object({
+  useCase: z.string(),
+  modelName: z.string(),
+  revision: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  latestVersion: z.string().nullable(),
+  versionCount: z.number().int().nonnegative(),
+  production: z.object({ version: z.string(), metrics: MetricsSchema, since: z.string() }).nullable(),
+  previousProductionVersion: z.string().nullable(),
+  /** Versions that left production by demotion (not archived), and when. */
+  supersededAt: z.record(z.string(), z.string()),
+  aliases: z.record(z.string(), z.string()),
+  policy: PolicySchema,
+  auditTip: z.object({ seq: z.number().int().nonnegative(), hash: z.string() }),
+});
+export type ModelHead = z.infer<typeof ModelHeadSchema>;
+
+/** The head a model has before anything was written: revision 0. */
+export function emptyHead(ref: ModelRef, now: string): ModelHead {
+  return {
+    useCase: ref.useCase,
+    modelName: ref.modelName,
+    revision: 0,
+    createdAt: now,
+    updatedAt: now,
+    latestVersion: null,
+    versionCount: 0,
+    production: null,
+    previousProductionVersion: null,
+    supersededAt: {},
+    aliases: {},
+    policy: DEFAULT_POLICY,
+    auditTip: { ...EMPTY_TIP } as AuditTip,
+  };
+}
+
+/** Aliases that point at `version`, sorted. */
+export function aliasesOf(head: ModelHead | null, version: string): string[] {
+  if (head === null) return [];
+  return Object.entries(head.aliases)
+    .filter(([, v]) => v === version)
+    .map(([a]) => a)
+    .sort();
+}

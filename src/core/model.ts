@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** The four lifecycle stages, in the order a version normally moves through them. */
+export const STAGES = ['development', 'staging', 'production', 'archived'] as const;
+export const StageSchema = z.enum(STAGES);
+/** A lifecycle stage. */
+export type Stage = z.infer<typeof StageSchema>;
+
+/** Where a version's bytes live and what they hash to, so `get` can prove they are unchanged. */
+export const ArtifactInfoSchema = z.object({
+  uri: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type ArtifactInfo = z.infer<typeof ArtifactInfoSchema>;
+
+/** What produced a version: the training run, the dataset version and the code version. */
+export const LineageSchema = z.object({
+  runId: z.string().nullable(),
+  datasetVersion: z.string().nullable(),
+  codeVersion: z.string().nullable(),
+});
+export type Lineage = z.infer<typeof LineageSchema>;
+
+export const MetricsSchema = z.record(z.string(), z.number());
+/** Named numeric measurements of a version (auc, f1, loss …). */
+export type Metrics = z.infer<typeof MetricsSchema>;
+
+/**
+ * A registered model version: the contract of `--json` output and of the TypeScript
+ * API. `aliases` is derived from the model head when read.
+ */
+export const ModelVersionSchema = z.object({
+  useCase: z.string(),
+  modelName: z.string(),
+  version: z.string(),
+  stage: StageSchema,
+  aliases: z.array(z.string()),
+  artifact: ArtifactInfoSchema,
+  metrics: MetricsSchema,
+  metadata: z.record(z.string(), z.unknown()),
+  lineage: LineageSchema,
+  tags: z.record(z.string(), z.string()),
+  registeredAt: z.string(),
+  registeredBy: z.string(),
+  stageUpdatedAt: z.string(),
+});
+export type ModelVersion = z.infer<typeof ModelVersionSchema>;
+
+/** Identity of a model: use case + model name. */
+export interface ModelRef {
+  readonly useCase: string;
+  readonly modelName: string;
+}
+
+/** The display form `useCase/modelName`, used in messages. */
+export function refLabel(ref: ModelRef): string {
+  return `${ref.useCase}/${ref.modelName}`;
+}

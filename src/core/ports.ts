@@ -1,0 +1,138 @@
+import type { AuditEvent } from './audit.js';
+import type { ModelHead } from './head.js';
+import type { ArtifactInfo, Metrics, ModelRef, ModelVersion, Stage } from './model.js';
+
+/** A version as stored: aliases live on the model head and are joined in on read. */
+export type VersionRecord = Omit<ModelVersion, 'aliases'>;
+
+/** A version moving from the stage it is expected to be in to another one. */
+export interface StageChange {
+  version: string;
+  from: Stage;
+  to: Stage;
+  at: string;
+}
+
+/**
+ * Everything one decision writes, committed all-or-nothing and only if the model head
+ * is still at `expectedRevision` and every changed version is still in its `from`
+ * stage. This is the port that makes "never two production versions" hold.
+ */
+export interface ChangeSet {
+  ref: ModelRef;
+  /** Revision of the head the decision was made on; 0 means the model must not exist yet. */
+  expectedRevision: number;
+  head: ModelHead;
+  newVersions: VersionRecord[];
+  stageChanges: StageChange[];
+  events: AuditEvent[];
+}
+
+/** A page of results with an opaque cursor for the next one (null at the end). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string | null;
+}
+
+/** Options of a commit. */
+export interface CommitOptions {
+  /** Makes a retried commit with the same key a no-op where the backend supports it. */
+  idempotencyKey?: string;
+}
+
+/** The registry's persistence: reads by key or index, and one atomic conditional commit. */
+export interface RegistryStore {
+  getHead(ref: ModelRef): Promise<ModelHead | null>;
+  /** The head and the named versions in one round trip. */
+  getHeadAndVersions(
+    ref: ModelRef,
+    versions: readonly string[],
+  ): Promise<{ head: ModelHead | null; versions: Map<string, VersionRecord> }>;
+  /** Versions of a model, newest (highest precedence) first. */
+  listVersions(ref: ModelRef, options: PageRequest & { stage?: Stage }): Promise<Page<VersionRecord>>;
+  /** Versions in one stage across the registry (optionally one use case), by model. */
+  listVersionsInStage(
+    stage: Stage,
+    options: PageRequest & { useCase?: string },
+  ): Promise<Page<VersionRecord>>;
+  /** Model heads of a use case, by model name. */
+  listModels(useCase: string, options: PageRequest): Promise<Page<ModelHead>>;
+  /** Versions produced by a training run. */
+  findByRunId(runId: string, options: PageRequest): Promise<Page<VersionRecord>>;
+  /** A model's audit events in sequence order. */
+  listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>>;
+  /**
+   * Writes the change set atomically, or throws ConcurrentModificationError (head or a
+   * version moved since it was read) or VersionExistsError (a new version exists).
+   */
+  commit(change: ChangeSet, options?: CommitOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** An artifact that has been hashed and copied aside, not yet placed under a version. */
+export interface StagedArtifact {
+  sha256: string;
+  sizeBytes: number;
+  kind: 'file' | 'directory';
+  /** File name of a single-file artifact (kept under `model/`), or the directory's name. */
+  name: string;
+  /** Adapter-private handle of the staged copy. */
+  handle: string;
+}
+
+/** Sidecar documents written beside the model, as in the reference layout. */
+export interface ArtifactSidecars {
+  metadata: Record<string, unknown>;
+  metrics: Metrics;
+}
+
+/** Where artifacts live (filesystem locally, S3 on AWS). */
+export interface ArtifactStore {
+  /** Hashes the source and copies it aside; the source may change afterwards without harm. */
+  stage(sourcePath: string): Promise<StagedArtifact>;
+  /** Places a staged artifact under its version; refuses to overwrite an existing one. */
+  publish(
+    staged: StagedArtifact,
+    ref: ModelRef,
+    version: string,
+    sidecars: ArtifactSidecars,
+  ): Promise<ArtifactInfo>;
+  /**
+   * Removes a published artifact whose registration did not commit. With `staged`, the
+   * bytes go back to the staged copy so a retry can publish them under another version.
+   */
+  unpublish(ref: ModelRef, version: string, staged?: StagedArtifact): Promise<void>;
+  /** Drops a staged copy. */
+  discard(staged: StagedArtifact): Promise<void>;
+  /** Copies the artifact to `destDir` and proves it still has its recorded sha256. */
+  fetch(artifact: ArtifactInfo, destDir: string): Promise<{ path: string; sha256: string }>;
+}
+
+/** A change that happened, as subscribers receive it (one per audit event). */
+export interface RegistryEvent {
+  type: string;
+  useCase: string;
+  modelName: string;
+  seq: number;
+  at: string;
+  actor: string;
+  version: string | null;
+  fromStage: Stage | null;
+  toStage: Stage | null;
+  details: Record<string, unknown>;
+}
+
+/** Tells people and systems about committed changes. Never fails a committed change. */
+export interface Notifier {
+  publish(events: readonly RegistryEvent[]): Promise<void>;
+}
+
+/** The source of "now", injectable so tests and the archival policy can move time. */
+export interface Clock {
+  now(): Date;
+}

@@ -1,5 +1,380 @@
-export async function runDemo(_o: {
+/**
+ * `modelreg demo` (and `npm start`): a narrated tour of the registry on a fresh store.
+ * Everything it shows is computed on the spot: the data is generated from a fixed seed,
+ * three logistic regressions are trained and evaluated on a held-out set, and the
+ * registry decides what gets promoted.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLocalRegistry } from '../adapters/local/index.js';
+import type { Registry } from '../app/registry.js';
+import { auditTable, gatesTable, num, signed, table, versionsTable } from '../cli/format.js';
+import { ValidationError } from '../core/errors.js';
+import type { ModelVersion } from '../core/model.js';
+import type { RegistryEvent } from '../core/ports.js';
+import {
+  DEMO_TRAINING_RUNS,
+  datasetDigest,
+  datasetToCsv,
+  driftCheck,
+  evaluateClassifier,
+  type LogisticModel,
+  makeFraudDataset,
+  splitDataset,
+  trainLogisticRegression,
+} from './ml.js';
+
+/** Options of the tour. */
+export interface DemoOptions {
+  /** Store directory (must be new or empty); default: a fresh temporary directory. */
   store?: string;
-  out: (t: string) => void;
-  json: boolean;
-}): Promise<void> {}
+  out: (text: string) => void;
+  /** Print one JSON summary instead of the narration. */
+  json?: boolean;
+}
+
+/** What the tour did, for `--json` and for tests. */
+export interface DemoSummary {
+  store: string;
+  useCase: string;
+  modelName: string;
+  dataset: { rows: number; trainRows: number; evalRows: number; positiveRate: number; version: string };
+  runs: {
+    name: string;
+    version: string;
+    runId: string;
+    metrics: Record<string, number>;
+    drift: { passed: boolean; maxPsi: number };
+  }[];
+  refused: { version: string; failedGates: string[] };
+  promotedToProduction: string[];
+  rollback: { from: string; to: string };
+  finalProduction: string;
+  artifactCheck: { version: string; sha256: string; rescoredAuc: number; registeredAuc: number };
+  audit: { events: number; valid: boolean };
+  notifications: number;
+}
+
+const USE_CASE = 'fraud_detection';
+const MODEL = 'FraudRiskModel';
+const SEED = 7;
+const ROWS = 4000;
+
+/** Runs the tour and returns its summary. */
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const say = options.json ? () => {} : (text = '') => options.out(`${text}\n`);
+  const cmd = (text: string) => say(`  $ modelreg ${text}`);
+  const root = await mkdtemp(join(tmpdir(), 'modelreg-demo-'));
+  const store = options.store ?? join(root, 'store');
+  await mkdir(store, { recursive: true });
+  if ((await readdir(store)).length > 0) {
+    throw new ValidationError(
+      `the demo needs a new or empty store, and ${store} is not empty; omit --store to use a temporary one.`,
+    );
+  }
+  const work = join(root, 'work');
+  await mkdir(work, { recursive: true });
+
+  const notifications: RegistryEvent[] = [];
+  const registry: Registry = openLocalRegistry(
+    {
+      store,
+      onEvent: (e) => {
+        notifications.push(e);
+        if (e.toStage === 'production')
+          say(`    ↳ notification: ${e.type} ${e.version} → production (written to notifications.jsonl)`);
+      },
+    },
+    { actor: 'demo' },
+  );
+  const at = `--use-case ${USE_CASE} --model ${MODEL}`;
+  try {
+    say('modelreg tour: a fraud model from first training run to production, rollback and audit.');
+    say(`Store: ${store}`);
+    say();
+
+    // 1. Data
+    const data = makeFraudDataset({ seed: SEED, rows: ROWS });
+    const { train, eval: evalSet } = splitDataset(data, 0.3, SEED);
+    const datasetVersion = `sha256:${datasetDigest(data).slice(0, 12)}`;
+    await writeFile(join(work, 'train.csv'), datasetToCsv(train));
+    await writeFile(join(work, 'eval.csv'), datasetToCsv(evalSet));
+    const positiveRate = data.y.reduce((s, v) => s + v, 0) / data.y.length;
+    say(
+      `1. Data: ${ROWS} generated card transactions (seed ${SEED}), ${(positiveRate * 100).toFixed(1)}% fraud.`,
+    );
+    say(
+      `   ${train.y.length} rows to train on, ${evalSet.y.length} held out as the evaluation set. Dataset version ${datasetVersion}.`,
+    );
+    say();
+
+    // 2. Policy
+    const policy = {
+      gates: {
+        staging: { min_auc: 0.7 },
+        production: { min_auc: 0.8, min_f1: 0.5, require_drift_check: true, min_delta_auc: 0.005 },
+      },
+    };
+    say('2. Policy: what it takes to reach staging and production, kept in the registry.');
+    cmd(
+      `models policy set ${at} --staging-gate min_auc=0.7 --production-gate min_auc=0.8 --production-gate min_f1=0.5 --production-gate require_drift_check --production-gate min_delta_auc=0.005`,
+    );
+    await registry.setPolicy({ useCase: USE_CASE, modelName: MODEL, policy, setBy: 'platform-team' });
+    say('   A challenger must also beat production by 0.005 AUC (min_delta_auc).');
+    say();
+
+    // 3. Train and register three runs
+    say(
+      '3. Three training runs, each evaluated on the same held-out set and registered with computed metrics.',
+    );
+    const codeVersion = `modelreg-demo@${createHash('sha256').update(trainLogisticRegression.toString()).digest('hex').slice(0, 10)}`;
+    const runs: DemoSummary['runs'] = [];
+    const versions: ModelVersion[] = [];
+    for (const [i, run] of DEMO_TRAINING_RUNS.entries()) {
+      const started = performance.now();
+      const model = trainLogisticRegression(train, run.options);
+      const m = evaluateClassifier(model, evalSet);
+      const drift = driftCheck(train, evalSet);
+      const ms = performance.now() - started;
+      const runId = `run-${i + 1}-${createHash('sha256').update(JSON.stringify(run.options)).digest('hex').slice(0, 8)}`;
+      const dir = join(work, runId);
+      await mkdir(dir, { recursive: true });
+      const artifact = join(dir, 'model.json');
+      await writeFile(artifact, `${JSON.stringify(model)}\n`);
+      const metrics = {
+        auc: round(m.auc),
+        f1: round(m.f1),
+        accuracy: round(m.accuracy),
+        precision: round(m.precision),
+        recall: round(m.recall),
+        logloss: round(m.logloss),
+      };
+      const v = await registry.register({
+        useCase: USE_CASE,
+        modelName: MODEL,
+        artifactPath: artifact,
+        metrics,
+        metadata: {
+          framework: 'plain-typescript-logistic-regression',
+          training: run.options,
+          description: run.description,
+          drift_check_passed: drift.passed,
+          drift_max_psi: round(drift.maxPsi),
+        },
+        lineage: { runId, datasetVersion, codeVersion },
+        tags: { run: run.name },
+        registeredBy: 'ana',
+      });
+      versions.push(v);
+      runs.push({
+        name: run.name,
+        version: v.version,
+        runId,
+        metrics,
+        drift: { passed: drift.passed, maxPsi: round(drift.maxPsi) },
+      });
+      say(
+        `   ${run.name.padEnd(14)} trained in ${ms.toFixed(0).padStart(3)} ms  auc=${num(metrics.auc)} f1=${num(metrics.f1)} accuracy=${num(metrics.accuracy)}  drift PSI ${num(drift.maxPsi, 3)} → registered ${v.version}`,
+      );
+    }
+    cmd(
+      `models register ${at} --artifact work/${runs[0]!.runId}/model.json --metrics auc=${runs[0]!.metrics.auc},f1=${runs[0]!.metrics.f1} --run-id ${runs[0]!.runId} …`,
+    );
+    say();
+
+    // 4. The weak model is refused at the production gate
+    const [v1, v2, v3] = versions as [ModelVersion, ModelVersion, ModelVersion];
+    say(`4. ${v1.version} (${runs[0]!.name}) clears the staging gate, then meets the production gate.`);
+    cmd(`models promote ${at} --version ${v1.version} --to staging --promoted-by ben`);
+    await registry.promote({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: v1.version,
+      to: 'staging',
+      promotedBy: 'ben',
+    });
+    cmd(`models promote ${at} --version ${v1.version} --to production --promoted-by ben`);
+    const refused = await registry.promote({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: v1.version,
+      to: 'production',
+      promotedBy: 'ben',
+    });
+    if (refused.promoted) throw new Error(`the demo expected ${v1.version} to be refused`);
+    say(`   Refused (exit code 3); ${v1.version} stays in ${refused.stage}:`);
+    say(indent(gatesTable(refused.gates ?? [])));
+    say();
+
+    // 5. Promote the better models; the old production version is archived in the same write
+    const promoted: string[] = [];
+    say(`5. ${v2.version} and then ${v3.version} go through staging to production.`);
+    for (const v of [v2, v3]) {
+      await registry.promote({
+        useCase: USE_CASE,
+        modelName: MODEL,
+        version: v.version,
+        to: 'staging',
+        promotedBy: 'ben',
+      });
+      cmd(`models promote ${at} --version ${v.version} --to production --promoted-by ben`);
+      const r = await registry.promote({
+        useCase: USE_CASE,
+        modelName: MODEL,
+        version: v.version,
+        to: 'production',
+        promotedBy: 'ben',
+      });
+      if (!r.promoted) throw new Error(`the demo expected ${v.version} to pass its gates: ${r.reason}`);
+      promoted.push(v.version);
+      const delta = r.gates?.find((g) => g.gate === 'min_delta_auc');
+      say(
+        `   ${v.version} → production${r.archivedVersion ? `; ${r.archivedVersion} archived in the same transaction` : ''} (min_delta_auc: ${delta?.actual === null ? 'no production version to beat' : signed(delta?.actual as number)})`,
+      );
+    }
+    const again = await registry.promote({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: v3.version,
+      to: 'production',
+      promotedBy: 'ben',
+    });
+    say(
+      `   Promoting ${v3.version} again changes nothing: alreadyPromoted=${again.alreadyPromoted === true}.`,
+    );
+    await registry.setAlias({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: v3.version,
+      name: 'champion',
+      setBy: 'ben',
+    });
+    cmd(`models alias set ${at} --alias champion --version ${v3.version}`);
+    say();
+
+    // 6. Compare
+    const cmp = await registry.compare({ useCase: USE_CASE, modelName: MODEL, a: v2.version, b: v3.version });
+    say(`6. What changed between ${cmp.a} and ${cmp.b}:`);
+    cmd(`models compare ${at} --versions ${cmp.a} ${cmp.b}`);
+    say(
+      indent(
+        table(
+          ['Metric', `v${cmp.a}`, `v${cmp.b}`, 'Delta'],
+          Object.entries(cmp.metrics).map(([k, d]) => [k, num(d.a), num(d.b), signed(d.delta)]),
+        ),
+      ),
+    );
+    say();
+
+    // 7. Roll back
+    say(`7. Suppose ${v3.version} misbehaves in production. One command puts the previous version back.`);
+    cmd(`models rollback ${at} --reason "false positives spiked"`);
+    const rb = await registry.rollback({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      reason: 'false positives spiked',
+      rolledBackBy: 'oncall',
+    });
+    say(`   ${rb.version} is back in production; ${rb.archivedVersion} archived.`);
+    const moved = await registry.setAlias({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: rb.version,
+      name: 'champion',
+      setBy: 'oncall',
+    });
+    cmd(`models alias set ${at} --alias champion --version ${rb.version}`);
+    say(
+      `   @champion moved from ${moved.previousVersion} to ${moved.version}; consumers of ${MODEL}@champion follow it.`,
+    );
+    say();
+
+    // 8. Fetch the production artifact, verify it and re-score it
+    say('8. Consumers fetch the production model by stage; the bytes are checked against their sha256.');
+    cmd(`models get ${at} --stage production --output ./model`);
+    const got = await registry.getArtifact({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      stage: 'production',
+      output: join(work, 'fetched'),
+    });
+    const reloaded = JSON.parse(await readFile(got.path, 'utf8')) as LogisticModel;
+    const rescored = round(evaluateClassifier(reloaded, evalSet).auc);
+    const registered =
+      (await registry.info({ useCase: USE_CASE, modelName: MODEL, version: got.version })).metrics.auc ??
+      Number.NaN;
+    say(
+      `   ${got.version} verified (sha256 ${got.sha256.slice(0, 16)}…); re-scored from the artifact: auc=${num(rescored)}, registered auc=${num(registered)}.`,
+    );
+    say();
+
+    // 9. The registry now
+    const list = await registry.listVersions({ useCase: USE_CASE, modelName: MODEL });
+    say('9. The registry now:');
+    cmd(`models list ${at}`);
+    say(indent(versionsTable(list.items)));
+    say();
+
+    // 10. Audit
+    const trail = await registry.auditTrail({ useCase: USE_CASE, modelName: MODEL, limit: 1000 });
+    const check = await registry.verifyAudit({ useCase: USE_CASE, modelName: MODEL });
+    say('10. Every change is in a hash-chained audit trail: who, what, when.');
+    cmd(`audit show ${at}`);
+    say(indent(auditTable(trail.items)));
+    cmd(`audit verify ${at}`);
+    say(
+      `   ${check.valid ? `verified: ${check.checked} events, chain intact` : `NOT intact at seq ${check.firstBadSeq}`}.`,
+    );
+    say();
+    say('Explore this store yourself (from the repository):');
+    say(`  npx modelreg models list --use-case ${USE_CASE} --model ${MODEL} --store ${store}`);
+    say(`  npx modelreg lineage show --run-id ${runs[2]!.runId} --store ${store}`);
+
+    const production = await registry.info({ useCase: USE_CASE, modelName: MODEL, stage: 'production' });
+    const summary: DemoSummary = {
+      store,
+      useCase: USE_CASE,
+      modelName: MODEL,
+      dataset: {
+        rows: ROWS,
+        trainRows: train.y.length,
+        evalRows: evalSet.y.length,
+        positiveRate: round(positiveRate),
+        version: datasetVersion,
+      },
+      runs,
+      refused: {
+        version: v1.version,
+        failedGates: (refused.gates ?? []).filter((g) => !g.passed).map((g) => g.gate),
+      },
+      promotedToProduction: promoted,
+      rollback: { from: v3.version, to: rb.version },
+      finalProduction: production.version,
+      artifactCheck: {
+        version: got.version,
+        sha256: got.sha256,
+        rescoredAuc: rescored,
+        registeredAuc: registered,
+      },
+      audit: { events: trail.items.length, valid: check.valid },
+      notifications: notifications.length,
+    };
+    if (options.json) options.out(`${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } finally {
+    await registry.close();
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `   ${l}`)
+    .join('\n');
+}

@@ -25,13 +25,14 @@ export interface OpenRegistryOptions {
 
 /** Opens a registry. Close it with `registry.close()` when done. */
 export function openRegistry(options: OpenRegistryOptions = {}): Registry {
-  const backend = options.backend ?? process.env.MODELREG_BACKEND ?? 'local';
+  const backend = options.backend ?? (process.env.MODELREG_BACKEND || 'local');
   if (backend !== 'local') {
     throw new ValidationError(`backend ${JSON.stringify(backend)} is not available; use "local".`, {
       backend,
     });
   }
-  const store = options.store ?? process.env.MODELREG_STORE ?? '.modelreg';
+  // an empty MODELREG_STORE (or MODELREG_BACKEND) counts as unset, not as the working directory
+  const store = options.store ?? (process.env.MODELREG_STORE || '.modelreg');
   return openLocalRegistry(
     { store, ...(options.onEvent ? { onEvent: options.onEvent } : {}) },
     {

@@ -86,6 +86,15 @@ export const ListSchema = z.object({
 });
 export type ListInput = z.input<typeof ListSchema>;
 
+/** Versions in one stage across the registry (optionally one use case). */
+export const ListInStageSchema = z.object({
+  stage: StageSchema,
+  useCase: UseCase.optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+export type ListInStageInput = z.input<typeof ListInStageSchema>;
+
 export const PromoteSchema = SelectorSchema.extend({
   to: StageSchema.optional(),
   gates: GatesSchema.default({}).superRefine((g, ctx) => {

@@ -64,6 +64,8 @@ import {
   type LineageInput,
   LineageSchema,
   type ListInput,
+  type ListInStageInput,
+  ListInStageSchema,
   ListSchema,
   type ModelInput,
   ModelSchema,
@@ -419,18 +421,26 @@ export class Registry {
   }
 
   /** Versions in a stage across the registry, e.g. everything in production. */
-  async listInStage(input: {
-    stage: Stage;
-    useCase?: string;
-    limit?: number;
-    cursor?: string | null;
-  }): Promise<Page<ModelVersion>> {
-    const page = await this.store.listVersionsInStage(input.stage, {
-      ...(input.useCase ? { useCase: input.useCase } : {}),
-      ...(input.limit ? { limit: input.limit } : {}),
-      cursor: input.cursor ?? null,
+  async listInStage(input: ListInStageInput): Promise<Page<ModelVersion>> {
+    const req = parseInput(ListInStageSchema, input);
+    const page = await this.store.listVersionsInStage(req.stage, {
+      ...(req.useCase ? { useCase: req.useCase } : {}),
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
     });
-    return { items: page.items.map((r) => ({ ...r, aliases: [] })), nextCursor: page.nextCursor };
+    return { items: await this.withAliases(page.items), nextCursor: page.nextCursor };
+  }
+
+  /** Joins each record's aliases from its model head (one head read per model). */
+  private async withAliases(records: readonly VersionRecord[]): Promise<ModelVersion[]> {
+    const heads = new Map<string, ModelHead | null>();
+    const items: ModelVersion[] = [];
+    for (const r of records) {
+      const key = `${r.useCase}/${r.modelName}`;
+      if (!heads.has(key)) heads.set(key, await this.store.getHead(r));
+      items.push(this.view(heads.get(key) ?? null, r));
+    }
+    return items;
   }
 
   /** One version, by version, alias or stage. */
@@ -582,14 +592,7 @@ export class Registry {
       ...(req.limit ? { limit: req.limit } : {}),
       cursor: req.cursor ?? null,
     });
-    const heads = new Map<string, ModelHead | null>();
-    const items: ModelVersion[] = [];
-    for (const r of page.items) {
-      const key = `${r.useCase}/${r.modelName}`;
-      if (!heads.has(key)) heads.set(key, await this.store.getHead(r));
-      items.push(this.view(heads.get(key) ?? null, r));
-    }
-    return { runId: req.runId, items, nextCursor: page.nextCursor };
+    return { runId: req.runId, items: await this.withAliases(page.items), nextCursor: page.nextCursor };
   }
 
   /** Copies a version's artifact out and proves it has the sha256 recorded at registration. */
@@ -610,7 +613,8 @@ export class Registry {
       let cursor: string | null = null;
       do {
         const page = await this.store.listModels(req.useCase, { limit: 1000, cursor });
-        names.push(...page.items.map((h) => h.modelName));
+        // A model with only a policy (no versions yet) has nothing to archive.
+        names.push(...page.items.filter((h) => h.versionCount > 0).map((h) => h.modelName));
         cursor = page.nextCursor;
       } while (cursor !== null);
     }

@@ -132,7 +132,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       '--artifact <path>',
       'model file or directory (hashed with sha256 and copied into the store)',
     )
-    .option('--metrics <list>', 'metrics as name=value pairs: auc=0.93,f1=0.88')
+    .option(
+      '--metrics <list>',
+      'metrics as name=value pairs: auc=0.93,f1=0.88 (repeatable)',
+      // repeated --metrics add up instead of the last one silently replacing the others
+      (value: string, previous?: string) => (previous === undefined ? value : `${previous},${value}`),
+    )
     .option('--metrics-file <file>', 'JSON object of metrics')
     .option('--metadata-file <file>', 'JSON object of metadata (drift_check_passed, framework …)')
     .option('--run-id <id>', 'lineage: the training run that produced it')
@@ -679,12 +684,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (
-        e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.version' ||
-        e.code === 'commander.help'
-      )
-        return EXIT.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+      // help shown because the subcommand is missing (exitCode 1) is a usage error
+      if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       if (json)
         io.out(
           `${JSON.stringify({ error: { name: 'UsageError', message: e.message.replace(/^error: /, '') } }, null, 2)}\n`,

@@ -140,6 +140,12 @@ export function decidePromote(
       { from: candidate.stage },
     );
   }
+  if (target !== 'staging' && target !== 'production') {
+    throw new InvalidTransitionError(
+      `cannot promote from ${candidate.stage} to ${target}; promote moves a version to staging or production (use demote or archive to move it down).`,
+      { action: 'promote', from: candidate.stage, to: target },
+    );
+  }
   if (candidate.stage === target) {
     return {
       change: null,
@@ -181,7 +187,7 @@ export function decidePromote(
     { version: candidate.version, from: candidate.stage, to: target, at: who.now },
   ];
   const drafts: AuditDraft[] = [];
-  let next: ModelHead = { ...head, supersededAt: without(head.supersededAt, candidate.version) };
+  let next: ModelHead = head;
   let archivedVersion: string | null = null;
   if (target === 'production') {
     archivedVersion = head.production?.version ?? null;
@@ -199,6 +205,7 @@ export function decidePromote(
     }
     next = {
       ...next,
+      supersededAt: without(head.supersededAt, candidate.version),
       production: { version: candidate.version, metrics: candidate.metrics, since: who.now },
       previousProductionVersion: archivedVersion ?? head.previousProductionVersion,
     };
@@ -251,6 +258,12 @@ export function decideDemote(
   to: Stage,
   who: Actor,
 ): Decision<DemoteResult> {
+  if (to !== 'staging' && to !== 'development') {
+    throw new InvalidTransitionError(
+      `cannot demote from ${version.stage} to ${to}; demote moves a version to staging or development (use archive to retire it, promote or rollback to move it up).`,
+      { action: 'demote', from: version.stage, to },
+    );
+  }
   if (version.stage === to) {
     return {
       change: null,

@@ -69,7 +69,12 @@ export function parseGateKey(key: string, threshold: number | boolean): ParsedGa
 export function validateGates(input: unknown): Gates {
   const parsed = GatesSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ValidationError(`gates must be an object of gate → number|boolean; ${GATE_HELP}.`, {
+    const gate = parsed.error.issues[0]?.path[0];
+    const bad =
+      typeof gate === 'string'
+        ? ` (gate ${gate} is ${JSON.stringify((input as Record<string, unknown>)[gate])})`
+        : '';
+    throw new ValidationError(`gates must be an object of gate → number|boolean${bad}; ${GATE_HELP}.`, {
       issues: parsed.error.issues,
     });
   }

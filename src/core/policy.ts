@@ -48,7 +48,14 @@ export function validatePolicy(input: unknown): Policy {
       { issues: parsed.error.issues },
     );
   }
-  validateGates(parsed.data.gates.staging);
-  validateGates(parsed.data.gates.production);
+  for (const stage of ['staging', 'production'] as const) {
+    try {
+      validateGates(parsed.data.gates[stage]);
+    } catch (e) {
+      throw new ValidationError(`policy is invalid at gates.${stage}: ${(e as Error).message}`, {
+        field: `gates.${stage}`,
+      });
+    }
+  }
   return parsed.data;
 }

@@ -15,7 +15,7 @@ export const FIRST_VERSION = '1.0.0';
 export function parseVersion(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value);
   const parsed = semver.parse(text);
-  if (parsed === null || parsed.raw !== text || parsed.version !== text) {
+  if (parsed === null || parsed.raw !== text || parsed.version !== text.replace(/\+.*$/, '')) {
     throw new ValidationError(
       `version ${JSON.stringify(text)} is not strict semantic versioning: use MAJOR.MINOR.PATCH such as "1.4.0" or "2.0.0-rc.1" (no "v" prefix).`,
       { field: 'version', value: text },
@@ -34,6 +34,13 @@ export function parseVersion(value: unknown): string {
         value: text,
       });
     }
+  }
+  // semver keeps numeric pre-release identifiers ≥ 2^53 − 1 as strings, which versionSortKey would order as text.
+  if (parsed.prerelease.some((id) => typeof id === 'string' && /^\d+$/.test(id))) {
+    throw new ValidationError(
+      `version ${JSON.stringify(text)} has a numeric pre-release identifier of 2^53 − 1 or more; use a smaller number.`,
+      { field: 'version', value: text },
+    );
   }
   return text;
 }

@@ -1,0 +1,439 @@
+import { createHash } from 'node:crypto';
+import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../../core/audit.js';
+import { ConcurrentModificationError, ValidationError, VersionExistsError } from '../../core/errors.js';
+import type { ModelHead } from '../../core/head.js';
+import { type ModelRef, refLabel, type Stage } from '../../core/model.js';
+import type {
+  ChangeSet,
+  CommitOptions,
+  Page,
+  PageRequest,
+  RegistryStore,
+  VersionRecord,
+} from '../../core/ports.js';
+import { versionSortKey } from '../../core/versioning.js';
+import {
+  auditSk,
+  crossModelSk,
+  GSI_MODELS,
+  GSI_RUN,
+  GSI_STAGE,
+  HEAD_SK,
+  modelPk,
+  modelSk,
+  runPk,
+  stagePk,
+  useCasePk,
+  versionSk,
+} from './table-design.js';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1000;
+/** DynamoDB's limit on the items of one TransactWriteItems call. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+type Item = Record<string, unknown>;
+
+const VERSION_FIELDS = [
+  'useCase',
+  'modelName',
+  'version',
+  'stage',
+  'artifact',
+  'metrics',
+  'metadata',
+  'lineage',
+  'tags',
+  'registeredAt',
+  'registeredBy',
+  'stageUpdatedAt',
+] as const;
+
+function toVersion(item: Item): VersionRecord {
+  const out: Record<string, unknown> = {};
+  for (const f of VERSION_FIELDS) out[f] = item[f];
+  return out as unknown as VersionRecord;
+}
+
+function toHead(item: Item): ModelHead {
+  return { ...(item.head as ModelHead), revision: item.revision as number };
+}
+
+function versionItem(v: VersionRecord): Item {
+  const sortKey = versionSortKey(v.version);
+  const ref = { useCase: v.useCase, modelName: v.modelName };
+  return {
+    PK: modelPk(ref),
+    SK: versionSk(sortKey),
+    type: 'version',
+    ...v,
+    GSI2PK: stagePk(v.stage),
+    GSI2SK: crossModelSk(ref, sortKey),
+    ...(v.lineage.runId ? { GSI3PK: runPk(v.lineage.runId), GSI3SK: crossModelSk(ref, sortKey) } : {}),
+  };
+}
+
+function encodeCursor(key: Item): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | null | undefined): Item | undefined {
+  if (cursor === null || cursor === undefined || cursor === '') return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (key && typeof key === 'object' && !Array.isArray(key) && typeof key.PK === 'string')
+      return key as Item;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError(
+    `cursor ${JSON.stringify(cursor)} is not one this registry handed out; pass nextCursor from the previous page.`,
+  );
+}
+
+function pageLimit(limit: number | undefined): number {
+  const n = limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {
+    throw new ValidationError(`limit ${limit} must be an integer from 1 to ${MAX_LIMIT}.`);
+  }
+  return n;
+}
+
+/** What a transaction item is, so a cancellation reason can be turned into a precise error. */
+type Slot =
+  | { kind: 'head' }
+  | { kind: 'new-version'; version: string }
+  | { kind: 'stage'; version: string; from: Stage }
+  | { kind: 'audit'; seq: number };
+
+/**
+ * The registry on DynamoDB: one table (see table-design.ts), strongly consistent reads
+ * of a model's head and versions in one BatchGetItem, and every change as one
+ * TransactWriteItems conditioned on the head's revision and each version's stage.
+ */
+export class DynamoRegistryStore implements RegistryStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly table: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+    });
+  }
+
+  async getHead(ref: ModelRef): Promise<ModelHead | null> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { PK: modelPk(ref), SK: HEAD_SK }, ConsistentRead: true }),
+    );
+    return out.Item ? toHead(out.Item) : null;
+  }
+
+  async getHeadAndVersions(ref: ModelRef, versions: readonly string[]) {
+    const pk = modelPk(ref);
+    const keys = [
+      { PK: pk, SK: HEAD_SK },
+      ...[...new Set(versions)].map((v) => ({ PK: pk, SK: versionSk(versionSortKey(v)) })),
+    ];
+    const found: Item[] = [];
+    let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
+      [this.table]: { Keys: keys, ConsistentRead: true },
+    };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+      const out = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+      found.push(...(out.Responses?.[this.table] ?? []));
+      request = out.UnprocessedKeys as typeof request;
+    }
+    const head = found.find((i) => i.SK === HEAD_SK);
+    const map = new Map<string, VersionRecord>();
+    for (const i of found) if (i.SK !== HEAD_SK) map.set(i.version as string, toVersion(i));
+    return { head: head ? toHead(head) : null, versions: map };
+  }
+
+  /** Runs a query for one page of `limit` items, asking for one more to know whether a next page exists. */
+  private async page(
+    input: QueryCommandInput,
+    options: PageRequest,
+    keyOf: (i: Item) => Item,
+  ): Promise<Page<Item>> {
+    const limit = pageLimit(options.limit);
+    const start = decodeCursor(options.cursor);
+    const items: Item[] = [];
+    let exclusive = start;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          ...input,
+          Limit: limit + 1 - items.length,
+          ...(exclusive ? { ExclusiveStartKey: exclusive } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      exclusive = out.LastEvaluatedKey;
+    } while (exclusive && items.length < limit + 1);
+    const pageItems = items.slice(0, limit);
+    const last = pageItems[pageItems.length - 1];
+    return { items: pageItems, nextCursor: items.length > limit && last ? encodeCursor(keyOf(last)) : null };
+  }
+
+  async listVersions(ref: ModelRef, options: PageRequest & { stage?: Stage }): Promise<Page<VersionRecord>> {
+    if (options.stage) {
+      const page = await this.page(
+        {
+          TableName: this.table,
+          IndexName: GSI_STAGE,
+          KeyConditionExpression: 'GSI2PK = :pk AND begins_with(GSI2SK, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': stagePk(options.stage),
+            ':prefix': `${ref.useCase}#${ref.modelName}#`,
+          },
+        },
+        options,
+        (i) => ({ PK: i.PK, SK: i.SK, GSI2PK: i.GSI2PK, GSI2SK: i.GSI2SK }),
+      );
+      return { items: page.items.map(toVersion), nextCursor: page.nextCursor };
+    }
+    const page = await this.page(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+        ExpressionAttributeValues: { ':pk': modelPk(ref), ':v': 'V#' },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK }),
+    );
+    return { items: page.items.map(toVersion), nextCursor: page.nextCursor };
+  }
+
+  async listVersionsInStage(
+    stage: Stage,
+    options: PageRequest & { useCase?: string },
+  ): Promise<Page<VersionRecord>> {
+    const page = await this.page(
+      {
+        TableName: this.table,
+        IndexName: GSI_STAGE,
+        KeyConditionExpression: options.useCase
+          ? 'GSI2PK = :pk AND begins_with(GSI2SK, :prefix)'
+          : 'GSI2PK = :pk',
+        ExpressionAttributeValues: {
+          ':pk': stagePk(stage),
+          ...(options.useCase ? { ':prefix': `${options.useCase}#` } : {}),
+        },
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK, GSI2PK: i.GSI2PK, GSI2SK: i.GSI2SK }),
+    );
+    return { items: page.items.map(toVersion), nextCursor: page.nextCursor };
+  }
+
+  async findByRunId(runId: string, options: PageRequest): Promise<Page<VersionRecord>> {
+    const page = await this.page(
+      {
+        TableName: this.table,
+        IndexName: GSI_RUN,
+        KeyConditionExpression: 'GSI3PK = :pk',
+        ExpressionAttributeValues: { ':pk': runPk(runId) },
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK, GSI3PK: i.GSI3PK, GSI3SK: i.GSI3SK }),
+    );
+    return { items: page.items.map(toVersion), nextCursor: page.nextCursor };
+  }
+
+  async listModels(useCase: string, options: PageRequest): Promise<Page<ModelHead>> {
+    const page = await this.page(
+      {
+        TableName: this.table,
+        IndexName: GSI_MODELS,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': useCasePk(useCase) },
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK, GSI1PK: i.GSI1PK, GSI1SK: i.GSI1SK }),
+    );
+    return { items: page.items.map(toHead), nextCursor: page.nextCursor };
+  }
+
+  async listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>> {
+    const page = await this.page(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :a)',
+        ExpressionAttributeValues: { ':pk': modelPk(ref), ':a': 'A#' },
+        ConsistentRead: true,
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK }),
+    );
+    return { items: page.items.map((i) => i.event as AuditEvent), nextCursor: page.nextCursor };
+  }
+
+  /** The TransactWriteItems input for a change set, and what each of its items is. */
+  transaction(
+    change: ChangeSet,
+    options: CommitOptions = {},
+  ): { input: TransactWriteCommandInput; slots: Slot[] } {
+    const { ref } = change;
+    const pk = modelPk(ref);
+    const { revision, ...head } = change.head;
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    const slots: Slot[] = [];
+    items.push({
+      Put: {
+        TableName: this.table,
+        Item: {
+          PK: pk,
+          SK: HEAD_SK,
+          type: 'head',
+          GSI1PK: useCasePk(ref.useCase),
+          GSI1SK: modelSk(ref.modelName),
+          revision,
+          head,
+        },
+        ...(change.expectedRevision === 0
+          ? { ConditionExpression: 'attribute_not_exists(PK)' }
+          : {
+              ConditionExpression: 'revision = :expected',
+              ExpressionAttributeValues: { ':expected': change.expectedRevision },
+            }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    });
+    slots.push({ kind: 'head' });
+    for (const v of change.newVersions) {
+      items.push({
+        Put: { TableName: this.table, Item: versionItem(v), ConditionExpression: 'attribute_not_exists(PK)' },
+      });
+      slots.push({ kind: 'new-version', version: v.version });
+    }
+    for (const s of change.stageChanges) {
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: { PK: pk, SK: versionSk(versionSortKey(s.version)) },
+          UpdateExpression: 'SET #stage = :to, stageUpdatedAt = :at, GSI2PK = :gsi',
+          ConditionExpression: '#stage = :from',
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: { ':to': s.to, ':from': s.from, ':at': s.at, ':gsi': stagePk(s.to) },
+        },
+      });
+      slots.push({ kind: 'stage', version: s.version, from: s.from });
+    }
+    for (const e of change.events) {
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: { PK: pk, SK: auditSk(e.seq), type: 'audit', event: e },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+      slots.push({ kind: 'audit', seq: e.seq });
+    }
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new ValidationError(
+        `this change touches ${items.length} items, more than one DynamoDB transaction holds (${MAX_TRANSACTION_ITEMS}); split it.`,
+      );
+    }
+    return {
+      input: {
+        TransactItems: items,
+        ...(options.idempotencyKey
+          ? {
+              ClientRequestToken: createHash('sha256')
+                .update(options.idempotencyKey)
+                .digest('hex')
+                .slice(0, 36),
+            }
+          : {}),
+      },
+      slots,
+    };
+  }
+
+  async commit(change: ChangeSet, options: CommitOptions = {}): Promise<void> {
+    const { input, slots } = this.transaction(change, options);
+    try {
+      await this.doc.send(new TransactWriteCommand(input));
+    } catch (e) {
+      throw translateCancellation(change, slots, e);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.doc.destroy();
+  }
+}
+
+/**
+ * Turns a cancelled transaction into the error that says what happened: which item's
+ * condition failed, or that another transaction held the items.
+ */
+export function translateCancellation(change: ChangeSet, slots: Slot[], error: unknown): unknown {
+  if (!(error instanceof TransactionCanceledException)) {
+    if (error instanceof Error && error.name === 'TransactionConflictException') {
+      return new ConcurrentModificationError(
+        `${refLabel(change.ref)} is being changed by another transaction.`,
+      );
+    }
+    return error;
+  }
+  const reasons = error.CancellationReasons ?? [];
+  for (const [index, reason] of reasons.entries()) {
+    const slot = slots[index];
+    if (!slot || !reason.Code || reason.Code === 'None') continue;
+    if (reason.Code === 'TransactionConflict') {
+      return new ConcurrentModificationError(
+        `${refLabel(change.ref)} is being changed by another transaction.`,
+        {
+          reason: reason.Code,
+        },
+      );
+    }
+    if (reason.Code !== 'ConditionalCheckFailed') continue;
+    switch (slot.kind) {
+      case 'head':
+        return new ConcurrentModificationError(
+          `${refLabel(change.ref)} changed while this request was deciding (expected revision ${change.expectedRevision}).`,
+          { expectedRevision: change.expectedRevision },
+        );
+      case 'new-version':
+        return new VersionExistsError(
+          `${refLabel(change.ref)} version ${slot.version} already exists; versions are immutable.`,
+          {
+            version: slot.version,
+          },
+        );
+      case 'stage':
+        return new ConcurrentModificationError(
+          `${refLabel(change.ref)} version ${slot.version} is no longer ${slot.from}; another change moved it.`,
+          { version: slot.version, expectedStage: slot.from },
+        );
+      case 'audit':
+        return new ConcurrentModificationError(
+          `${refLabel(change.ref)} audit event ${slot.seq} was already written.`,
+        );
+    }
+  }
+  const codes = reasons.map((r) => r.Code ?? 'None').join(', ');
+  if (reasons.some((r) => r.Code === 'ThrottlingError' || r.Code === 'ProvisionedThroughputExceeded')) {
+    return new ConcurrentModificationError(
+      `${refLabel(change.ref)}: the transaction was throttled (${codes}); retrying.`,
+    );
+  }
+  return error;
+}

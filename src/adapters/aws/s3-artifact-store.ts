@@ -1,0 +1,358 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import {
+  ArtifactIntegrityError,
+  ConcurrentModificationError,
+  NotFoundError,
+  ValidationError,
+} from '../../core/errors.js';
+import type { ArtifactInfo, ModelRef } from '../../core/model.js';
+import type { ArtifactSidecars, ArtifactStore, StagedArtifact } from '../../core/ports.js';
+import { isErrno, listFiles, manifestDigest, stageCopy } from '../files.js';
+
+/** Options of the S3 artifact store. */
+export interface S3ArtifactStoreOptions {
+  bucket: string;
+  /** KMS key for SSE-KMS; without it the bucket's default encryption applies. */
+  kmsKeyId?: string;
+  /** Files at least this large are uploaded in parts. @default 64 MiB */
+  multipartThreshold?: number;
+  /** Part size of multipart uploads (S3's minimum is 5 MiB). @default 16 MiB */
+  partSize?: number;
+  /** Where staged copies wait before upload. @default the OS temp directory */
+  stagingDir?: string;
+}
+
+const MiB = 1024 * 1024;
+
+function b64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+function isPreconditionFailed(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === 'PreconditionFailed' || err?.$metadata?.httpStatusCode === 412;
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Artifacts in S3, keyed like the reference registry's layout:
+ * `{useCase}/{modelName}/versions/{version}/model/…` with `metadata.json` and
+ * `metrics.json` beside it. Every object is sent with its SHA-256 for S3 to check,
+ * written with `If-None-Match: *` so a version's artifact is never overwritten, and
+ * encrypted with the configured KMS key.
+ */
+export class S3ArtifactStore implements ArtifactStore {
+  private readonly threshold: number;
+  private readonly partSize: number;
+  private readonly stagingDir: string;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly options: S3ArtifactStoreOptions,
+  ) {
+    this.threshold = options.multipartThreshold ?? 64 * MiB;
+    this.partSize = options.partSize ?? 16 * MiB;
+    this.stagingDir = options.stagingDir ?? join(tmpdir(), 'modelreg-staging');
+  }
+
+  /** The key prefix of a version: `{useCase}/{modelName}/versions/{version}/`. */
+  prefix(ref: ModelRef, version: string): string {
+    return `${ref.useCase}/${ref.modelName}/versions/${version}/`;
+  }
+
+  private get encryption() {
+    return this.options.kmsKeyId
+      ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: this.options.kmsKeyId }
+      : {};
+  }
+
+  async stage(sourcePath: string): Promise<StagedArtifact> {
+    return stageCopy(sourcePath, this.stagingDir);
+  }
+
+  /** Uploads one file (single PUT or multipart), conditional on the key not existing. */
+  async putFile(key: string, path: string, sha256Hex: string): Promise<void> {
+    const size = (await stat(path)).size;
+    try {
+      if (size < this.threshold) {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.options.bucket,
+            Key: key,
+            Body: createReadStream(path),
+            ContentLength: size,
+            ChecksumAlgorithm: 'SHA256',
+            ChecksumSHA256: b64(sha256Hex),
+            IfNoneMatch: '*',
+            ...this.encryption,
+          }),
+        );
+        return;
+      }
+      await this.multipart(key, path, size);
+    } catch (e) {
+      if (isPreconditionFailed(e)) {
+        throw new ConcurrentModificationError(
+          `s3://${this.options.bucket}/${key} already exists; artifacts are never overwritten.`,
+          {
+            key,
+          },
+        );
+      }
+      throw e;
+    }
+  }
+
+  private async multipart(key: string, path: string, size: number): Promise<void> {
+    const bucket = this.options.bucket;
+    const existing = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((e) => {
+      if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
+      throw e;
+    });
+    if (existing) throw Object.assign(new Error('exists'), { name: 'PreconditionFailed' });
+    const created = await this.s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        ChecksumAlgorithm: 'SHA256',
+        ...this.encryption,
+      }),
+    );
+    const uploadId = created.UploadId!;
+    const parts: { PartNumber: number; ETag: string; ChecksumSHA256: string }[] = [];
+    const handle = await open(path, 'r');
+    try {
+      for (let offset = 0, n = 1; offset < size; offset += this.partSize, n++) {
+        const length = Math.min(this.partSize, size - offset);
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, offset);
+        const checksum = createHash('sha256').update(buffer).digest('base64');
+        const out = await this.s3.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: n,
+            Body: buffer,
+            ChecksumAlgorithm: 'SHA256',
+            ChecksumSHA256: checksum,
+          }),
+        );
+        parts.push({ PartNumber: n, ETag: out.ETag!, ChecksumSHA256: checksum });
+      }
+      await this.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+          IfNoneMatch: '*',
+        }),
+      );
+    } catch (e) {
+      await this.s3
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
+        .catch(() => {});
+      throw e;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async putJson(key: string, value: unknown): Promise<void> {
+    const body = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+    await this.putBuffer(key, body);
+  }
+
+  private async putBuffer(key: string, body: Buffer): Promise<void> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          Body: body,
+          ChecksumAlgorithm: 'SHA256',
+          ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+          IfNoneMatch: '*',
+          ContentType: 'application/json',
+          ...this.encryption,
+        }),
+      );
+    } catch (e) {
+      if (isPreconditionFailed(e)) {
+        throw new ConcurrentModificationError(
+          `s3://${this.options.bucket}/${key} already exists; artifacts are never overwritten.`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  async publish(
+    staged: StagedArtifact,
+    ref: ModelRef,
+    version: string,
+    sidecars: ArtifactSidecars,
+  ): Promise<ArtifactInfo> {
+    const prefix = this.prefix(ref, version);
+    const modelPrefix = `${prefix}model/`;
+    // The model goes first: its If-None-Match tells us whether the version is taken.
+    if (staged.kind === 'file') {
+      await this.putFile(`${modelPrefix}${staged.name}`, join(staged.handle, staged.name), staged.sha256);
+    } else {
+      for (const rel of await listFiles(staged.handle)) {
+        const path = join(staged.handle, ...rel.split('/'));
+        await this.putFile(`${modelPrefix}${rel}`, path, await sha256OfFile(path));
+      }
+    }
+    await this.putJson(`${prefix}metadata.json`, sidecars.metadata);
+    await this.putJson(`${prefix}metrics.json`, sidecars.metrics);
+    const uri =
+      staged.kind === 'file'
+        ? `s3://${this.options.bucket}/${modelPrefix}${staged.name}`
+        : `s3://${this.options.bucket}/${modelPrefix}`;
+    return { uri, sha256: staged.sha256, sizeBytes: staged.sizeBytes };
+  }
+
+  /** Deletes every object under a prefix (a version directory or a model directory). */
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.options.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+      );
+      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (keys.length > 0) {
+        const out = await this.s3.send(
+          new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: keys, Quiet: true } }),
+        );
+        if (out.Errors && out.Errors.length > 0) {
+          throw new Error(
+            `could not delete ${out.Errors.length} objects under s3://${this.options.bucket}/${prefix}: ${out.Errors[0]?.Message}`,
+          );
+        }
+        deleted += keys.length;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return deleted;
+  }
+
+  async unpublish(ref: ModelRef, version: string): Promise<void> {
+    await this.deletePrefix(this.prefix(ref, version));
+  }
+
+  async discard(staged: StagedArtifact): Promise<void> {
+    await rm(staged.handle, { recursive: true, force: true });
+  }
+
+  private parse(uri: string): { bucket: string; key: string } {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (!m) throw new ValidationError(`artifact ${uri} is not an s3:// URI; use the backend that stored it.`);
+    return { bucket: m[1]!, key: m[2]! };
+  }
+
+  private async download(bucket: string, key: string, to: string): Promise<string> {
+    let body: Readable;
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      body = out.Body as Readable;
+    } catch (e) {
+      if ((e as { name?: string }).name === 'NoSuchKey')
+        throw new NotFoundError(`the artifact s3://${bucket}/${key} is missing.`);
+      throw e;
+    }
+    await mkdir(dirname(to), { recursive: true });
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, tap, createWriteStream(to, { flags: 'wx' }));
+    } catch (e) {
+      if (isErrno(e, 'EEXIST')) throw new ValidationError(`${to} already exists; choose another --output.`);
+      throw e;
+    }
+    return hash.digest('hex');
+  }
+
+  async fetch(artifact: ArtifactInfo, destDir: string): Promise<{ path: string; sha256: string }> {
+    const { bucket, key } = this.parse(artifact.uri);
+    await mkdir(destDir, { recursive: true });
+    let target: string;
+    let sha256: string;
+    if (key.endsWith('/')) {
+      if ((await readdir(destDir)).length > 0) {
+        throw new ValidationError(
+          `output directory ${destDir} is not empty; choose an empty or new --output.`,
+        );
+      }
+      const entries: { path: string; sha256: string }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await this.s3.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: key,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+        for (const o of page.Contents ?? []) {
+          const rel = o.Key!.slice(key.length);
+          entries.push({
+            path: rel,
+            sha256: await this.download(bucket, o.Key!, join(destDir, ...rel.split('/'))),
+          });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      target = destDir;
+      sha256 = manifestDigest(entries);
+    } else {
+      target = join(destDir, key.slice(key.lastIndexOf('/') + 1));
+      sha256 = await this.download(bucket, key, target);
+    }
+    if (sha256 !== artifact.sha256) {
+      await rm(target, { recursive: true, force: true });
+      throw new ArtifactIntegrityError(
+        `the artifact ${artifact.uri} was altered after registration: sha256 is ${sha256}, registered ${artifact.sha256}. The copy was removed.`,
+        { expected: artifact.sha256, actual: sha256, uri: artifact.uri },
+      );
+    }
+    return { path: target, sha256 };
+  }
+}

@@ -1,0 +1,47 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { eventSubject, eventText } from '../../core/messages.js';
+import type { Notifier, RegistryEvent } from '../../core/ports.js';
+
+/** Options of the SNS notifier. */
+export interface SnsNotifierOptions {
+  topicArn: string;
+  /** Shown in messages (`Environment: prod`). @default 'dev' */
+  environment?: string;
+}
+
+/**
+ * Publishes each registry event to an SNS topic with `MessageStructure: json`: the
+ * `default` message is the event as JSON (for Lambda, SQS and HTTP subscribers), the
+ * `email` message is readable text. Message attributes `eventType`, `useCase`,
+ * `modelName` and `stage` let subscribers filter with SNS filter policies. Transient
+ * failures are retried by the SDK's retry strategy; what still fails is thrown, and the
+ * registry records it as undelivered.
+ */
+export class SnsNotifier implements Notifier {
+  constructor(
+    private readonly sns: SNSClient,
+    private readonly options: SnsNotifierOptions,
+  ) {}
+
+  /** The PublishCommand input of one event (exposed for tests and for re-sending). */
+  message(e: RegistryEvent) {
+    const text = eventText(e, this.options.environment ?? 'dev');
+    const attr = (value: string) => ({ DataType: 'String', StringValue: value });
+    return {
+      TopicArn: this.options.topicArn,
+      Subject: eventSubject(e),
+      MessageStructure: 'json',
+      Message: JSON.stringify({ default: JSON.stringify(e), email: text }),
+      MessageAttributes: {
+        eventType: attr(e.type),
+        useCase: attr(e.useCase),
+        modelName: attr(e.modelName),
+        ...(e.toStage ? { stage: attr(e.toStage) } : {}),
+      },
+    };
+  }
+
+  async publish(events: readonly RegistryEvent[]): Promise<void> {
+    for (const e of events) await this.sns.send(new PublishCommand(this.message(e)));
+  }
+}

@@ -1,0 +1,134 @@
+/** File helpers shared by the artifact stores: hashing while copying, and directory manifests. */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ValidationError } from '../core/errors.js';
+import type { StagedArtifact } from '../core/ports.js';
+
+/** True when `e` is a Node system error with one of these codes. */
+export function isErrno(e: unknown, ...codes: string[]): boolean {
+  return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
+}
+
+/** Copies `from` to `to` while hashing it: one read of the bytes. */
+export async function copyHashing(from: string, to: string): Promise<{ sha256: string; sizeBytes: number }> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      sizeBytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(from), tap, createWriteStream(to, { flags: 'wx' }));
+  return { sha256: hash.digest('hex'), sizeBytes };
+}
+
+/** Relative paths (posix separators) of every regular file under `root`, sorted. */
+export async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
+      else {
+        throw new ValidationError(
+          `artifact contains ${full}, which is neither a regular file nor a directory (symlinks and devices are not registered); copy the real file in its place.`,
+        );
+      }
+    }
+  }
+  await walk(root);
+  return out.sort();
+}
+
+/**
+ * The digest of a directory artifact: sha256 over its sorted manifest of
+ * `relative/path<TAB>sha256<LF>` lines, so renaming, adding or changing any file changes it.
+ */
+export function manifestDigest(entries: ReadonlyArray<{ path: string; sha256: string }>): string {
+  const manifest = [...entries]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((e) => `${e.path}\t${e.sha256}\n`)
+    .join('');
+  return createHash('sha256').update(manifest).digest('hex');
+}
+
+export async function copyTree(from: string, to: string): Promise<{ sha256: string; sizeBytes: number }> {
+  const files = await listFiles(from);
+  const entries: { path: string; sha256: string }[] = [];
+  let sizeBytes = 0;
+  for (const rel of files) {
+    const target = join(to, ...rel.split('/'));
+    await mkdir(join(target, '..'), { recursive: true });
+    const copied = await copyHashing(join(from, ...rel.split('/')), target);
+    entries.push({ path: rel, sha256: copied.sha256 });
+    sizeBytes += copied.sizeBytes;
+  }
+  return { sha256: manifestDigest(entries), sizeBytes };
+}
+
+/**
+ * Hashes `sourcePath` (a file or a directory) while copying it into a new folder under
+ * `stagingDir`, so that what gets registered is exactly what was hashed, whatever happens
+ * to the source afterwards.
+ */
+export async function stageCopy(sourcePath: string, stagingDir: string): Promise<StagedArtifact> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(sourcePath);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT', 'ENOTDIR')) {
+      throw new ValidationError(
+        `artifact ${sourcePath} does not exist; pass the path of the model file or directory.`,
+        {
+          field: 'artifact',
+          value: sourcePath,
+        },
+      );
+    }
+    if (isErrno(e, 'EACCES', 'EPERM')) {
+      throw new ValidationError(`artifact ${sourcePath} cannot be read (permission denied).`, {
+        field: 'artifact',
+      });
+    }
+    throw e;
+  }
+  const handle = join(stagingDir, randomUUID());
+  await mkdir(handle, { recursive: true });
+  const name = basename(sourcePath);
+  try {
+    if (info.isFile()) {
+      const copied = await copyHashing(sourcePath, join(handle, name));
+      return { ...copied, kind: 'file', name, handle };
+    }
+    if (info.isDirectory()) {
+      const copied = await copyTree(sourcePath, handle);
+      if (copied.sizeBytes === 0 && (await listFiles(handle)).length === 0) {
+        throw new ValidationError(
+          `artifact directory ${sourcePath} is empty; there is nothing to register.`,
+          {
+            field: 'artifact',
+          },
+        );
+      }
+      return { ...copied, kind: 'directory', name, handle };
+    }
+    throw new ValidationError(`artifact ${sourcePath} is neither a file nor a directory.`, {
+      field: 'artifact',
+    });
+  } catch (e) {
+    await rm(handle, { recursive: true, force: true });
+    if (isErrno(e, 'EACCES', 'EPERM')) {
+      throw new ValidationError(`artifact ${sourcePath} cannot be read (permission denied).`, {
+        field: 'artifact',
+      });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Human-readable texts of registry events (email bodies, subjects, Slack fallbacks). The
+ * promotion text follows the reference promote-model function's notification.
+ */
+import type { RegistryEvent } from './ports.js';
+
+const TITLES: Record<string, string> = {
+  'model.register': 'Model Registered',
+  'model.promote': 'Model Promoted',
+  'model.demote': 'Model Demoted',
+  'model.archive': 'Model Archived',
+  'model.rollback': 'Model Rolled Back',
+  'model.alias.set': 'Model Alias Moved',
+  'model.alias.remove': 'Model Alias Removed',
+  'model.policy.set': 'Model Policy Changed',
+};
+
+/** The short title of an event type (`Model Promoted`). */
+export function eventTitle(type: string): string {
+  return TITLES[type] ?? type;
+}
+
+/** The subject line: `[modelreg] Model Promoted: FraudRiskModel` (SNS caps subjects at 100 characters). */
+export function eventSubject(e: RegistryEvent): string {
+  return `[modelreg] ${eventTitle(e.type)}: ${e.modelName}`.slice(0, 100);
+}
+
+function percent(x: unknown): string {
+  return typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a';
+}
+
+/** The plain-text body an email subscriber reads. */
+export function eventText(e: RegistryEvent, environment: string): string {
+  const d = e.details;
+  if (e.type === 'model.promote' && e.toStage === 'production') {
+    return [
+      'Model Promotion Completed',
+      '',
+      `Model: ${e.modelName}`,
+      `New Production Version: ${e.version}`,
+      `Previous Version: ${(d.archivedVersion as string | null) ?? 'none'}`,
+      `Comparison Confidence: ${percent(d.confidence)}`,
+      `Environment: ${environment}`,
+      '',
+      `Use case: ${e.useCase}`,
+      `Promoted by: ${e.actor} at ${e.at}`,
+    ].join('\n');
+  }
+  const lines = [`${eventTitle(e.type)}`, '', `Model: ${e.modelName}`, `Use case: ${e.useCase}`];
+  if (e.version) lines.push(`Version: ${e.version}`);
+  if (e.fromStage || e.toStage) lines.push(`Stage: ${e.fromStage ?? '(new)'} → ${e.toStage ?? '-'}`);
+  if (e.type === 'model.rollback')
+    lines.push(`Archived Version: ${(d.archivedVersion as string | null) ?? 'none'}`);
+  if (typeof d.reason === 'string') lines.push(`Reason: ${d.reason}`);
+  if (typeof d.alias === 'string') lines.push(`Alias: @${d.alias}`);
+  lines.push(`Environment: ${environment}`, `By: ${e.actor} at ${e.at}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,4 @@
+import { describeRegistryContract } from '../contract/registry-contract.js';
+import { makeAwsBackend } from '../support/aws-backend.js';
+
+describeRegistryContract('aws (DynamoDB Local + S3, SNS → SQS on moto)', makeAwsBackend);

@@ -28,7 +28,12 @@ const ModelName = checked(z.string({ error: 'model name is required (--model)' }
 const Version = checked(z.string(), parseVersion);
 const Alias = checked(z.string(), validateAlias);
 const Actor = z.string().min(1, 'actor must not be empty').max(256);
-const Limit = z.number().int().min(1).max(1000).optional();
+const Limit = z
+  .number({ error: 'limit must be a whole number from 1 to 1000' })
+  .int('limit must be a whole number from 1 to 1000')
+  .min(1, 'limit must be a whole number from 1 to 1000')
+  .max(1000, 'limit must be a whole number from 1 to 1000 (page through the rest with the cursor)')
+  .optional();
 const Cursor = z.string().nullable().optional();
 
 /** Which version of a model: by version (or `@alias`), by stage, or by alias. */

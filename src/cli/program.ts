@@ -60,11 +60,14 @@ interface Globals {
 
 type Opts = Record<string, unknown>;
 
+/** `useCase/modelName` of a command's options (without any @alias suffix). */
+const label = (o: Opts) => `${o.useCase}/${String(o.model).split('@')[0]}`;
+
 const stageOption = (flags: string, description: string) =>
   new Option(flags, description).choices(STAGES as unknown as string[]);
 
 /** Builds the `modelreg` command tree. Each action returns the exit code. */
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+export function buildProgram(io: CliIo, setExit: (code: number) => void, json = false): Command {
   const program = new Command('modelreg')
     .description('A model registry with workflow automation: versions, stages, gates, aliases, audit trail.')
     .option(
@@ -73,7 +76,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .option('--json', 'print machine-readable JSON (the documented contract shapes)')
     .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+      // with --json the error is printed once, as JSON on stdout, by runCli
+      outputError: (text, write) => (json ? undefined : write(text)),
+    })
     .exitOverride();
 
   const globals = (cmd: Command): Globals => cmd.optsWithGlobals() as Globals;
@@ -306,7 +314,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
           });
           print(cmd, { ...r, error: { name: error.name, message: error.message } }, () =>
             [
-              `Refused: ${o.model} ${r.version} stays in ${r.stage}.`,
+              `Refused: ${label(o)} ${r.version} stays in ${r.stage}.`,
               gatesTable(r.gates ?? []),
               r.reason ?? '',
             ].join('\n'),
@@ -317,8 +325,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         print(cmd, r, () => {
           const lines = [
             r.alreadyPromoted
-              ? `${o.model} ${r.version} is already in ${r.stage}; nothing changed.`
-              : `Promoted ${o.model} ${r.version} → ${r.stage}${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
+              ? `${label(o)} ${r.version} is already in ${r.stage}; nothing changed.`
+              : `Promoted ${label(o)} ${r.version} → ${r.stage}${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
           ];
           if (r.gates?.length) lines.push(gatesTable(r.gates));
           return lines.join('\n');
@@ -342,8 +350,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         });
         print(cmd, r, () =>
           r.alreadyDemoted
-            ? `${o.model} ${r.version} is already in ${r.stage}; nothing changed.`
-            : `Demoted ${o.model} ${r.version} → ${r.stage}`,
+            ? `${label(o)} ${r.version} is already in ${r.stage}; nothing changed.`
+            : `Demoted ${label(o)} ${r.version} → ${r.stage}`,
         );
       }),
     );
@@ -366,8 +374,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         });
         print(cmd, r, () =>
           r.alreadyRolledBack
-            ? `${o.model} ${r.version} is already in production; nothing changed.`
-            : `Rolled back ${o.model} to ${r.version} in production${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
+            ? `${label(o)} ${r.version} is already in production; nothing changed.`
+            : `Rolled back ${label(o)} to ${r.version} in production${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
         );
       }),
     );
@@ -388,8 +396,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         });
         print(cmd, r, () =>
           r.alreadyArchived
-            ? `${o.model} ${r.version} is already archived.`
-            : `Archived ${o.model} ${r.version}`,
+            ? `${label(o)} ${r.version} is already archived.`
+            : `Archived ${label(o)} ${r.version}`,
         );
       }),
     );
@@ -675,10 +683,14 @@ function describePolicy(p: import('../core/policy.js').Policy): string {
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
   const json = argv.includes('--json');
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    json,
+  );
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return code;

@@ -56,7 +56,7 @@ export function parseGateKey(key: string, threshold: number | boolean): ParsedGa
   }
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
     throw new ValidationError(
-      `gate ${key} needs a finite number threshold, not ${JSON.stringify(threshold)}.`,
+      `gate ${key} needs a number threshold, not ${JSON.stringify(threshold)}: write it as ${key}=0.85.`,
       {
         gate: key,
       },

@@ -4,7 +4,7 @@
  * registry-contract.ts.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -271,6 +271,39 @@ describe('local backend only', () => {
         '1.0.0',
       ]);
       expect(await reg.verifyAudit(ref)).toMatchObject({ valid: true });
+    });
+
+    it('sets aside a version directory abandoned by a crashed registration and uses the version', async () => {
+      // Prepare: a crash between publish and commit left versions/1.0.1/ behind, two minutes ago.
+      await registerFile('first');
+      await writeTree(versionDir('1.0.1'), { 'metrics.json': '{}', 'model/model.pkl': 'half-written' });
+      const past = new Date(Date.now() - 120_000);
+      await utimes(versionDir('1.0.1'), past, past);
+
+      // Act
+      const v = await registerFile('second');
+
+      // Assess
+      expect(v.version).toBe('1.0.1');
+      expect(await readFile(join(versionDir('1.0.1'), 'model', 'model.pkl'), 'utf8')).toBe('second');
+      expect(await listFilesUnder(join(backend.dir, '.orphans'))).toEqual([
+        expect.stringMatching(/^churn-1\.0\.1-[0-9a-f]{8}\/metrics\.json$/),
+        expect.stringMatching(/^churn-1\.0\.1-[0-9a-f]{8}\/model\/model\.pkl$/),
+      ]);
+    });
+
+    it('fails with ConcurrentModificationError while a fresh version directory may still be in use', async () => {
+      // Prepare: versions/1.0.1/ was just created by a registration that has not committed yet.
+      await registerFile('first');
+      await writeTree(versionDir('1.0.1'), { 'model/model.pkl': 'in flight' });
+      const impatient = backend.registryWith((store) => store, { maxAttempts: 2 });
+
+      // Act
+      await rejection(registerFile('second', {}, impatient), ConcurrentModificationError);
+
+      // Assess
+      expect(await readFile(join(versionDir('1.0.1'), 'model', 'model.pkl'), 'utf8')).toBe('in flight');
+      expect((await reg.listVersions(ref)).items.map((v) => v.version)).toEqual(['1.0.0']);
     });
 
     it('surfaces ConcurrentModificationError only after the retries run out', async () => {

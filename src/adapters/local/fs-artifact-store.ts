@@ -1,5 +1,6 @@
-import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, join, sep } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   ArtifactIntegrityError,
@@ -19,6 +20,9 @@ export { manifestDigest } from '../files.js';
  * `metrics.json` beside it. Staged copies wait in `{root}/.staging/` until a version
  * number is settled, then move in with one rename.
  */
+/** How long an unregistered version directory must sit untouched before it counts as abandoned. */
+export const ABANDONED_AFTER_MS = 60_000;
+
 export class FsArtifactStore implements ArtifactStore {
   constructor(private readonly root: string) {}
 
@@ -41,13 +45,14 @@ export class FsArtifactStore implements ArtifactStore {
     try {
       await mkdir(dir);
     } catch (e) {
-      if (isErrno(e, 'EEXIST')) {
+      if (!isErrno(e, 'EEXIST')) throw e;
+      if (!(await this.setAsideIfAbandoned(dir))) {
         throw new ConcurrentModificationError(
-          `the artifact directory ${dir} already exists (another registration is writing version ${version}, or an earlier one was interrupted).`,
+          `the artifact directory ${dir} already exists: another registration is writing version ${version} right now.`,
           { version, path: dir },
         );
       }
-      throw e;
+      await mkdir(dir);
     }
     await writeFile(join(dir, 'metadata.json'), `${JSON.stringify(sidecars.metadata, null, 2)}\n`);
     await writeFile(join(dir, 'metrics.json'), `${JSON.stringify(sidecars.metrics, null, 2)}\n`);
@@ -55,6 +60,21 @@ export class FsArtifactStore implements ArtifactStore {
     await rename(staged.handle, modelDir);
     const target = staged.kind === 'file' ? join(modelDir, staged.name) : `${modelDir}${sep}`;
     return { uri: pathToFileURL(target).href, sha256: staged.sha256, sizeBytes: staged.sizeBytes };
+  }
+
+  /**
+   * A version directory of an unregistered version is either being written right now (a
+   * publish is a rename and two small writes, then the commit) or was left by a process
+   * that died between publish and commit. One untouched for a minute is the latter: it
+   * is moved to `{root}/.orphans/` (kept for inspection) so the version can be used.
+   */
+  private async setAsideIfAbandoned(dir: string): Promise<boolean> {
+    const info = await stat(dir).catch(() => null);
+    if (info === null || Date.now() - info.mtimeMs < ABANDONED_AFTER_MS) return false;
+    const orphans = join(this.root, '.orphans');
+    await mkdir(orphans, { recursive: true });
+    await rename(dir, join(orphans, `${basename(dirname(dirname(dir)))}-${basename(dir)}-${randomUUID().slice(0, 8)}`));
+    return true;
   }
 
   async unpublish(ref: ModelRef, version: string, staged?: StagedArtifact): Promise<void> {

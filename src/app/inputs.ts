@@ -91,6 +91,9 @@ export const ListSchema = z.object({
 });
 export type ListInput = z.input<typeof ListSchema>;
 
+/** A page request on its own. */
+export const PageSchema = z.object({ limit: Limit, cursor: Cursor });
+
 /** Versions in one stage across the registry (optionally one use case). */
 export const ListInStageSchema = z.object({
   stage: StageSchema,

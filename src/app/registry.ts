@@ -26,8 +26,11 @@ import {
 import {
   AliasNotFoundError,
   ConcurrentModificationError,
+  DeliveryError,
   ModelNotFoundError,
+  NotFoundError,
   ValidationError,
+  VersionExistsError,
   VersionNotFoundError,
 } from '../core/errors.js';
 import { aliasesOf, type ModelHead } from '../core/head.js';
@@ -38,9 +41,12 @@ import type {
   ChangeSet,
   Clock,
   Notifier,
+  OrphanedArtifact,
   Page,
   RegistryEvent,
   RegistryStore,
+  StagedArtifact,
+  UndeliveredNotification,
   VersionRecord,
 } from '../core/ports.js';
 import { parseVersion } from '../core/versioning.js';
@@ -69,6 +75,7 @@ import {
   ListSchema,
   type ModelInput,
   ModelSchema,
+  PageSchema,
   type PolicySetInput,
   PolicySetSchema,
   type PromoteInput,
@@ -94,6 +101,27 @@ export interface RegistryPorts {
   warn?: (message: string) => void;
   /** Attempts for one decision when other writers keep winning the race. */
   maxAttempts?: number;
+  /** Releases what the backend holds beyond the store (SDK clients), on close. */
+  dispose?: () => Promise<void>;
+}
+
+/** The answer of `notifications resend`. */
+export interface ResendResult {
+  sent: string[];
+  failed: { id: string; error: string }[];
+}
+
+/** The answer of `artifacts sweep`. */
+export interface SweepResult {
+  removed: string[];
+  kept: string[];
+  failed: { artifact: string; error: string }[];
+  dryRun: boolean;
+}
+
+/** The id an undelivered event is kept under: one per audit event. */
+export function undeliveredId(e: RegistryEvent): string {
+  return `${e.useCase}/${e.modelName}#${e.seq}`;
 }
 
 /** A model of a use case, as `models list` without `--model` shows it. */
@@ -178,6 +206,7 @@ export class Registry {
   private readonly actor: string;
   private readonly warn: (message: string) => void;
   private readonly maxAttempts: number;
+  private readonly dispose: (() => Promise<void>) | undefined;
 
   constructor(ports: RegistryPorts) {
     this.store = ports.store;
@@ -187,6 +216,7 @@ export class Registry {
     this.actor = ports.actor ?? defaultActor();
     this.warn = ports.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
     this.maxAttempts = ports.maxAttempts ?? 12;
+    this.dispose = ports.dispose;
   }
 
   private who(actor: string | undefined): Who {
@@ -196,7 +226,7 @@ export class Registry {
   /** Runs decide → commit, retrying on ConcurrentModificationError with jittered backoff. */
   private async mutate<R>(
     decide: (attempt: number) => Promise<Decision<R>>,
-    onLost?: () => Promise<void>,
+    onCommitFailed?: (error: unknown, change: ChangeSet) => Promise<'committed' | 'lost'>,
   ): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -205,8 +235,7 @@ export class Registry {
         try {
           await this.store.commit(decision.change);
         } catch (e) {
-          if (onLost) await onLost();
-          throw e;
+          if (!onCommitFailed || (await onCommitFailed(e, decision.change)) === 'lost') throw e;
         }
         await this.publish(decision.change);
         return decision.result;
@@ -223,11 +252,39 @@ export class Registry {
     }
   }
 
+  /**
+   * Tells subscribers about a committed change. A failure never fails the change: the
+   * events that were not delivered are kept, listed by `notifications list` and re-sent
+   * by `notifications resend`.
+   */
   private async publish(change: ChangeSet): Promise<void> {
+    const events = toRegistryEvents(change);
     try {
-      await this.notifier.publish(toRegistryEvents(change));
+      await this.notifier.publish(events);
     } catch (e) {
-      this.warn(`the change was committed but its notification failed: ${(e as Error).message}`);
+      const failed = e instanceof DeliveryError ? (e.failed as RegistryEvent[]) : events;
+      await this.keepUndelivered(failed, e, 1);
+    }
+  }
+
+  private async keepUndelivered(
+    events: readonly RegistryEvent[],
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const failedAt = this.clock.now().toISOString();
+    try {
+      await this.store.saveUndelivered(
+        events.map((event) => ({ id: undeliveredId(event), failedAt, error: message, attempts, event })),
+      );
+      this.warn(
+        `the change was committed but ${events.length} notification(s) failed (${message}); see \`modelreg notifications list\`.`,
+      );
+    } catch (e) {
+      this.warn(
+        `the change was committed but ${events.length} notification(s) failed (${message}) and could not be recorded (${(e as Error).message}): ${JSON.stringify(events)}`,
+      );
     }
   }
 
@@ -370,17 +427,158 @@ export class Registry {
           };
           return decideRegister(ref, head, null, record, who);
         },
-        async () => {
-          if (published !== null) {
-            await this.artifacts.unpublish(ref, published, staged);
-            published = null;
-          }
+        async (error, change) => {
+          if (published === null) return 'lost';
+          const version = published;
+          published = null;
+          return this.afterFailedRegistration(ref, version, staged, error, change);
         },
       );
       return this.view(null, record);
     } finally {
       await this.artifacts.discard(staged);
     }
+  }
+
+  /**
+   * A registration's commit failed after its artifact was uploaded. When the failure says
+   * for sure that nothing was written (a lost race, an existing version, bad input), the
+   * upload is removed. When the outcome is unknown (a timeout, a dropped connection), the
+   * registry is read first: the commit may have gone through. An upload that cannot be
+   * removed is recorded for `modelreg artifacts sweep`.
+   */
+  private async afterFailedRegistration(
+    ref: ModelRef,
+    version: string,
+    staged: StagedArtifact,
+    error: unknown,
+    change: ChangeSet,
+  ): Promise<'committed' | 'lost'> {
+    const definite =
+      error instanceof ConcurrentModificationError ||
+      error instanceof VersionExistsError ||
+      error instanceof ValidationError;
+    if (!definite) {
+      const mine = change.newVersions[0];
+      try {
+        const { versions } = await this.store.getHeadAndVersions(ref, [version]);
+        const found = versions.get(version);
+        if (
+          found &&
+          mine &&
+          found.artifact.uri === mine.artifact.uri &&
+          found.registeredAt === mine.registeredAt
+        ) {
+          return 'committed';
+        }
+      } catch (e) {
+        await this.recordOrphan(
+          ref,
+          version,
+          `outcome unknown: ${(error as Error).message}; ${(e as Error).message}`,
+        );
+        return 'lost';
+      }
+    }
+    try {
+      await this.artifacts.unpublish(ref, version, staged);
+    } catch (e) {
+      await this.recordOrphan(ref, version, (e as Error).message);
+    }
+    return 'lost';
+  }
+
+  private async recordOrphan(ref: ModelRef, version: string, error: string): Promise<void> {
+    try {
+      await this.store.saveOrphan({ ...ref, version, recordedAt: this.clock.now().toISOString(), error });
+      this.warn(
+        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}); \`modelreg artifacts sweep\` will.`,
+      );
+    } catch (e) {
+      this.warn(
+        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}) nor recorded (${(e as Error).message}).`,
+      );
+    }
+  }
+
+  /** Notifications that failed after their change was committed. */
+  async listUndelivered(
+    input: { limit?: number; cursor?: string | null } = {},
+  ): Promise<Page<UndeliveredNotification>> {
+    const req = parseInput(PageSchema, input);
+    return this.store.listUndelivered({
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+  }
+
+  /** Sends undelivered notifications again (all, or the given ids); what fails again stays listed. */
+  async resendUndelivered(input: { ids?: string[] } = {}): Promise<ResendResult> {
+    const wanted = input.ids ? new Set(input.ids) : null;
+    const all: UndeliveredNotification[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listUndelivered({ limit: 1000, cursor });
+      all.push(...page.items.filter((i) => wanted === null || wanted.has(i.id)));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    if (wanted) {
+      const missing = [...wanted].filter((id) => !all.some((i) => i.id === id));
+      if (missing.length > 0)
+        throw new NotFoundError(
+          `no undelivered notification ${missing.join(', ')}; see \`modelreg notifications list\`.`,
+        );
+    }
+    const result: ResendResult = { sent: [], failed: [] };
+    for (const item of all) {
+      try {
+        await this.notifier.publish([item.event]);
+        await this.store.deleteUndelivered([item.id]);
+        result.sent.push(item.id);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        await this.store.saveUndelivered([
+          { ...item, attempts: item.attempts + 1, failedAt: this.clock.now().toISOString(), error: message },
+        ]);
+        result.failed.push({ id: item.id, error: message });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Removes uploads whose registration never committed (recorded when their removal
+   * failed). An upload that turns out to belong to a registered version is kept.
+   */
+  async sweepArtifacts(input: { dryRun?: boolean } = {}): Promise<SweepResult> {
+    const result: SweepResult = { removed: [], kept: [], failed: [], dryRun: Boolean(input.dryRun) };
+    let cursor: string | null = null;
+    const orphans: OrphanedArtifact[] = [];
+    do {
+      const page = await this.store.listOrphans({ limit: 1000, cursor });
+      orphans.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    for (const o of orphans) {
+      const ref = { useCase: o.useCase, modelName: o.modelName };
+      const label = `${refLabel(ref)} ${o.version}`;
+      try {
+        const { versions } = await this.store.getHeadAndVersions(ref, [o.version]);
+        if (versions.has(o.version)) {
+          result.kept.push(label);
+          if (!input.dryRun) await this.store.deleteOrphan(o);
+          continue;
+        }
+        if (!input.dryRun) {
+          await this.artifacts.unpublish(ref, o.version);
+          await this.store.deleteOrphan(o);
+        }
+        result.removed.push(label);
+      } catch (e) {
+        result.failed.push({ artifact: label, error: (e as Error).message });
+      }
+    }
+    return result;
   }
 
   /** Versions of a model newest first, or (without a model name) the models of a use case. */
@@ -642,5 +840,6 @@ export class Registry {
   /** Releases the store (closes the database). */
   async close(): Promise<void> {
     await this.store.close();
+    await this.dispose?.();
   }
 }

@@ -13,7 +13,7 @@ import { refLabel, STAGES, type Stage } from '../core/model.js';
 import type { PolicyInput } from '../core/policy.js';
 import type { RegistryEvent } from '../core/ports.js';
 import { BUMPS } from '../core/versioning.js';
-import { openRegistry } from '../index.js';
+import { BACKENDS, openRegistry, parseBackend } from '../index.js';
 import {
   auditTable,
   gatesTable,
@@ -56,6 +56,7 @@ export interface CliIo {
 interface Globals {
   store?: string;
   json?: boolean;
+  backend?: string;
 }
 
 type Opts = Record<string, unknown>;
@@ -75,6 +76,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
       'store directory of the embedded backend (env MODELREG_STORE, default .modelreg)',
     )
     .option('--json', 'print machine-readable JSON (the documented contract shapes)')
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'local (SQLite + files) or aws (DynamoDB + S3 + SNS; env MODELREG_BACKEND)',
+      ).choices([...BACKENDS]),
+    )
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({
       writeOut: io.out,
@@ -98,11 +105,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
       const cmd = args[args.length - 1] as Command;
       const opts = cmd.opts() as Opts;
       const g = globals(cmd);
-      const registry = openRegistry({
+      const registry = await openRegistry({
         ...(g.store ? { store: g.store } : {}),
-        onEvent: g.json ? undefined : (e: RegistryEvent) => io.err(`  ↳ notified ${describeEvent(e)}\n`),
+        ...(g.backend ? { backend: parseBackend(g.backend) } : {}),
+        ...(g.json ? {} : { onEvent: (e: RegistryEvent) => io.err(`  ↳ notified ${describeEvent(e)}\n`) }),
         warn: (m) => io.err(`warning: ${m}\n`),
-      } as Parameters<typeof openRegistry>[0]);
+      });
       try {
         await fn(registry, opts, cmd);
       } finally {
@@ -644,6 +652,125 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
       }),
     );
 
+  const notifications = program
+    .command('notifications')
+    .description('notifications that could not be delivered');
+  notifications
+    .command('list')
+    .description('notifications that failed after their change was committed (kept until re-sent)')
+    .option('--undelivered', 'the undelivered notifications (what this command lists)')
+    .option('--limit <n>', 'page size (default 50)', parsePositiveInt('limit'))
+    .option('--cursor <cursor>', 'nextCursor of the previous page')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.listUndelivered({
+          ...(o.limit ? { limit: o.limit as number } : {}),
+          ...(o.cursor ? { cursor: o.cursor as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.items.length === 0
+            ? 'No undelivered notifications.'
+            : table(
+                ['Id', 'Event', 'Version', 'Failed at', 'Attempts', 'Error'],
+                r.items.map((i) => [
+                  i.id,
+                  i.event.type,
+                  i.event.version ?? '-',
+                  shortTime(i.failedAt),
+                  String(i.attempts),
+                  i.error.slice(0, 60),
+                ]),
+              ) + (r.nextCursor ? `\n(more: --cursor ${r.nextCursor})` : ''),
+        );
+      }),
+    );
+  notifications
+    .command('resend')
+    .description('send undelivered notifications again; what fails again stays listed')
+    .option('--id <id>', 'only this one (repeatable)', collect, [])
+    .option('--all', 'every undelivered notification')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const ids = o.id as string[];
+        if (ids.length === 0 && !o.all)
+          throw new ValidationError('name what to resend: --id ID (repeatable) or --all.');
+        const r = await registry.resendUndelivered(ids.length > 0 ? { ids } : {});
+        print(cmd, r, () =>
+          [`Sent ${r.sent.length}.`, ...r.failed.map((f) => `Failed again: ${f.id}: ${f.error}`)].join('\n'),
+        );
+        if (r.failed.length > 0) setExit(EXIT.internal);
+      }),
+    );
+
+  program
+    .command('artifacts')
+    .description('artifact housekeeping')
+    .command('sweep')
+    .description('remove uploads whose registration never committed and could not be cleaned up at the time')
+    .option('--dry-run', 'say what would be removed, change nothing')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.sweepArtifacts({ dryRun: Boolean(o.dryRun) });
+        print(cmd, r, () =>
+          [
+            `${o.dryRun ? 'Would remove' : 'Removed'} ${r.removed.length}${r.removed.length ? `: ${r.removed.join(', ')}` : ''}.`,
+            ...(r.kept.length ? [`Kept (registered after all): ${r.kept.join(', ')}`] : []),
+            ...r.failed.map((f) => `Failed: ${f.artifact}: ${f.error}`),
+          ].join('\n'),
+        );
+        if (r.failed.length > 0) setExit(EXIT.internal);
+      }),
+    );
+
+  program
+    .command('aws')
+    .description('the AWS backend')
+    .command('bootstrap')
+    .description(
+      'create the table (with its GSIs), bucket and topic on an emulator endpoint, for development and tests',
+    )
+    .option('--table <name>', 'DynamoDB table (default MODELREG_TABLE, else modelreg)')
+    .option('--bucket <name>', 'S3 bucket (default MODELREG_BUCKET, else modelreg-artifacts)')
+    .option('--topic-name <name>', 'SNS topic name (default modelreg-events)')
+    .action(async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const o = cmd.opts() as Opts;
+      const { createAwsClients } = await import('../adapters/aws/index.js');
+      const { bootstrapAws } = await import('../adapters/aws/bootstrap.js');
+      const table = (o.table as string | undefined) ?? (process.env.MODELREG_TABLE || 'modelreg');
+      const bucket =
+        (o.bucket as string | undefined) ?? (process.env.MODELREG_BUCKET || 'modelreg-artifacts');
+      const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
+      const clients = createAwsClients({
+        table,
+        bucket,
+        topicArn: 'arn:pending',
+        environment: 'dev',
+        region,
+        forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL),
+      });
+      try {
+        const r = await bootstrapAws(clients, {
+          table,
+          bucket,
+          topicName: (o.topicName as string | undefined) ?? 'modelreg-events',
+          region,
+        });
+        print(cmd, r, () =>
+          [
+            `Ready: ${r.created.length ? r.created.join(', ') : 'everything existed already'}.`,
+            'Point modelreg at it:',
+            '  export MODELREG_BACKEND=aws',
+            `  export MODELREG_TABLE=${r.table} MODELREG_BUCKET=${r.bucket} MODELREG_TOPIC_ARN=${r.topicArn}`,
+          ].join('\n'),
+        );
+      } finally {
+        clients.dynamodb.destroy();
+        clients.s3.destroy();
+        clients.sns.destroy();
+      }
+    });
+
   program
     .command('demo')
     .description(
@@ -652,10 +779,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
     .action(async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const { runDemo } = await import('../demo/tour.js');
+      const g = globals(cmd);
       await runDemo({
-        ...(globals(cmd).store ? { store: globals(cmd).store as string } : {}),
+        ...(g.store ? { store: g.store } : {}),
+        backend: parseBackend(g.backend ?? process.env.MODELREG_BACKEND),
         out: io.out,
-        json: Boolean(globals(cmd).json),
+        json: Boolean(g.json),
       });
     });
 

@@ -82,3 +82,16 @@ export class ArtifactIntegrityError extends IntegrityError {
 export class AuditChainError extends IntegrityError {
   override readonly name = 'AuditChainError';
 }
+
+/**
+ * Some events could not be delivered (after the notifier's own retries). Carries the
+ * failed ones, so the registry records exactly those as undelivered.
+ */
+export class DeliveryError extends ModelregError {
+  override readonly name = 'DeliveryError';
+  readonly failed: readonly unknown[];
+  constructor(message: string, failed: readonly unknown[]) {
+    super(message, { failed: failed.length });
+    this.failed = failed;
+  }
+}

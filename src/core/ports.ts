@@ -45,6 +45,28 @@ export interface CommitOptions {
   idempotencyKey?: string;
 }
 
+/** A notification that could not be delivered after the change it tells of was committed. */
+export interface UndeliveredNotification {
+  id: string;
+  /** When delivery last failed. */
+  failedAt: string;
+  error: string;
+  attempts: number;
+  event: RegistryEvent;
+}
+
+/**
+ * An artifact upload whose registration did not commit and whose removal failed too:
+ * kept on record so that `modelreg artifacts sweep` removes it later.
+ */
+export interface OrphanedArtifact {
+  useCase: string;
+  modelName: string;
+  version: string;
+  recordedAt: string;
+  error: string;
+}
+
 /** The registry's persistence: reads by key or index, and one atomic conditional commit. */
 export interface RegistryStore {
   getHead(ref: ModelRef): Promise<ModelHead | null>;
@@ -71,6 +93,14 @@ export interface RegistryStore {
    * version moved since it was read) or VersionExistsError (a new version exists).
    */
   commit(change: ChangeSet, options?: CommitOptions): Promise<void>;
+  /** Keeps notifications that failed (a put per id: recording one again replaces it). */
+  saveUndelivered(items: readonly UndeliveredNotification[]): Promise<void>;
+  listUndelivered(options: PageRequest): Promise<Page<UndeliveredNotification>>;
+  deleteUndelivered(ids: readonly string[]): Promise<void>;
+  /** Records an upload to be swept (one record per version). */
+  saveOrphan(orphan: OrphanedArtifact): Promise<void>;
+  listOrphans(options: PageRequest): Promise<Page<OrphanedArtifact>>;
+  deleteOrphan(orphan: Pick<OrphanedArtifact, 'useCase' | 'modelName' | 'version'>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -127,7 +157,10 @@ export interface RegistryEvent {
   details: Record<string, unknown>;
 }
 
-/** Tells people and systems about committed changes. Never fails a committed change. */
+/**
+ * Tells people and systems about committed changes. May throw DeliveryError naming the
+ * events that failed; the registry keeps those as undelivered and never fails the change.
+ */
 export interface Notifier {
   publish(events: readonly RegistryEvent[]): Promise<void>;
 }

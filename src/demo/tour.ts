@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLocalRegistry } from '../adapters/local/index.js';
 import type { Registry } from '../app/registry.js';
 import { auditTable, gatesTable, num, signed, table, versionsTable } from '../cli/format.js';
 import { ValidationError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model.js';
 import type { RegistryEvent } from '../core/ports.js';
+import { openRegistry } from '../index.js';
 import {
   DEMO_TRAINING_RUNS,
   datasetDigest,
@@ -33,6 +33,8 @@ export interface DemoOptions {
   out: (text: string) => void;
   /** Print one JSON summary instead of the narration. */
   json?: boolean;
+  /** Run on the embedded store (default) or on the AWS backend configured in the environment. */
+  backend?: 'local' | 'aws';
 }
 
 /** What the tour did, for `--json` and for tests. */
@@ -54,10 +56,11 @@ export interface DemoSummary {
   finalProduction: string;
   artifactCheck: { version: string; sha256: string; rescoredAuc: number; registeredAuc: number };
   audit: { events: number; valid: boolean };
+  /** Events the local outbox received (0 on AWS, where they go to SNS). */
   notifications: number;
 }
 
-const USE_CASE = 'fraud_detection';
+const LOCAL_USE_CASE = 'fraud_detection';
 const MODEL = 'FraudRiskModel';
 const SEED = 7;
 const ROWS = 4000;
@@ -67,28 +70,34 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.json ? () => {} : (text = '') => options.out(`${text}\n`);
   const cmd = (text: string) => say(`  $ modelreg ${text}`);
   const root = await mkdtemp(join(tmpdir(), 'modelreg-demo-'));
-  const store = options.store ?? join(root, 'store');
-  await mkdir(store, { recursive: true });
-  if ((await readdir(store)).length > 0) {
-    throw new ValidationError(
-      `the demo needs a new or empty store, and ${store} is not empty; omit --store to use a temporary one.`,
-    );
+  const aws = options.backend === 'aws';
+  // On AWS the tour writes to a use case of its own, so it never touches real models.
+  const USE_CASE = aws
+    ? `fraud_detection_demo_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`
+    : LOCAL_USE_CASE;
+  const store = aws
+    ? 'aws (MODELREG_TABLE, MODELREG_BUCKET, MODELREG_TOPIC_ARN)'
+    : (options.store ?? join(root, 'store'));
+  if (!aws) {
+    await mkdir(store, { recursive: true });
+    if ((await readdir(store)).length > 0) {
+      throw new ValidationError(
+        `the demo needs a new or empty store, and ${store} is not empty; omit --store to use a temporary one.`,
+      );
+    }
   }
   const work = join(root, 'work');
   await mkdir(work, { recursive: true });
 
   const notifications: RegistryEvent[] = [];
-  const registry: Registry = openLocalRegistry(
-    {
-      store,
-      onEvent: (e) => {
-        notifications.push(e);
-        if (e.toStage === 'production')
-          say(`    ↳ notification: ${e.type} ${e.version} → production (written to notifications.jsonl)`);
-      },
-    },
-    { actor: 'demo' },
-  );
+  const onEvent = (e: RegistryEvent) => {
+    notifications.push(e);
+    if (e.toStage === 'production')
+      say(`    ↳ notification: ${e.type} ${e.version} → production (written to notifications.jsonl)`);
+  };
+  const registry: Registry = aws
+    ? await openRegistry({ backend: 'aws', actor: 'demo' })
+    : await openRegistry({ backend: 'local', store, onEvent, actor: 'demo' });
   const at = `--use-case ${USE_CASE} --model ${MODEL}`;
   try {
     say('modelreg tour: a fraud model from first training run to production, rollback and audit.');
@@ -328,9 +337,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       `   ${check.valid ? `verified: ${check.checked} events, chain intact` : `NOT intact at seq ${check.firstBadSeq}`}.`,
     );
     say();
-    say('Explore this store yourself (from the repository):');
-    say(`  npx modelreg models list --use-case ${USE_CASE} --model ${MODEL} --store ${store}`);
-    say(`  npx modelreg lineage show --run-id ${runs[2]!.runId} --store ${store}`);
+    say(
+      aws
+        ? 'Explore it yourself (from the repository, with the same environment):'
+        : 'Explore this store yourself (from the repository):',
+    );
+    const where = aws ? '--backend aws' : `--store ${store}`;
+    say(`  npx modelreg models list --use-case ${USE_CASE} --model ${MODEL} ${where}`);
+    say(`  npx modelreg lineage show --run-id ${runs[2]!.runId} ${where}`);
 
     const production = await registry.info({ useCase: USE_CASE, modelName: MODEL, stage: 'production' });
     const summary: DemoSummary = {

@@ -158,7 +158,7 @@ describe.concurrent('exit codes and error output (read-only, so run concurrently
     // Assess
     expectExit(human, 3);
     expect(human.stdout.split('\n').slice(0, 5)).toEqual([
-      'Refused: FraudRiskModel 1.0.0 stays in development.',
+      'Refused: fraud_detection/FraudRiskModel 1.0.0 stays in development.',
       'Gate     Actual  Threshold  Result  Note',
       '-------  ------  ---------  ------  ----',
       'min_auc  0.9000  0.9900     FAIL',

@@ -268,9 +268,9 @@ describe('the reference examples on `modelreg models …`', () => {
 
     // Assess
     expectExit(staging, 0);
-    expect(lines(staging)[0]).toBe('Promoted FraudRiskModel 1.0.1 → staging');
+    expect(lines(staging)[0]).toBe('Promoted fraud_detection/FraudRiskModel 1.0.1 → staging');
     expectExit(production, 0);
-    expect(lines(production)[0]).toBe('Promoted FraudRiskModel 1.0.1 → production');
+    expect(lines(production)[0]).toBe('Promoted fraud_detection/FraudRiskModel 1.0.1 → production');
     expect(audit.items.slice(3).map((e: { actor: string; toStage: string }) => [e.actor, e.toStage])).toEqual(
       [
         ['alice', 'staging'],
@@ -287,9 +287,9 @@ describe('the reference examples on `modelreg models …`', () => {
 
     // Assess
     expectExit(staging, 0);
-    expect(lines(staging)[0]).toBe('Promoted FraudRiskModel 1.0.2 → staging');
+    expect(lines(staging)[0]).toBe('Promoted fraud_detection/FraudRiskModel 1.0.2 → staging');
     expectExit(production, 0);
-    expect(lines(production)[0]).toBe('Promoted FraudRiskModel 1.0.2 → production (archived 1.0.1)');
+    expect(lines(production)[0]).toBe('Promoted fraud_detection/FraudRiskModel 1.0.2 → production (archived 1.0.1)');
     expect(parseTable(lines(list), /^Version/).map((c) => [c[0], c[1]])).toEqual([
       ['1.0.2', 'production'],
       ['1.0.1', 'archived'],
@@ -304,7 +304,7 @@ describe('the reference examples on `modelreg models …`', () => {
 
     // Assess
     expectExit(r, 0);
-    expect(lines(r)[0]).toBe('Demoted FraudRiskModel 1.0.2 → staging');
+    expect(lines(r)[0]).toBe('Demoted fraud_detection/FraudRiskModel 1.0.2 → staging');
     expectExit(inProduction, 0);
     expect(inProduction.stdout).toBe('No versions match.\n');
   });
@@ -320,9 +320,9 @@ describe('the reference examples on `modelreg models …`', () => {
 
     // Assess
     expectExit(rollback, 0);
-    expect(lines(rollback)[0]).toBe('Rolled back FraudRiskModel to 1.0.1 in production');
+    expect(lines(rollback)[0]).toBe('Rolled back fraud_detection/FraudRiskModel to 1.0.1 in production');
     expectExit(archive, 0);
-    expect(lines(archive)[0]).toBe('Archived FraudRiskModel 1.0.0');
+    expect(lines(archive)[0]).toBe('Archived fraud_detection/FraudRiskModel 1.0.0');
     expect(parseTable(lines(list), /^Version/).map((c) => [c[0], c[1]])).toEqual([
       ['1.0.2', 'staging'],
       ['1.0.1', 'production'],

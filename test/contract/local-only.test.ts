@@ -43,6 +43,12 @@ function interceptCommits(
       await before(change, call);
       await store.commit(change);
     },
+    saveUndelivered: (items) => store.saveUndelivered(items),
+    listUndelivered: (options) => store.listUndelivered(options),
+    deleteUndelivered: (ids) => store.deleteUndelivered(ids),
+    saveOrphan: (orphan) => store.saveOrphan(orphan),
+    listOrphans: (options) => store.listOrphans(options),
+    deleteOrphan: (orphan) => store.deleteOrphan(orphan),
     close: () => store.close(),
   };
 }

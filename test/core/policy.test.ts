@@ -101,7 +101,7 @@ describe('validatePolicy', () => {
   it.each([
     ['staging', { gates: { staging: { auc: 0.8 } } }, '"auc" is not a gate'],
     ['production', { gates: { production: { minimum_auc: 0.8 } } }, '"minimum_auc" is not a gate'],
-    ['production', { gates: { production: { min_auc: true } } }, 'gate min_auc needs a finite number'],
+    ['production', { gates: { production: { min_auc: true } } }, 'gate min_auc needs a number threshold'],
     [
       'production',
       { gates: { production: { require_drift_check: 1 } } },

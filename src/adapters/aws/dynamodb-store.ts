@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -16,9 +18,11 @@ import { type ModelRef, refLabel, type Stage } from '../../core/model.js';
 import type {
   ChangeSet,
   CommitOptions,
+  OrphanedArtifact,
   Page,
   PageRequest,
   RegistryStore,
+  UndeliveredNotification,
   VersionRecord,
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
@@ -31,7 +35,10 @@ import {
   HEAD_SK,
   modelPk,
   modelSk,
+  OUTBOX_PK,
+  orphanSk,
   runPk,
+  SWEEP_PK,
   stagePk,
   useCasePk,
   versionSk,
@@ -44,29 +51,22 @@ export const MAX_TRANSACTION_ITEMS = 100;
 
 type Item = Record<string, unknown>;
 
-const VERSION_FIELDS = [
-  'useCase',
-  'modelName',
-  'version',
-  'stage',
-  'artifact',
-  'metrics',
-  'metadata',
-  'lineage',
-  'tags',
-  'registeredAt',
-  'registeredBy',
-  'stageUpdatedAt',
-] as const;
-
+/*
+ * Items keep their documents as JSON strings (like the embedded store), so key order,
+ * numbers and nesting come back exactly as written, whatever DynamoDB does with maps.
+ * What conditions and indexes need (revision, stage, GSI keys) sits beside them as
+ * attributes; a version's `stage` and `stageUpdatedAt` attributes are authoritative.
+ */
 function toVersion(item: Item): VersionRecord {
-  const out: Record<string, unknown> = {};
-  for (const f of VERSION_FIELDS) out[f] = item[f];
-  return out as unknown as VersionRecord;
+  return {
+    ...(JSON.parse(item.doc as string) as VersionRecord),
+    stage: item.stage as Stage,
+    stageUpdatedAt: item.stageUpdatedAt as string,
+  };
 }
 
 function toHead(item: Item): ModelHead {
-  return { ...(item.head as ModelHead), revision: item.revision as number };
+  return { ...(JSON.parse(item.doc as string) as ModelHead), revision: item.revision as number };
 }
 
 function versionItem(v: VersionRecord): Item {
@@ -76,7 +76,10 @@ function versionItem(v: VersionRecord): Item {
     PK: modelPk(ref),
     SK: versionSk(sortKey),
     type: 'version',
-    ...v,
+    version: v.version,
+    stage: v.stage,
+    stageUpdatedAt: v.stageUpdatedAt,
+    doc: JSON.stringify(v),
     GSI2PK: stagePk(v.stage),
     GSI2SK: crossModelSk(ref, sortKey),
     ...(v.lineage.runId ? { GSI3PK: runPk(v.lineage.runId), GSI3SK: crossModelSk(ref, sortKey) } : {}),
@@ -280,7 +283,10 @@ export class DynamoRegistryStore implements RegistryStore {
       options,
       (i) => ({ PK: i.PK, SK: i.SK }),
     );
-    return { items: page.items.map((i) => i.event as AuditEvent), nextCursor: page.nextCursor };
+    return {
+      items: page.items.map((i) => JSON.parse(i.doc as string) as AuditEvent),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** The TransactWriteItems input for a change set, and what each of its items is. */
@@ -303,7 +309,7 @@ export class DynamoRegistryStore implements RegistryStore {
           GSI1PK: useCasePk(ref.useCase),
           GSI1SK: modelSk(ref.modelName),
           revision,
-          head,
+          doc: JSON.stringify(head),
         },
         ...(change.expectedRevision === 0
           ? { ConditionExpression: 'attribute_not_exists(PK)' }
@@ -338,7 +344,7 @@ export class DynamoRegistryStore implements RegistryStore {
       items.push({
         Put: {
           TableName: this.table,
-          Item: { PK: pk, SK: auditSk(e.seq), type: 'audit', event: e },
+          Item: { PK: pk, SK: auditSk(e.seq), type: 'audit', seq: e.seq, doc: JSON.stringify(e) },
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       });
@@ -352,14 +358,11 @@ export class DynamoRegistryStore implements RegistryStore {
     return {
       input: {
         TransactItems: items,
-        ...(options.idempotencyKey
-          ? {
-              ClientRequestToken: createHash('sha256')
-                .update(options.idempotencyKey)
-                .digest('hex')
-                .slice(0, 36),
-            }
-          : {}),
+        // A token on every commit makes the SDK's own retries (after a timeout, say) idempotent;
+        // a caller's key (a Step Functions execution and state) makes its retries idempotent too.
+        ClientRequestToken: options.idempotencyKey
+          ? createHash('sha256').update(options.idempotencyKey).digest('hex').slice(0, 36)
+          : randomUUID(),
       },
       slots,
     };
@@ -372,6 +375,73 @@ export class DynamoRegistryStore implements RegistryStore {
     } catch (e) {
       throw translateCancellation(change, slots, e);
     }
+  }
+
+  async saveUndelivered(items: readonly UndeliveredNotification[]): Promise<void> {
+    for (const i of items) {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { PK: OUTBOX_PK, SK: `N#${i.id}`, type: 'undelivered', doc: JSON.stringify(i) },
+        }),
+      );
+    }
+  }
+
+  async listUndelivered(options: PageRequest): Promise<Page<UndeliveredNotification>> {
+    const page = await this.page(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': OUTBOX_PK },
+        ConsistentRead: true,
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK }),
+    );
+    return {
+      items: page.items.map((i) => JSON.parse(i.doc as string) as UndeliveredNotification),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async deleteUndelivered(ids: readonly string[]): Promise<void> {
+    for (const id of ids)
+      await this.doc.send(
+        new DeleteCommand({ TableName: this.table, Key: { PK: OUTBOX_PK, SK: `N#${id}` } }),
+      );
+  }
+
+  async saveOrphan(orphan: OrphanedArtifact): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { PK: SWEEP_PK, SK: orphanSk(orphan), type: 'orphan', doc: JSON.stringify(orphan) },
+      }),
+    );
+  }
+
+  async listOrphans(options: PageRequest): Promise<Page<OrphanedArtifact>> {
+    const page = await this.page(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': SWEEP_PK },
+        ConsistentRead: true,
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK }),
+    );
+    return {
+      items: page.items.map((i) => JSON.parse(i.doc as string) as OrphanedArtifact),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  async deleteOrphan(orphan: Pick<OrphanedArtifact, 'useCase' | 'modelName' | 'version'>): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.table, Key: { PK: SWEEP_PK, SK: orphanSk(orphan) } }),
+    );
   }
 
   async close(): Promise<void> {

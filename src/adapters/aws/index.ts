@@ -43,5 +43,15 @@ export function openAwsRegistry(
       ...(config.kmsKeyId ? { kmsKeyId: config.kmsKeyId } : {}),
     }),
     notifier: new SnsNotifier(clients.sns, { topicArn: config.topicArn, environment: config.environment }),
+    // clients given by the caller are the caller's to destroy
+    ...(given
+      ? {}
+      : {
+          dispose: async () => {
+            clients.dynamodb.destroy();
+            clients.s3.destroy();
+            clients.sns.destroy();
+          },
+        }),
   });
 }

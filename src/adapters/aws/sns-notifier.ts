@@ -1,4 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { DeliveryError } from '../../core/errors.js';
 import { eventSubject, eventText } from '../../core/messages.js';
 import type { Notifier, RegistryEvent } from '../../core/ports.js';
 
@@ -42,6 +43,21 @@ export class SnsNotifier implements Notifier {
   }
 
   async publish(events: readonly RegistryEvent[]): Promise<void> {
-    for (const e of events) await this.sns.send(new PublishCommand(this.message(e)));
+    const failed: RegistryEvent[] = [];
+    let lastError: unknown;
+    for (const e of events) {
+      try {
+        await this.sns.send(new PublishCommand(this.message(e)));
+      } catch (error) {
+        failed.push(e);
+        lastError = error;
+      }
+    }
+    if (failed.length > 0) {
+      throw new DeliveryError(
+        `SNS publish failed for ${failed.length} of ${events.length} events: ${(lastError as Error)?.message ?? lastError}`,
+        failed,
+      );
+    }
   }
 }

@@ -7,8 +7,8 @@
  * | model head    | M#{useCase}#{model}   | HEAD               | UC#{useCase} / M#{model}    |                                           |                                     |
  * | version       | M#{useCase}#{model}   | V#{sortKey}        |                             | STAGE#{stage} / {useCase}#{model}#{desc}  | RUN#{runId} / {useCase}#{model}#{desc} |
  * | audit event   | M#{useCase}#{model}   | A#{seq:012}        |                             |                                           |                                     |
- * | undelivered   | OUTBOX                | N#{at}#{id}        |                             |                                           |                                     |
- * | orphan upload | SWEEP                 | S#{uri}            |                             |                                           |                                     |
+ * | undelivered   | OUTBOX                | N#{id}             |                             |                                           |                                     |
+ * | orphan upload | SWEEP                 | S#{useCase}#{model}#{version} |                             |                                           |                                     |
  *
  * `sortKey` is versionSortKey (byte order = semver precedence); `desc` is its mirror
  * (descendingKey). Names cannot contain `#` (see NAME_PATTERN), and every name character sorts after
@@ -45,6 +45,9 @@ export const crossModelSk = (ref: ModelRef, sortKey: string): string =>
   `${ref.useCase}#${ref.modelName}#${descendingKey(sortKey)}`;
 export const OUTBOX_PK = 'OUTBOX';
 export const SWEEP_PK = 'SWEEP';
+/** Sort key of an orphaned upload, one per version. */
+export const orphanSk = (o: { useCase: string; modelName: string; version: string }): string =>
+  `S#${o.useCase}#${o.modelName}#${o.version}`;
 
 /** The table definition: on-demand, three GSIs projecting all attributes. */
 export function tableDefinition(tableName: string): CreateTableCommandInput {

@@ -73,7 +73,10 @@ export class FsArtifactStore implements ArtifactStore {
     if (info === null || Date.now() - info.mtimeMs < ABANDONED_AFTER_MS) return false;
     const orphans = join(this.root, '.orphans');
     await mkdir(orphans, { recursive: true });
-    await rename(dir, join(orphans, `${basename(dirname(dirname(dir)))}-${basename(dir)}-${randomUUID().slice(0, 8)}`));
+    await rename(
+      dir,
+      join(orphans, `${basename(dirname(dirname(dir)))}-${basename(dir)}-${randomUUID().slice(0, 8)}`),
+    );
     return true;
   }
 

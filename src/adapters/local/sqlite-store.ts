@@ -5,10 +5,18 @@ import type { AuditEvent } from '../../core/audit.js';
 import { ConcurrentModificationError, ValidationError, VersionExistsError } from '../../core/errors.js';
 import type { ModelHead } from '../../core/head.js';
 import { type ModelRef, refLabel, type Stage } from '../../core/model.js';
-import type { ChangeSet, Page, PageRequest, RegistryStore, VersionRecord } from '../../core/ports.js';
+import type {
+  ChangeSet,
+  OrphanedArtifact,
+  Page,
+  PageRequest,
+  RegistryStore,
+  UndeliveredNotification,
+  VersionRecord,
+} from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
 
@@ -26,6 +34,11 @@ CREATE INDEX IF NOT EXISTS versions_by_run ON versions (run_id, use_case, model_
 CREATE TABLE IF NOT EXISTS audit (
   use_case TEXT NOT NULL, model_name TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL,
   PRIMARY KEY (use_case, model_name, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS undelivered (
+  id TEXT NOT NULL PRIMARY KEY, failed_at TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS orphans (
+  use_case TEXT NOT NULL, model_name TEXT NOT NULL, version TEXT NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (use_case, model_name, version)) WITHOUT ROWID;
 `;
 
 /** Opaque pagination cursors: base64url of the last row's key. */
@@ -306,6 +319,69 @@ export class SqliteRegistryStore implements RegistryStore {
       }
     });
     tx.immediate();
+  }
+
+  async saveUndelivered(items: readonly UndeliveredNotification[]): Promise<void> {
+    const put = this.db.prepare('INSERT OR REPLACE INTO undelivered (id, failed_at, doc) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const i of items) put.run(i.id, i.failedAt, JSON.stringify(i));
+    })();
+  }
+
+  async listUndelivered(options: PageRequest): Promise<Page<UndeliveredNotification>> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 1);
+    const rows = this.db
+      .prepare(`SELECT id, doc FROM undelivered ${after ? 'WHERE id > ?' : ''} ORDER BY id LIMIT ?`)
+      .all(...(after ? [after[0], limit + 1] : [limit + 1])) as { id: string; doc: string }[];
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => JSON.parse(r.doc) as UndeliveredNotification),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
+    };
+  }
+
+  async deleteUndelivered(ids: readonly string[]): Promise<void> {
+    const del = this.db.prepare('DELETE FROM undelivered WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of ids) del.run(id);
+    })();
+  }
+
+  async saveOrphan(orphan: OrphanedArtifact): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO orphans (use_case, model_name, version, doc) VALUES (?, ?, ?, ?)')
+      .run(orphan.useCase, orphan.modelName, orphan.version, JSON.stringify(orphan));
+  }
+
+  async listOrphans(options: PageRequest): Promise<Page<OrphanedArtifact>> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 3);
+    const rows = this.db
+      .prepare(
+        `SELECT use_case, model_name, version, doc FROM orphans ${after ? 'WHERE (use_case, model_name, version) > (?, ?, ?)' : ''}
+         ORDER BY use_case, model_name, version LIMIT ?`,
+      )
+      .all(...(after ? [...after, limit + 1] : [limit + 1])) as {
+      use_case: string;
+      model_name: string;
+      version: string;
+      doc: string;
+    }[];
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => JSON.parse(r.doc) as OrphanedArtifact),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.use_case, last.model_name, last.version]) : null,
+    };
+  }
+
+  async deleteOrphan(orphan: Pick<OrphanedArtifact, 'useCase' | 'modelName' | 'version'>): Promise<void> {
+    this.db
+      .prepare('DELETE FROM orphans WHERE use_case = ? AND model_name = ? AND version = ?')
+      .run(orphan.useCase, orphan.modelName, orphan.version);
   }
 
   async close(): Promise<void> {

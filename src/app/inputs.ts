@@ -113,6 +113,8 @@ export const PromoteSchema = SelectorSchema.extend({
     }
   }),
   promotedBy: Actor.optional(),
+  /** How sure the comparison is that the candidate beats production (0–1), kept in the audit trail and told to subscribers. */
+  confidence: z.number().min(0).max(1).nullable().optional(),
 });
 export type PromoteInput = z.input<typeof PromoteSchema>;
 

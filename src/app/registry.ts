@@ -1,845 +1,648 @@
-import { userInfo } from 'node:os';
-import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
-import { compareMetrics, type MetricDelta } from '../core/compare.js';
+/**
+ * The registry with its workflow use cases: evaluation sets, automated evaluation on the
+ * standard set, comparison with production on the same set, registration from a
+ * training-completed event, and approval requests. The lifecycle use cases live in
+ * registry-core.ts; this class adds what the promotion workflow's steps call.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Actor, MeasuredMetrics } from '../core/decisions.js';
+import { NotFoundError, ValidationError, VersionExistsError } from '../core/errors.js';
+import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
+import type { ModelHead } from '../core/head.js';
+import type { Metrics, ModelRef, ModelVersion } from '../core/model.js';
+import { refLabel } from '../core/model.js';
+import { policyOf } from '../core/policy.js';
+import type { VersionRecord } from '../core/ports.js';
 import {
-  type AliasResult,
-  type ArchivalResult,
-  type ArchiveResult,
-  assertVersionFree,
-  chooseVersion,
-  type Decision,
-  type DemoteResult,
-  decideArchival,
-  decideArchive,
-  decideDemote,
-  decidePromote,
-  decideRegister,
-  decideRemoveAlias,
-  decideRollback,
-  decideSetAlias,
-  decideSetPolicy,
-  type PromoteResult,
-  type RollbackResult,
-  rollbackTarget,
-  type Actor as Who,
-} from '../core/decisions.js';
-import {
-  AliasNotFoundError,
-  ConcurrentModificationError,
-  DeliveryError,
-  ModelNotFoundError,
-  NotFoundError,
-  ValidationError,
-  VersionExistsError,
-  VersionNotFoundError,
-} from '../core/errors.js';
-import { aliasesOf, type ModelHead } from '../core/head.js';
-import { type ModelRef, type ModelVersion, refLabel, type Stage } from '../core/model.js';
-import { type Policy, validatePolicy } from '../core/policy.js';
-import type {
-  ArtifactStore,
-  ChangeSet,
-  Clock,
-  Notifier,
-  OrphanedArtifact,
-  Page,
-  RegistryEvent,
-  RegistryStore,
-  StagedArtifact,
-  UndeliveredNotification,
-  VersionRecord,
-} from '../core/ports.js';
-import { parseVersion } from '../core/versioning.js';
-import {
-  type AliasRemoveInput,
-  AliasRemoveSchema,
-  type AliasSetInput,
-  AliasSetSchema,
-  type ArchivalInput,
-  ArchivalSchema,
-  type ArchiveInput,
-  ArchiveSchema,
-  type AuditShowInput,
-  AuditShowSchema,
-  type CompareInput,
-  CompareSchema,
-  type DemoteInput,
-  DemoteSchema,
-  type GetArtifactInput,
-  GetArtifactSchema,
-  type LineageInput,
-  LineageSchema,
-  type ListInput,
-  type ListInStageInput,
-  ListInStageSchema,
-  ListSchema,
-  type ModelInput,
-  ModelSchema,
-  PageSchema,
-  type PolicySetInput,
-  PolicySetSchema,
-  type PromoteInput,
-  PromoteSchema,
-  parseInput,
-  type RegisterInput,
-  RegisterSchema,
-  type RollbackInput,
-  RollbackSchema,
-  type SelectorInput,
-  SelectorSchema,
-} from './inputs.js';
+  type Approval,
+  assertMayDecide,
+  compareEvidence,
+  decideApproval,
+  decideEvidence,
+  decideRequestApproval,
+  type EvalSet,
+  type Evidence,
+  ids,
+  newEvalSet,
+  parseEvalSetRef,
+} from '../core/workflow.js';
+import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
+import { parseInput } from './inputs.js';
+import { RegistryCore, type RegistryPorts } from './registry-core.js';
 
-/** The ports a registry runs on; the backend decides which adapters fill them. */
-export interface RegistryPorts {
-  store: RegistryStore;
-  artifacts: ArtifactStore;
-  notifier: Notifier;
-  clock?: Clock;
-  /** Who acts when a call names nobody (defaults to `MODELREG_ACTOR` or the OS user). */
-  actor?: string;
-  /** Where warnings go (a failed notification, say). */
-  warn?: (message: string) => void;
-  /** Attempts for one decision when other writers keep winning the race. */
-  maxAttempts?: number;
-  /** Releases what the backend holds beyond the store (SDK clients), on close. */
-  dispose?: () => Promise<void>;
-}
+export * from './registry-core.js';
 
-/** The answer of `notifications resend`. */
-export interface ResendResult {
-  sent: string[];
-  failed: { id: string; error: string }[];
-}
+const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'names use letters, digits, "_", "." or "-"');
 
-/** The answer of `artifacts sweep`. */
-export interface SweepResult {
-  removed: string[];
-  kept: string[];
-  failed: { artifact: string; error: string }[];
-  dryRun: boolean;
-}
+const EvalSetRegisterSchema = z.object({
+  useCase: Name,
+  name: Name,
+  file: z.string().min(1, 'the evaluation set file is required (--file F)'),
+  description: z.string().max(1024).optional(),
+  registeredBy: z.string().min(1).optional(),
+});
 
-/** The id an undelivered event is kept under: one per audit event. */
-export function undeliveredId(e: RegistryEvent): string {
-  return `${e.useCase}/${e.modelName}#${e.seq}`;
-}
+const VersionRefSchema = z.object({ useCase: Name, modelName: Name, version: z.string().min(1) });
 
-/** A model of a use case, as `models list` without `--model` shows it. */
-export interface ModelSummary {
-  useCase: string;
-  modelName: string;
-  productionVersion: string | null;
-  productionSince: string | null;
-  latestVersion: string | null;
-  versionCount: number;
-  aliases: Record<string, string>;
-  updatedAt: string;
-}
+/** A training-completed event: what a training job tells the registry (the promotion workflow's input). */
+export const TrainingCompletedSchema = z.object({
+  useCase: Name,
+  modelName: Name,
+  artifactUri: z.string().min(1, 'artifactUri is required: the model file or directory (s3://… on AWS)'),
+  runId: z.string().min(1).max(256),
+  datasetVersion: z.string().min(1).max(256).nullable().default(null),
+  codeVersion: z.string().min(1).max(256).nullable().default(null),
+  requestedBy: z.string().min(1).max(256),
+  metrics: z.record(z.string(), z.number().finite()).default({}),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  tags: z.record(z.string(), z.string()).default({}),
+});
+export type TrainingCompleted = z.input<typeof TrainingCompletedSchema>;
 
-/** The answer of `compare`. */
-export interface CompareResult {
-  useCase: string;
-  modelName: string;
-  a: string;
-  b: string;
-  metrics: Record<string, MetricDelta>;
-}
-
-/** The answer of `lineage show`. */
-export interface LineageResult {
-  runId: string;
-  items: ModelVersion[];
-  nextCursor: string | null;
-}
-
-/** The answer of `get`: where the verified copy is. */
-export interface GetArtifactResult {
+/** The answer of registration from an event. */
+export interface RegisteredFromEvent {
   useCase: string;
   modelName: string;
   version: string;
-  path: string;
+  stage: string;
   sha256: string;
-  verified: true;
+  alreadyRegistered: boolean;
 }
 
-const systemClock: Clock = { now: () => new Date() };
-
-function defaultActor(): string {
-  if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
+/** The answer of the evaluate step. */
+export interface EvaluationResult {
+  evaluated: boolean;
+  evalSetId: string | null;
+  metrics: Metrics;
+  evaluator: string | null;
+  reason: string | null;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** The answer of the compare step: what the approval and the gates are decided on. */
+export interface WorkflowComparison {
+  comparable: boolean;
+  champion: string | null;
+  evalSetId: string | null;
+  metrics: Record<string, { a: number | null; b: number | null; delta: number | null }>;
+  confidence: number | null;
+  gates: GateResult[];
+  gatesPassed: boolean;
+  reason: string | null;
+  requireApproval: boolean;
+  approvalTimeoutSeconds: number;
 }
 
-/** Turns committed audit events into the events notifiers publish. */
-export function toRegistryEvents(change: ChangeSet): RegistryEvent[] {
-  return change.events.map((e) => ({
-    type: `model.${e.action}`,
-    useCase: change.ref.useCase,
-    modelName: change.ref.modelName,
-    seq: e.seq,
-    at: e.at,
-    actor: e.actor,
-    version: e.version,
-    fromStage: e.fromStage,
-    toStage: e.toStage,
-    details: e.details,
-  }));
+/** Ports of the full registry: the core's, plus how evaluators are found. */
+export interface WorkflowPorts extends RegistryPorts {
+  evaluators?: EvaluatorResolver;
 }
 
-/**
- * The registry's use cases. Each mutation reads the model head, lets the domain decide,
- * commits the whole change on the revision it read, and on a lost race re-reads and
- * decides again, so a retried call never applies twice.
- */
-export class Registry {
-  private readonly store: RegistryStore;
-  private readonly artifacts: ArtifactStore;
-  private readonly notifier: Notifier;
-  private readonly clock: Clock;
-  private readonly actor: string;
-  private readonly warn: (message: string) => void;
-  private readonly maxAttempts: number;
-  private readonly dispose: (() => Promise<void>) | undefined;
+/** The registry: lifecycle use cases (RegistryCore) plus the workflow's. */
+export class Registry extends RegistryCore {
+  private readonly evaluators: EvaluatorResolver;
 
-  constructor(ports: RegistryPorts) {
-    this.store = ports.store;
-    this.artifacts = ports.artifacts;
-    this.notifier = ports.notifier;
-    this.clock = ports.clock ?? systemClock;
-    this.actor = ports.actor ?? defaultActor();
-    this.warn = ports.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
-    this.maxAttempts = ports.maxAttempts ?? 12;
-    this.dispose = ports.dispose;
+  constructor(ports: WorkflowPorts) {
+    super(ports);
+    this.evaluators = ports.evaluators ?? defaultEvaluators();
   }
 
-  private who(actor: string | undefined): Who {
-    return { actor: actor ?? this.actor, now: this.clock.now().toISOString() };
-  }
-
-  /** Runs decide → commit, retrying on ConcurrentModificationError with jittered backoff. */
-  private async mutate<R>(
-    decide: (attempt: number) => Promise<Decision<R>>,
-    onCommitFailed?: (error: unknown, change: ChangeSet) => Promise<'committed' | 'lost'>,
-  ): Promise<R> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const decision = await decide(attempt);
-        if (decision.change === null) return decision.result;
+  /** Registers a new version of a use case's evaluation set (name@1, name@2 …); versions are immutable. */
+  async registerEvalSet(input: z.input<typeof EvalSetRegisterSchema>): Promise<EvalSet> {
+    const req = parseInput(EvalSetRegisterSchema, input);
+    const staged = await this.artifacts.stage(req.file);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const latest = (await this.evalSetVersions(req.useCase, req.name)).at(-1)?.version ?? 0;
+        const who = this.who(req.registeredBy);
         try {
-          await this.store.commit(decision.change);
-        } catch (e) {
-          if (!onCommitFailed || (await onCommitFailed(e, decision.change)) === 'lost') throw e;
-        }
-        await this.publish(decision.change);
-        return decision.result;
-      } catch (e) {
-        if (!(e instanceof ConcurrentModificationError)) throw e;
-        if (attempt >= this.maxAttempts) {
-          throw new ConcurrentModificationError(
-            `gave up after ${attempt} attempts because other writers kept changing the model; try again. Last conflict: ${e.message}`,
-            e.details,
-          );
-        }
-        await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
-      }
-    }
-  }
-
-  /**
-   * Tells subscribers about a committed change. A failure never fails the change: the
-   * events that were not delivered are kept, listed by `notifications list` and re-sent
-   * by `notifications resend`.
-   */
-  private async publish(change: ChangeSet): Promise<void> {
-    const events = toRegistryEvents(change);
-    try {
-      await this.notifier.publish(events);
-    } catch (e) {
-      const failed = e instanceof DeliveryError ? (e.failed as RegistryEvent[]) : events;
-      await this.keepUndelivered(failed, e, 1);
-    }
-  }
-
-  private async keepUndelivered(
-    events: readonly RegistryEvent[],
-    error: unknown,
-    attempts: number,
-  ): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
-    const failedAt = this.clock.now().toISOString();
-    try {
-      await this.store.saveUndelivered(
-        events.map((event) => ({ id: undeliveredId(event), failedAt, error: message, attempts, event })),
-      );
-      this.warn(
-        `the change was committed but ${events.length} notification(s) failed (${message}); see \`modelreg notifications list\`.`,
-      );
-    } catch (e) {
-      this.warn(
-        `the change was committed but ${events.length} notification(s) failed (${message}) and could not be recorded (${(e as Error).message}): ${JSON.stringify(events)}`,
-      );
-    }
-  }
-
-  private async requireHead(ref: ModelRef): Promise<ModelHead> {
-    const head = await this.store.getHead(ref);
-    if (head === null || head.versionCount === 0) throw this.modelNotFound(ref);
-    return head;
-  }
-
-  private modelNotFound(ref: ModelRef): ModelNotFoundError {
-    return new ModelNotFoundError(
-      `model ${refLabel(ref)} is not registered; check --use-case and --model, or register a version first.`,
-      { ...ref },
-    );
-  }
-
-  /**
-   * Turns a selector into a version string: `1.2.0`, `@alias`, `model@alias` (already
-   * split by the caller), `--alias`, or `--stage` (the newest version in that stage).
-   */
-  private async resolveVersion(
-    ref: ModelRef,
-    head: ModelHead,
-    sel: { version?: string | undefined; stage?: Stage | undefined; alias?: string | undefined },
-  ): Promise<string> {
-    const given = [sel.version, sel.stage, sel.alias].filter((x) => x !== undefined).length;
-    if (given !== 1) {
-      throw new ValidationError(
-        'name exactly one of --version, --stage or --alias (or write the model as name@alias).',
-      );
-    }
-    if (sel.alias !== undefined || sel.version?.startsWith('@')) {
-      const alias = sel.alias ?? sel.version!.slice(1);
-      const target = head.aliases[alias];
-      if (target === undefined) {
-        throw new AliasNotFoundError(
-          `${refLabel(ref)} has no alias ${JSON.stringify(alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,
-          { alias },
-        );
-      }
-      return target;
-    }
-    if (sel.stage !== undefined) {
-      if (sel.stage === 'production' && head.production) return head.production.version;
-      const page = await this.store.listVersions(ref, { stage: sel.stage, limit: 1 });
-      const newest = page.items[0];
-      if (!newest)
-        throw new VersionNotFoundError(`${refLabel(ref)} has no version in ${sel.stage}.`, {
-          stage: sel.stage,
-        });
-      return newest.version;
-    }
-    return parseVersion(sel.version);
-  }
-
-  private splitModel<
-    T extends { modelName: string; version?: string | undefined; alias?: string | undefined },
-  >(input: T): T {
-    const at = typeof input.modelName === 'string' ? input.modelName.indexOf('@') : -1;
-    if (at === -1) return input;
-    return { ...input, modelName: input.modelName.slice(0, at), alias: input.modelName.slice(at + 1) };
-  }
-
-  /** Reads the head and the selected version together (one round trip when the version is named). */
-  private async load(
-    ref: ModelRef,
-    sel: SelectorInput,
-  ): Promise<{ head: ModelHead; version: VersionRecord }> {
-    const direct =
-      sel.version !== undefined &&
-      !sel.version.startsWith('@') &&
-      sel.stage === undefined &&
-      sel.alias === undefined;
-    if (direct) {
-      const wanted = parseVersion(sel.version);
-      const { head, versions } = await this.store.getHeadAndVersions(ref, [wanted]);
-      if (head === null || head.versionCount === 0) throw this.modelNotFound(ref);
-      const version = versions.get(wanted);
-      if (!version) throw this.versionNotFound(ref, head, wanted);
-      return { head, version };
-    }
-    const head = await this.requireHead(ref);
-    const wanted = await this.resolveVersion(ref, head, sel);
-    const { head: fresh, versions } = await this.store.getHeadAndVersions(ref, [wanted]);
-    const version = versions.get(wanted);
-    if (!version || fresh === null) throw this.versionNotFound(ref, head, wanted);
-    return { head: fresh, version };
-  }
-
-  private versionNotFound(ref: ModelRef, head: ModelHead, version: string): VersionNotFoundError {
-    return new VersionNotFoundError(
-      `${refLabel(ref)} has no version ${version}; the latest is ${head.latestVersion ?? 'none'} (see \`modelreg models list\`).`,
-      { version },
-    );
-  }
-
-  private view(head: ModelHead | null, record: VersionRecord): ModelVersion {
-    return { ...record, aliases: aliasesOf(head, record.version) };
-  }
-
-  /** Registers a new version: the artifact is hashed and copied in, then committed with its audit event. */
-  async register(input: RegisterInput): Promise<ModelVersion> {
-    const req = parseInput(RegisterSchema, input);
-    const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
-    const staged = await this.artifacts.stage(req.artifactPath);
-    let published: string | null = null;
-    try {
-      const record = await this.mutate(
-        async () => {
-          const { head, versions } = await this.store.getHeadAndVersions(
-            ref,
-            req.version ? [req.version] : [],
-          );
-          const version = chooseVersion(
-            head,
-            req.version ?? null,
-            (req.bump as 'major' | 'minor' | 'patch' | undefined) ?? 'patch',
-          );
-          const existing = versions.get(version) ?? null;
-          const who = this.who(req.registeredBy);
-          assertVersionFree(ref, version, existing);
-          const artifact = await this.artifacts.publish(staged, ref, version, {
-            metadata: req.metadata,
-            metrics: req.metrics,
+          const artifact = await this.artifacts.publishEvalSet(staged, req.useCase, req.name, latest + 1);
+          const set = newEvalSet(req.useCase, req.name, latest, artifact, req.description ?? null, who);
+          await this.store.putRecord({
+            record: {
+              kind: 'evalset',
+              id: ids.evalSet(req.useCase, req.name, set.version),
+              scope: ids.evalSetScope(req.useCase, req.name),
+              doc: set as unknown as Record<string, unknown>,
+            },
+            expect: 'absent',
           });
-          published = version;
-          const record: VersionRecord = {
-            useCase: ref.useCase,
-            modelName: ref.modelName,
-            version,
-            stage: 'development',
-            artifact,
-            metrics: req.metrics,
-            metadata: req.metadata,
-            lineage: req.lineage,
-            tags: req.tags,
-            registeredAt: who.now,
-            registeredBy: who.actor,
-            stageUpdatedAt: who.now,
-          };
-          return decideRegister(ref, head, null, record, who);
-        },
-        async (error, change) => {
-          if (published === null) return 'lost';
-          const version = published;
-          published = null;
-          return this.afterFailedRegistration(ref, version, staged, error, change);
-        },
-      );
-      return this.view(null, record);
+          return set;
+        } catch (e) {
+          if (attempt >= 5 || !(e instanceof Error && e.name === 'ConcurrentModificationError')) throw e;
+        }
+      }
     } finally {
       await this.artifacts.discard(staged);
     }
   }
 
-  /**
-   * A registration's commit failed after its artifact was uploaded. When the failure says
-   * for sure that nothing was written (a lost race, an existing version, bad input), the
-   * upload is removed. When the outcome is unknown (a timeout, a dropped connection), the
-   * registry is read first: the commit may have gone through. An upload that cannot be
-   * removed is recorded for `modelreg artifacts sweep`.
-   */
-  private async afterFailedRegistration(
-    ref: ModelRef,
-    version: string,
-    staged: StagedArtifact,
-    error: unknown,
-    change: ChangeSet,
-  ): Promise<'committed' | 'lost'> {
-    const definite =
-      error instanceof ConcurrentModificationError ||
-      error instanceof VersionExistsError ||
-      error instanceof ValidationError;
-    if (!definite) {
-      const mine = change.newVersions[0];
-      try {
-        const { versions } = await this.store.getHeadAndVersions(ref, [version]);
-        const found = versions.get(version);
-        if (
-          found &&
-          mine &&
-          found.artifact.uri === mine.artifact.uri &&
-          found.registeredAt === mine.registeredAt
-        ) {
-          return 'committed';
-        }
-      } catch (e) {
-        await this.recordOrphan(
-          ref,
-          version,
-          `outcome unknown: ${(error as Error).message}; ${(e as Error).message}`,
-        );
-        return 'lost';
-      }
-    }
-    try {
-      await this.artifacts.unpublish(ref, version, staged);
-    } catch (e) {
-      await this.recordOrphan(ref, version, (e as Error).message);
-    }
-    return 'lost';
-  }
-
-  private async recordOrphan(ref: ModelRef, version: string, error: string): Promise<void> {
-    try {
-      await this.store.saveOrphan({ ...ref, version, recordedAt: this.clock.now().toISOString(), error });
-      this.warn(
-        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}); \`modelreg artifacts sweep\` will.`,
-      );
-    } catch (e) {
-      this.warn(
-        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}) nor recorded (${(e as Error).message}).`,
-      );
-    }
-  }
-
-  /** Notifications that failed after their change was committed. */
-  async listUndelivered(
-    input: { limit?: number; cursor?: string | null } = {},
-  ): Promise<Page<UndeliveredNotification>> {
-    const req = parseInput(PageSchema, input);
-    return this.store.listUndelivered({
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
-  }
-
-  /** Sends undelivered notifications again (all, or the given ids); what fails again stays listed. */
-  async resendUndelivered(input: { ids?: string[] } = {}): Promise<ResendResult> {
-    const wanted = input.ids ? new Set(input.ids) : null;
-    const all: UndeliveredNotification[] = [];
+  private async evalSetVersions(useCase: string, name: string): Promise<EvalSet[]> {
+    const out: EvalSet[] = [];
     let cursor: string | null = null;
     do {
-      const page = await this.store.listUndelivered({ limit: 1000, cursor });
-      all.push(...page.items.filter((i) => wanted === null || wanted.has(i.id)));
+      const page = await this.store.listRecords(
+        'evalset',
+        { scope: ids.evalSetScope(useCase, name) },
+        { limit: 1000, cursor },
+      );
+      out.push(...page.items.map((r) => r.doc as unknown as EvalSet));
       cursor = page.nextCursor;
     } while (cursor !== null);
-    if (wanted) {
-      const missing = [...wanted].filter((id) => !all.some((i) => i.id === id));
-      if (missing.length > 0)
-        throw new NotFoundError(
-          `no undelivered notification ${missing.join(', ')}; see \`modelreg notifications list\`.`,
-        );
+    return out.sort((a, b) => a.version - b.version);
+  }
+
+  /** The versions of an evaluation set, oldest first. */
+  async listEvalSets(input: { useCase: string; name: string }): Promise<EvalSet[]> {
+    const req = parseInput(z.object({ useCase: Name, name: Name }), input);
+    return this.evalSetVersions(req.useCase, req.name);
+  }
+
+  /** One evaluation set version: `name@3`, or `name` for the latest. */
+  async getEvalSet(useCase: string, ref: string): Promise<EvalSet> {
+    const { name, version } = parseEvalSetRef(ref);
+    const versions = await this.evalSetVersions(useCase, name);
+    const found = version === null ? versions.at(-1) : versions.find((v) => v.version === version);
+    if (!found) {
+      throw new NotFoundError(
+        `use case ${useCase} has no evaluation set ${ref}; register one with \`modelreg evalsets register --use-case ${useCase} --name ${name} --file F\`.`,
+      );
     }
-    const result: ResendResult = { sent: [], failed: [] };
-    for (const item of all) {
-      try {
-        await this.notifier.publish([item.event]);
-        await this.store.deleteUndelivered([item.id]);
-        result.sent.push(item.id);
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        await this.store.saveUndelivered([
-          { ...item, attempts: item.attempts + 1, failedAt: this.clock.now().toISOString(), error: message },
-        ]);
-        result.failed.push({ id: item.id, error: message });
-      }
-    }
-    return result;
+    return found;
+  }
+
+  private async evidenceOf(ref: ModelRef, version: string, evalSetId: string): Promise<Evidence | null> {
+    const r = await this.store.getRecord('evidence', ids.evidence(ref, version, evalSetId));
+    return r ? (r.doc as unknown as Evidence) : null;
   }
 
   /**
-   * Removes uploads whose registration never committed (recorded when their removal
-   * failed). An upload that turns out to belong to a registered version is kept.
+   * The production version's evidence on `set`, or else its latest on another version of
+   * the same set, so the comparison can say which sets differ instead of only "never measured".
    */
-  async sweepArtifacts(input: { dryRun?: boolean } = {}): Promise<SweepResult> {
-    const result: SweepResult = { removed: [], kept: [], failed: [], dryRun: Boolean(input.dryRun) };
-    let cursor: string | null = null;
-    const orphans: OrphanedArtifact[] = [];
-    do {
-      const page = await this.store.listOrphans({ limit: 1000, cursor });
-      orphans.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    for (const o of orphans) {
-      const ref = { useCase: o.useCase, modelName: o.modelName };
-      const label = `${refLabel(ref)} ${o.version}`;
-      try {
-        const { versions } = await this.store.getHeadAndVersions(ref, [o.version]);
-        if (versions.has(o.version)) {
-          result.kept.push(label);
-          if (!input.dryRun) await this.store.deleteOrphan(o);
-          continue;
-        }
-        if (!input.dryRun) {
-          await this.artifacts.unpublish(ref, o.version);
-          await this.store.deleteOrphan(o);
-        }
-        result.removed.push(label);
-      } catch (e) {
-        result.failed.push({ artifact: label, error: (e as Error).message });
-      }
-    }
-    return result;
-  }
-
-  /** Versions of a model newest first, or (without a model name) the models of a use case. */
-  async listVersions(input: ListInput & { modelName: string }): Promise<Page<ModelVersion>> {
-    const req = parseInput(ListSchema, input);
-    const ref = { useCase: req.useCase, modelName: req.modelName! };
-    const head = await this.requireHead(ref);
-    const page = await this.store.listVersions(ref, {
-      ...(req.stage ? { stage: req.stage } : {}),
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
-    return { items: page.items.map((r) => this.view(head, r)), nextCursor: page.nextCursor };
-  }
-
-  /** The models of a use case with their production version. */
-  async listModels(input: Omit<ListInput, 'modelName' | 'stage'>): Promise<Page<ModelSummary>> {
-    const req = parseInput(ListSchema, input);
-    const page = await this.store.listModels(req.useCase, {
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
-    return {
-      items: page.items
-        .filter((h) => h.versionCount > 0)
-        .map((h) => ({
-          useCase: h.useCase,
-          modelName: h.modelName,
-          productionVersion: h.production?.version ?? null,
-          productionSince: h.production?.since ?? null,
-          latestVersion: h.latestVersion,
-          versionCount: h.versionCount,
-          aliases: h.aliases,
-          updatedAt: h.updatedAt,
-        })),
-      nextCursor: page.nextCursor,
-    };
-  }
-
-  /** Versions in a stage across the registry, e.g. everything in production. */
-  async listInStage(input: ListInStageInput): Promise<Page<ModelVersion>> {
-    const req = parseInput(ListInStageSchema, input);
-    const page = await this.store.listVersionsInStage(req.stage, {
-      ...(req.useCase ? { useCase: req.useCase } : {}),
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
-    return { items: await this.withAliases(page.items), nextCursor: page.nextCursor };
-  }
-
-  /** Joins each record's aliases from its model head (one head read per model). */
-  private async withAliases(records: readonly VersionRecord[]): Promise<ModelVersion[]> {
-    const heads = new Map<string, ModelHead | null>();
-    const items: ModelVersion[] = [];
-    for (const r of records) {
-      const key = `${r.useCase}/${r.modelName}`;
-      if (!heads.has(key)) heads.set(key, await this.store.getHead(r));
-      items.push(this.view(heads.get(key) ?? null, r));
-    }
-    return items;
-  }
-
-  /** One version, by version, alias or stage. */
-  async info(input: SelectorInput): Promise<ModelVersion> {
-    const req = parseInput(SelectorSchema, this.splitModel(input));
-    const { head, version } = await this.load({ useCase: req.useCase, modelName: req.modelName }, req);
-    return this.view(head, version);
-  }
-
-  /** Promotes a version (one stage up, or to `to`), through the policy's and the caller's gates. */
-  async promote(input: PromoteInput): Promise<PromoteResult> {
-    const req = parseInput(PromoteSchema, this.splitModel(input));
-    const ref = { useCase: req.useCase, modelName: req.modelName };
-    return this.mutate(async () => {
-      const { head, version } = await this.load(ref, req);
-      return decidePromote(ref, head, version, req.to ?? null, req.gates, this.who(req.promotedBy));
-    });
-  }
-
-  /** Moves a version down the lifecycle. */
-  async demote(input: DemoteInput): Promise<DemoteResult> {
-    const req = parseInput(DemoteSchema, this.splitModel(input));
-    const ref = { useCase: req.useCase, modelName: req.modelName };
-    return this.mutate(async () => {
-      const { head, version } = await this.load(ref, req);
-      return decideDemote(ref, head, version, req.to, this.who(req.demotedBy));
-    });
-  }
-
-  /** Archives a version (production only with `force`). */
-  async archive(input: ArchiveInput): Promise<ArchiveResult> {
-    const req = parseInput(ArchiveSchema, this.splitModel(input));
-    const ref = { useCase: req.useCase, modelName: req.modelName };
-    return this.mutate(async () => {
-      const { head, version } = await this.load(ref, req);
-      return decideArchive(
-        ref,
-        head,
-        version,
-        { force: req.force, ...(req.reason ? { reason: req.reason } : {}) },
-        this.who(req.archivedBy),
-      );
-    });
-  }
-
-  /** Returns a version to production (default: the one production had before), archiving the current one. */
-  async rollback(input: RollbackInput): Promise<RollbackResult> {
-    const req = parseInput(RollbackSchema, this.splitModel(input));
-    const ref = { useCase: req.useCase, modelName: req.modelName };
-    return this.mutate(async () => {
-      let sel: SelectorInput = req;
-      if (req.version === undefined && req.stage === undefined && req.alias === undefined) {
-        sel = { ...req, version: rollbackTarget(ref, await this.requireHead(ref)) };
-      }
-      const { head, version } = await this.load(ref, sel);
-      return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason);
-    });
-  }
-
-  /** Points an alias at a version. */
-  async setAlias(input: AliasSetInput): Promise<AliasResult> {
-    const req = parseInput(AliasSetSchema, input);
-    const ref = { useCase: req.useCase, modelName: req.modelName };
-    return this.mutate(async () => {
-      const { head, version } = await this.load(ref, { ...req, alias: undefined } as SelectorInput);
-      return decideSetAlias(ref, head, req.name, version, this.who(req.setBy));
-    });
-  }
-
-  /** Removes an alias. */
-  async removeAlias(input: AliasRemoveInput): Promise<AliasResult> {
-    const req = parseInput(AliasRemoveSchema, input);
-    const ref = { useCase: req.useCase, modelName: req.modelName };
-    return this.mutate(async () =>
-      decideRemoveAlias(ref, await this.requireHead(ref), req.name, this.who(req.removedBy)),
+  private async championEvidence(ref: ModelRef, champion: string, set: EvalSet): Promise<Evidence | null> {
+    const same = await this.evidenceOf(ref, champion, set.id);
+    if (same) return same;
+    const others = (await this.evidence({ ...ref, version: champion })).filter(
+      (e) => parseEvalSetRef(e.evalSetId).name === set.name,
     );
+    return others.sort((a, b) => a.evaluatedAt.localeCompare(b.evaluatedAt)).at(-1) ?? null;
   }
 
-  /** Compares the metrics of two versions: `delta = b − a` for every metric in either. */
-  async compare(input: CompareInput): Promise<CompareResult> {
-    const req = parseInput(CompareSchema, input);
+  /** Evaluation evidence of a version, on every evaluation set it was measured on. */
+  async evidence(input: { useCase: string; modelName: string; version: string }): Promise<Evidence[]> {
+    const req = parseInput(VersionRefSchema, input);
+    const out: Evidence[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listRecords(
+        'evidence',
+        { scope: ids.modelScope(req) },
+        { limit: 1000, cursor },
+      );
+      out.push(
+        ...page.items.map((r) => r.doc as unknown as Evidence).filter((e) => e.version === req.version),
+      );
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return out;
+  }
+
+  /**
+   * Runs the model's evaluator on the latest version of its standard evaluation set and
+   * attaches the result to the version as evidence (audited). Re-running on the same set
+   * answers the evidence already recorded.
+   */
+  async evaluate(input: {
+    useCase: string;
+    modelName: string;
+    version: string;
+    evaluatedBy?: string;
+  }): Promise<EvaluationResult> {
+    const req = parseInput(VersionRefSchema.extend({ evaluatedBy: z.string().min(1).optional() }), input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
-    const head = await this.requireHead(ref);
-    const selector = (v: string): SelectorInput => ({
-      ...ref,
-      ...(v.startsWith('@') || !/^\d/.test(v) ? { alias: v.replace(/^@/, '') } : { version: v }),
-    });
-    const a = await this.load(ref, selector(req.a));
-    const b = await this.load(ref, selector(req.b));
-    void head;
-    return {
+    const { head, version } = await this.load(ref, { ...ref, version: req.version });
+    const policy = policyOf(head.policy);
+    if (policy.evaluation.evalSet === null || policy.evaluation.evaluator === null) {
+      return {
+        evaluated: false,
+        evalSetId: null,
+        metrics: {},
+        evaluator: null,
+        reason: `${refLabel(ref)} has no standard evaluation in its policy (evaluation.evalSet and evaluation.evaluator)`,
+      };
+    }
+    const set = await this.getEvalSet(ref.useCase, policy.evaluation.evalSet);
+    const existing = await this.evidenceOf(ref, version.version, set.id);
+    if (existing && existing.evalSetSha256 === set.artifact.sha256) {
+      return {
+        evaluated: true,
+        evalSetId: set.id,
+        metrics: existing.metrics,
+        evaluator: existing.evaluator,
+        reason: null,
+      };
+    }
+    const evaluator = await this.evaluators(policy.evaluation.evaluator);
+    const work = await mkdtemp(join(tmpdir(), 'modelreg-eval-'));
+    let metrics: Metrics;
+    try {
+      const artifact = await this.artifacts.fetch(version.artifact, join(work, 'model'));
+      const data = await this.artifacts.fetch(set.artifact, join(work, 'evalset'));
+      metrics = await evaluator.evaluate({
+        artifactPath: artifact.path,
+        evalSetPath: data.path,
+        artifactUri: version.artifact.uri,
+        evalSetUri: set.artifact.uri,
+      });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    const who = this.who(req.evaluatedBy);
+    const evidence: Evidence = {
       useCase: ref.useCase,
       modelName: ref.modelName,
-      a: a.version.version,
-      b: b.version.version,
-      metrics: compareMetrics(a.version.metrics, b.version.metrics),
+      version: version.version,
+      evalSetId: set.id,
+      evalSetSha256: set.artifact.sha256,
+      metrics,
+      evaluator: evaluator.name,
+      evaluatedAt: who.now,
+      evaluatedBy: who.actor,
+    };
+    const saved = await this.mutate(async () => {
+      const fresh = await this.requireHead(ref);
+      return decideEvidence(
+        ref,
+        fresh,
+        await this.evidenceOf(ref, version.version, set.id),
+        evidence,
+        this.who(req.evaluatedBy),
+      );
+    });
+    return {
+      evaluated: true,
+      evalSetId: saved.evalSetId,
+      metrics: saved.metrics,
+      evaluator: saved.evaluator,
+      reason: null,
     };
   }
 
-  /** A model's policy (the default one when none was set). */
-  async getPolicy(input: ModelInput): Promise<Policy> {
-    const req = parseInput(ModelSchema, input);
-    const head = await this.store.getHead(req);
-    if (head === null) throw this.modelNotFound(req);
-    return head.policy;
-  }
-
-  /** Replaces a model's policy; the change is audited. */
-  async setPolicy(input: PolicySetInput): Promise<Policy> {
-    const req = parseInput(PolicySetSchema, input);
-    const ref = { useCase: req.useCase, modelName: req.modelName };
-    const policy = validatePolicy(req.policy);
-    return this.mutate(async () =>
-      decideSetPolicy(ref, await this.store.getHead(ref), policy, this.who(req.setBy)),
+  /**
+   * Gates use evaluated metrics when the policy names a standard evaluation set and the
+   * candidate was measured on its latest version; delta gates then compare with the
+   * production version's evidence on that same set, and fail when there is none.
+   */
+  protected override async measured(
+    ref: ModelRef,
+    head: ModelHead,
+    version: VersionRecord,
+  ): Promise<MeasuredMetrics | undefined> {
+    const policy = policyOf(head.policy);
+    if (policy.evaluation.evalSet === null) return undefined;
+    let set: EvalSet;
+    try {
+      set = await this.getEvalSet(ref.useCase, policy.evaluation.evalSet);
+    } catch {
+      return undefined;
+    }
+    const candidate = await this.evidenceOf(ref, version.version, set.id);
+    if (candidate === null || candidate.evalSetSha256 !== set.artifact.sha256) return undefined;
+    const champion =
+      head.production && head.production.version !== version.version ? head.production.version : null;
+    const cmp = compareEvidence(
+      candidate,
+      champion === null
+        ? null
+        : { version: champion, evidence: await this.championEvidence(ref, champion, set) },
     );
+    const baseline =
+      champion === null
+        ? null
+        : cmp.comparable
+          ? {
+              version: champion,
+              metrics: Object.fromEntries(
+                Object.entries(cmp.metrics).flatMap(([k, d]) => (d.a === null ? [] : [[k, d.a]])),
+              ),
+            }
+          : { incomparable: cmp.reason ?? 'not comparable' };
+    return { metrics: candidate.metrics, baseline };
   }
 
-  /** A model's audit trail, oldest first. */
-  async auditTrail(input: AuditShowInput): Promise<Page<AuditEvent>> {
-    const req = parseInput(AuditShowSchema, input);
+  /**
+   * Where the policy asks for approval, a production promotion needs an approved request
+   * for that version: reported as the `require_approval` gate, so a refusal changes nothing.
+   */
+  protected override async productionChecks(
+    ref: ModelRef,
+    head: ModelHead,
+    version: VersionRecord,
+  ): Promise<GateResult[]> {
+    if (!policyOf(head.policy).requireApproval) return [];
+    const approvals = (await this.approvalsOf(ref)).filter((a) => a.version === version.version);
+    const approved = approvals.find((a) => a.status === 'approved');
+    const pending = approvals.find((a) => a.status === 'pending');
+    return [
+      {
+        gate: 'require_approval',
+        metric: 'approval',
+        actual: approved !== undefined,
+        threshold: true,
+        passed: approved !== undefined,
+        source: 'policy',
+        note: approved
+          ? `approved by ${approved.decidedBy} at ${approved.decidedAt}`
+          : pending
+            ? `approval ${pending.approvalId} is still pending`
+            : 'no approved request: run the promotion workflow or `modelreg approvals request`',
+      },
+    ];
+  }
+
+  /**
+   * Compares a candidate with the production version on the same evaluation set and
+   * checks the production gates on what was measured: what the workflow's Choice and the
+   * approver decide on.
+   */
+  async compareWithProduction(input: {
+    useCase: string;
+    modelName: string;
+    version: string;
+  }): Promise<WorkflowComparison> {
+    const req = parseInput(VersionRefSchema, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
-    const head = await this.store.getHead(ref);
-    if (head === null) throw this.modelNotFound(ref);
-    return this.store.listAudit(ref, {
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
+    const { head, version } = await this.load(ref, { ...ref, version: req.version });
+    const policy = policyOf(head.policy);
+    const champion =
+      head.production && head.production.version !== version.version ? head.production.version : null;
+    let comparison: ReturnType<typeof compareEvidence>;
+    if (policy.evaluation.evalSet !== null) {
+      const set = await this.getEvalSet(ref.useCase, policy.evaluation.evalSet);
+      comparison = compareEvidence(
+        await this.evidenceOf(ref, version.version, set.id),
+        champion === null
+          ? null
+          : { version: champion, evidence: await this.championEvidence(ref, champion, set) },
+      );
+    } else {
+      // no standard evaluation: compare the registered metrics, and say so
+      const prod = head.production && champion !== null ? head.production.metrics : null;
+      comparison = {
+        comparable: true,
+        champion,
+        evalSetId: null,
+        metrics: Object.fromEntries(
+          [...new Set([...Object.keys(version.metrics), ...Object.keys(prod ?? {})])].sort().map((k) => {
+            const a = prod?.[k] ?? null;
+            const b = version.metrics[k] ?? null;
+            return [k, { a, b, delta: a === null || b === null ? null : Math.round((b - a) * 1e12) / 1e12 }];
+          }),
+        ),
+        reason: null,
+      };
+    }
+    const measured = await this.measured(ref, head, version);
+    const subject = measured
+      ? { metrics: { ...version.metrics, ...measured.metrics }, metadata: version.metadata }
+      : version;
+    const baseline =
+      measured?.baseline ??
+      (champion !== null && head.production ? { version: champion, metrics: head.production.metrics } : null);
+    const gates = evaluateGates(policy.gates.production, subject, baseline, 'policy');
+    const gatesPassed = gates.every((g) => g.passed);
+    const reasons = [
+      ...(gatesPassed
+        ? []
+        : [
+            `${gates.filter((g) => !g.passed).length} of ${gates.length} gates failed: ${describeFailures(gates)}`,
+          ]),
+      ...(comparison.comparable ? [] : [comparison.reason ?? 'not comparable']),
+    ];
+    return {
+      comparable: comparison.comparable,
+      champion: comparison.champion,
+      evalSetId: comparison.evalSetId,
+      metrics: comparison.metrics,
+      confidence: null,
+      gates,
+      gatesPassed,
+      reason: reasons.length ? reasons.join('; ') : null,
+      requireApproval: policy.requireApproval,
+      approvalTimeoutSeconds: Math.round(policy.approvalTimeoutHours * 3600),
+    };
   }
 
-  /** Recomputes a model's hash chain and names the first event that does not verify. */
-  async verifyAudit(input: ModelInput): Promise<AuditVerification> {
-    const req = parseInput(ModelSchema, input);
-    const head = await this.store.getHead(req);
-    if (head === null) throw this.modelNotFound(req);
-    const events: AuditEvent[] = [];
+  /**
+   * Registers the version a training run produced. Safe to call again with the same
+   * event: a version of this model from the same run with the same bytes is answered
+   * instead of registering a duplicate.
+   */
+  async registerFromEvent(input: TrainingCompleted): Promise<RegisteredFromEvent> {
+    const event = parseInput(TrainingCompletedSchema, input);
+    const ref = { useCase: event.useCase, modelName: event.modelName };
+    const staged = await this.artifacts.stage(event.artifactUri.replace(/^file:\/\//, ''));
+    const sha256 = staged.sha256;
+    await this.artifacts.discard(staged);
     let cursor: string | null = null;
     do {
-      const page = await this.store.listAudit(req, { limit: 1000, cursor });
-      events.push(...page.items);
+      const page = await this.store.findByRunId(event.runId, { limit: 1000, cursor });
+      const same = page.items.find(
+        (v) => v.useCase === ref.useCase && v.modelName === ref.modelName && v.artifact.sha256 === sha256,
+      );
+      if (same) {
+        return { ...ref, version: same.version, stage: same.stage, sha256, alreadyRegistered: true };
+      }
       cursor = page.nextCursor;
     } while (cursor !== null);
-    return verifyChain(req, events, head.auditTip);
+    let v: ModelVersion;
+    try {
+      v = await this.register({
+        ...ref,
+        artifactPath: event.artifactUri.replace(/^file:\/\//, ''),
+        metrics: event.metrics,
+        metadata: event.metadata,
+        lineage: { runId: event.runId, datasetVersion: event.datasetVersion, codeVersion: event.codeVersion },
+        tags: event.tags,
+        registeredBy: event.requestedBy,
+      });
+    } catch (e) {
+      if (e instanceof VersionExistsError) throw e;
+      throw e;
+    }
+    return {
+      ...ref,
+      version: v.version,
+      stage: v.stage,
+      sha256: v.artifact.sha256,
+      alreadyRegistered: false,
+    };
   }
 
-  /** The versions a training run produced. */
-  async lineage(input: LineageInput): Promise<LineageResult> {
-    const req = parseInput(LineageSchema, input);
-    const page = await this.store.findByRunId(req.runId, {
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
-    return { runId: req.runId, items: await this.withAliases(page.items), nextCursor: page.nextCursor };
-  }
-
-  /** Copies a version's artifact out and proves it has the sha256 recorded at registration. */
-  async getArtifact(input: GetArtifactInput): Promise<GetArtifactResult> {
-    const req = parseInput(GetArtifactSchema, this.splitModel(input));
+  /**
+   * Opens an approval request for a staging version, keyed to the workflow's task token.
+   * Asking again with the same token answers the request already open.
+   */
+  async requestApproval(input: {
+    useCase: string;
+    modelName: string;
+    version: string;
+    requestedBy: string;
+    taskToken: string;
+    evidence?: Record<string, unknown> | undefined;
+    timeoutSeconds?: number | undefined;
+  }): Promise<Approval> {
+    const req = parseInput(
+      VersionRefSchema.extend({
+        requestedBy: z.string().min(1),
+        taskToken: z.string().min(1),
+        evidence: z.record(z.string(), z.unknown()).default({}),
+        timeoutSeconds: z.number().int().positive().optional(),
+      }),
+      input,
+    );
     const ref = { useCase: req.useCase, modelName: req.modelName };
-    const { version } = await this.load(ref, req);
-    const got = await this.artifacts.fetch(version.artifact, req.output);
-    return { ...ref, version: version.version, path: got.path, sha256: got.sha256, verified: true };
-  }
-
-  /** Applies the archival rule of one model, or of every model of a use case. */
-  async applyArchivalPolicy(input: ArchivalInput): Promise<ArchivalResult[]> {
-    const req = parseInput(ArchivalSchema, input);
-    const names: string[] = [];
-    if (req.modelName) names.push(req.modelName);
-    else {
-      let cursor: string | null = null;
-      do {
-        const page = await this.store.listModels(req.useCase, { limit: 1000, cursor });
-        // A model with only a policy (no versions yet) has nothing to archive.
-        names.push(...page.items.filter((h) => h.versionCount > 0).map((h) => h.modelName));
-        cursor = page.nextCursor;
-      } while (cursor !== null);
-    }
-    const results: ArchivalResult[] = [];
-    for (const modelName of names) {
-      const ref = { useCase: req.useCase, modelName };
-      const decide = async () => {
-        const head = await this.requireHead(ref);
-        const candidates: VersionRecord[] = [];
-        for (const stage of ['development', 'staging'] as const) {
-          let cursor: string | null = null;
-          do {
-            const page = await this.store.listVersions(ref, { stage, limit: 1000, cursor });
-            candidates.push(...page.items);
-            cursor = page.nextCursor;
-          } while (cursor !== null);
-        }
-        return decideArchival(ref, head, candidates, this.who(req.appliedBy));
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, { ...ref, version: req.version });
+      const open = (await this.approvalsOf(ref)).find((a) => a.taskToken === req.taskToken);
+      if (open) return { change: null, result: open };
+      if (version.stage !== 'staging') {
+        throw new ValidationError(
+          `${refLabel(ref)} ${version.version} is ${version.stage}; approval is asked for a staging version.`,
+        );
+      }
+      const who: Actor = this.who(req.requestedBy);
+      const timeout = req.timeoutSeconds ?? Math.round(policyOf(head.policy).approvalTimeoutHours * 3600);
+      const approval: Approval = {
+        approvalId: randomUUID(),
+        useCase: ref.useCase,
+        modelName: ref.modelName,
+        version: version.version,
+        status: 'pending',
+        requestedBy: req.requestedBy,
+        requestedAt: who.now,
+        expiresAt: new Date(Date.parse(who.now) + timeout * 1000).toISOString(),
+        evidence: req.evidence,
+        taskToken: req.taskToken,
+        decidedBy: null,
+        decidedAt: null,
+        reason: null,
       };
-      results.push(req.dryRun ? (await decide()).result : await this.mutate(decide));
-    }
-    return results;
+      return decideRequestApproval(ref, head, approval, who);
+    });
   }
 
-  /** Releases the store (closes the database). */
-  async close(): Promise<void> {
-    await this.store.close();
-    await this.dispose?.();
+  private async approvalsOf(ref: ModelRef): Promise<Approval[]> {
+    const out: Approval[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listRecords(
+        'approval',
+        { scope: ids.modelScope(ref) },
+        { limit: 1000, cursor },
+      );
+      out.push(...page.items.map((r) => r.doc as unknown as Approval));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return out;
+  }
+
+  /** Approval requests in a status (pending by default), across models. */
+  async listApprovals(input: { status?: Approval['status']; useCase?: string } = {}): Promise<Approval[]> {
+    const status = input.status ?? 'pending';
+    const out: Approval[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listRecords('approval', { status }, { limit: 1000, cursor });
+      out.push(...page.items.map((r) => r.doc as unknown as Approval));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return out
+      .filter((a) => input.useCase === undefined || a.useCase === input.useCase)
+      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  }
+
+  /** One approval request by id. */
+  async getApproval(approvalId: string): Promise<Approval> {
+    const r = await this.store.getRecord('approval', approvalId);
+    if (!r)
+      throw new NotFoundError(`no approval request ${approvalId}; see \`modelreg approvals list\`.`, {
+        approvalId,
+      });
+    return r.doc as unknown as Approval;
+  }
+
+  /**
+   * Records a human decision, once: the approver must be allowed by the model's policy
+   * and may not be the requester. The decision is audited with the change.
+   */
+  async decideApproval(input: {
+    approvalId: string;
+    decision: 'approve' | 'reject';
+    by: string;
+    reason?: string | undefined;
+  }): Promise<Approval> {
+    const req = parseInput(
+      z.object({
+        approvalId: z.string().min(1),
+        decision: z.enum(['approve', 'reject']),
+        by: z.string().min(1, 'who decides is required (--by NAME)'),
+        reason: z.string().max(1024).optional(),
+      }),
+      input,
+    );
+    const approval = await this.getApproval(req.approvalId);
+    const ref = { useCase: approval.useCase, modelName: approval.modelName };
+    return this.mutate(async () => {
+      const head = await this.requireHead(ref);
+      const current = await this.getApproval(req.approvalId);
+      assertMayDecide(current, policyOf(head.policy).approvers, req.by);
+      return decideApproval(
+        ref,
+        head,
+        current,
+        req.decision === 'approve' ? 'approved' : 'rejected',
+        req.reason ?? null,
+        this.who(req.by),
+      );
+    });
+  }
+
+  /** Marks the pending request of a version (or a request by id) as expired: the workflow timed out. */
+  async expireApproval(input: {
+    approvalId?: string;
+    useCase?: string;
+    modelName?: string;
+    version?: string;
+  }): Promise<Approval | null> {
+    let approval: Approval | undefined;
+    if (input.approvalId) approval = await this.getApproval(input.approvalId);
+    else if (input.useCase && input.modelName && input.version) {
+      approval = (await this.approvalsOf({ useCase: input.useCase, modelName: input.modelName })).find(
+        (a) => a.version === input.version && a.status === 'pending',
+      );
+    } else
+      throw new ValidationError(
+        'name the approval (approvalId) or the version (useCase, modelName, version) to expire.',
+      );
+    if (!approval || approval.status !== 'pending') return approval ?? null;
+    const ref = { useCase: approval.useCase, modelName: approval.modelName };
+    const found = approval;
+    return this.mutate(async () =>
+      decideApproval(
+        ref,
+        await this.requireHead(ref),
+        await this.getApproval(found.approvalId),
+        'expired',
+        'timed out',
+        this.who('modelreg'),
+      ),
+    );
   }
 }

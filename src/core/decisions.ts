@@ -10,9 +10,16 @@ import {
   VersionExistsError,
   VersionNotFoundError,
 } from './errors.js';
-import { describeFailures, evaluateGates, type GateResult, type Gates } from './gates.js';
+import {
+  describeFailures,
+  evaluateGates,
+  type GateBaseline,
+  type GateResult,
+  type Gates,
+  type IncomparableBaseline,
+} from './gates.js';
 import { emptyHead, type ModelHead } from './head.js';
-import { type ModelRef, refLabel, type Stage } from './model.js';
+import { type Metrics, type ModelRef, refLabel, type Stage } from './model.js';
 import type { Policy } from './policy.js';
 import type { ChangeSet, StageChange, VersionRecord } from './ports.js';
 import { assertTransition, nextStage } from './transitions.js';
@@ -113,6 +120,16 @@ export function decideRegister(
   return { change, result: record };
 }
 
+/**
+ * Metrics measured by automated evaluation on the standard evaluation set. When given,
+ * gates use them (over the registered metrics), and delta gates compare with the
+ * production version's evidence on the same set, or fail when there is none.
+ */
+export interface MeasuredMetrics {
+  metrics: Metrics;
+  baseline: GateBaseline | IncomparableBaseline | null;
+}
+
 /** The answer of `promote`: the workflow contract, after the reference promote function. */
 export interface PromoteResult {
   promoted: boolean;
@@ -132,6 +149,9 @@ export function decidePromote(
   to: Stage | null,
   requestGates: Gates,
   who: Actor,
+  measured?: MeasuredMetrics,
+  productionChecks: readonly GateResult[] = [],
+  extraDetails: Record<string, unknown> = {},
 ): Decision<PromoteResult> {
   const target = to ?? (candidate.stage === 'production' ? 'production' : nextStage(candidate.stage));
   if (target === null) {
@@ -160,9 +180,14 @@ export function decidePromote(
   }
   assertTransition('promote', candidate.stage, target);
 
+  const subject = measured
+    ? { metrics: { ...candidate.metrics, ...measured.metrics }, metadata: candidate.metadata }
+    : candidate;
+  const against = measured ? measured.baseline : baseline(head, candidate);
   const gates = [
-    ...evaluateGates(policyGates(head.policy, target), candidate, baseline(head, candidate), 'policy'),
-    ...evaluateGates(requestGates, candidate, baseline(head, candidate), 'request'),
+    ...evaluateGates(policyGates(head.policy, target), subject, against, 'policy'),
+    ...evaluateGates(requestGates, subject, against, 'request'),
+    ...(target === 'production' ? productionChecks : []),
   ];
   const failing = gates.filter((g) => !g.passed);
   if (failing.length > 0) {
@@ -179,10 +204,12 @@ export function decidePromote(
     };
   }
 
-  const gateDetails =
-    gates.length > 0
+  const gateDetails = {
+    ...extraDetails,
+    ...(gates.length > 0
       ? { gates: gates.map(({ gate, actual, threshold }) => ({ gate, actual, threshold })) }
-      : {};
+      : {}),
+  };
   const stageChanges: StageChange[] = [
     { version: candidate.version, from: candidate.stage, to: target, at: who.now },
   ];

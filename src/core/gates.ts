@@ -116,6 +116,11 @@ export interface GateBaseline {
   metrics: Metrics;
 }
 
+/** Production exists but cannot be compared with the candidate (measured on different evaluation sets). */
+export interface IncomparableBaseline {
+  incomparable: string;
+}
+
 /**
  * Evaluates every gate and reports each one, passed or not, with its actual value and
  * threshold. A missing metric fails its gate. Delta gates pass when there is no
@@ -124,7 +129,7 @@ export interface GateBaseline {
 export function evaluateGates(
   gates: Gates,
   candidate: GateSubject,
-  baseline: GateBaseline | null,
+  baseline: GateBaseline | IncomparableBaseline | null,
   source: GateResult['source'],
 ): GateResult[] {
   return Object.entries(gates).map(([gate, value]) => {
@@ -150,6 +155,9 @@ export function evaluateGates(
     if (g.kind === 'max') return { ...base, actual: actualValue, passed: actualValue <= threshold };
     if (baseline === null) {
       return { ...base, actual: null, passed: true, note: 'nothing in production to compare with' };
+    }
+    if ('incomparable' in baseline) {
+      return { ...base, actual: null, passed: false, note: baseline.incomparable };
     }
     const baseValue = baseline.metrics[g.metric];
     if (baseValue === undefined) {

@@ -13,6 +13,11 @@ const TITLES: Record<string, string> = {
   'model.alias.set': 'Model Alias Moved',
   'model.alias.remove': 'Model Alias Removed',
   'model.policy.set': 'Model Policy Changed',
+  'model.evaluate': 'Model Evaluated',
+  'model.approval.request': 'Approval Requested',
+  'model.approval.approve': 'Promotion Approved',
+  'model.approval.reject': 'Promotion Rejected',
+  'model.approval.expire': 'Approval Expired',
 };
 
 /** The short title of an event type (`Model Promoted`). */
@@ -29,8 +34,12 @@ function percent(x: unknown): string {
   return typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a';
 }
 
-/** The plain-text body an email subscriber reads. */
-export function eventText(e: RegistryEvent, environment: string): string {
+/** The plain-text body an email subscriber reads (with approve/reject links for approval requests). */
+export function eventText(
+  e: RegistryEvent,
+  environment: string,
+  links?: { approve: string; reject: string } | null,
+): string {
   const d = e.details;
   if (e.type === 'model.promote' && e.toStage === 'production') {
     return [
@@ -53,6 +62,9 @@ export function eventText(e: RegistryEvent, environment: string): string {
     lines.push(`Archived Version: ${(d.archivedVersion as string | null) ?? 'none'}`);
   if (typeof d.reason === 'string') lines.push(`Reason: ${d.reason}`);
   if (typeof d.alias === 'string') lines.push(`Alias: @${d.alias}`);
+  if (typeof d.approvalId === 'string') lines.push(`Approval: ${d.approvalId}`);
+  if (typeof d.expiresAt === 'string') lines.push(`Decide before: ${d.expiresAt}`);
+  if (links) lines.push('', `Approve: ${links.approve}`, `Reject: ${links.reject}`);
   lines.push(`Environment: ${environment}`, `By: ${e.actor} at ${e.at}`);
   return lines.join('\n');
 }

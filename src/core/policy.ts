@@ -19,6 +19,22 @@ export const PolicySchema = z
     requireApproval: z.boolean().default(false),
     /** Who may approve; empty means anyone but the requester. */
     approvers: z.array(z.string().min(1)).default([]),
+    /** How long an approval request waits before it expires. */
+    approvalTimeoutHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(24),
+    /** Automated evaluation: the model's standard evaluation set and the evaluator that measures on it. */
+    evaluation: z
+      .object({
+        /** Name of an evaluation set of the use case (`modelreg evalsets register`); its latest version is used. */
+        evalSet: z.string().min(1).nullable().default(null),
+        /** `builtin:logistic-regression`, a module path (locally) or a Lambda ARN (on AWS). */
+        evaluator: z.string().min(1).nullable().default(null),
+      })
+      .strict()
+      .default({ evalSet: null, evaluator: null }),
     archival: z
       .object({
         /** Archive development and staging versions that have sat in their stage this many days. */
@@ -37,6 +53,11 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 /** The policy of a model nobody has configured: no gates, no approval, no archival. */
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});
 
+/** A stored policy with today's defaults filled in (policies written before a field existed lack it). */
+export function policyOf(stored: unknown): Policy {
+  return PolicySchema.parse(stored ?? {});
+}
+
 /** Validates a policy document, naming the first bad field and the expected shape. */
 export function validatePolicy(input: unknown): Policy {
   const parsed = PolicySchema.safeParse(input);
@@ -44,7 +65,7 @@ export function validatePolicy(input: unknown): Policy {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || '(root)';
     throw new ValidationError(
-      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], archival: {maxAgeDays, supersededAfterDays}}.`,
+      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], approvalTimeoutHours, evaluation: {evalSet, evaluator}, archival: {maxAgeDays, supersededAfterDays}}.`,
       { issues: parsed.error.issues },
     );
   }

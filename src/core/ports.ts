@@ -26,6 +26,30 @@ export interface ChangeSet {
   newVersions: VersionRecord[];
   stageChanges: StageChange[];
   events: AuditEvent[];
+  /** Records written in the same transaction (evaluation evidence, approval requests and decisions). */
+  records?: RecordWrite[];
+}
+
+/** The kinds of records kept beside models and versions. */
+export type RecordKind = 'evidence' | 'approval' | 'evalset';
+
+/**
+ * A document kept by kind and id: evaluation evidence of a version, an approval request,
+ * a version of an evaluation set. `scope` groups records for listing (a model, or an
+ * evaluation set's name); `status` lists them across scopes (pending approvals).
+ */
+export interface StoredRecord {
+  kind: RecordKind;
+  id: string;
+  scope: string;
+  status?: string;
+  doc: Record<string, unknown>;
+}
+
+/** A record put on a condition: it must not exist yet, or must still have a status. */
+export interface RecordWrite {
+  record: StoredRecord;
+  expect: 'absent' | { status: string };
 }
 
 /** A page of results with an opaque cursor for the next one (null at the end). */
@@ -93,6 +117,15 @@ export interface RegistryStore {
    * version moved since it was read) or VersionExistsError (a new version exists).
    */
   commit(change: ChangeSet, options?: CommitOptions): Promise<void>;
+  /** Writes one record on its condition, outside any model's change (an evaluation set). */
+  putRecord(write: RecordWrite): Promise<void>;
+  getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null>;
+  /** Records of a kind in one scope (by id), or with one status across scopes (by id). */
+  listRecords(
+    kind: RecordKind,
+    filter: { scope: string } | { status: string },
+    options: PageRequest,
+  ): Promise<Page<StoredRecord>>;
   /** Keeps notifications that failed (a put per id: recording one again replaces it). */
   saveUndelivered(items: readonly UndeliveredNotification[]): Promise<void>;
   listUndelivered(options: PageRequest): Promise<Page<UndeliveredNotification>>;
@@ -137,6 +170,13 @@ export interface ArtifactStore {
    * bytes go back to the staged copy so a retry can publish them under another version.
    */
   unpublish(ref: ModelRef, version: string, staged?: StagedArtifact): Promise<void>;
+  /** Places a staged evaluation set as version `version` of the set `name` of a use case (never overwritten). */
+  publishEvalSet(
+    staged: StagedArtifact,
+    useCase: string,
+    name: string,
+    version: number,
+  ): Promise<ArtifactInfo>;
   /** Drops a staged copy. */
   discard(staged: StagedArtifact): Promise<void>;
   /** Copies the artifact to `destDir` and proves it still has its recorded sha256. */

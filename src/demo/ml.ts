@@ -179,6 +179,31 @@ export function datasetToCsv(ds: Dataset): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Reads the CSV form back (header: features then `label`), so an evaluation set stored in
+ * the registry can be scored by the built-in evaluator.
+ */
+export function datasetFromCsv(text: string): Dataset {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
+  const labelAt = header.indexOf('label');
+  if (lines.length < 2 || labelAt === -1) {
+    throw new Error('an evaluation set CSV needs a header with a "label" column and at least one row');
+  }
+  const featureNames = header.filter((_, i) => i !== labelAt);
+  const X: number[][] = [];
+  const y: number[] = [];
+  for (const [n, line] of lines.slice(1).entries()) {
+    const cells = line.split(',').map(Number);
+    if (cells.length !== header.length || cells.some((c) => !Number.isFinite(c))) {
+      throw new Error(`row ${n + 2} of the evaluation set is not ${header.length} numbers`);
+    }
+    y.push(cells[labelAt]!);
+    X.push(cells.filter((_, i) => i !== labelAt));
+  }
+  return { featureNames, X, y };
+}
+
 /** SHA-256 hex digest of {@link datasetToCsv}, used by the demo to name an immutable dataset version. */
 export function datasetDigest(ds: Dataset): string {
   return createHash('sha256').update(datasetToCsv(ds)).digest('hex');

@@ -319,6 +319,8 @@ describe('--json output of every command', () => {
       gates: { staging: { min_auc: 0.7 }, production: { min_auc: 0.85, require_drift_check: true } },
       requireApproval: true,
       approvers: ['carol'],
+      approvalTimeoutHours: 24,
+      evaluation: { evalSet: null, evaluator: null },
       archival: { maxAgeDays: 90, supersededAfterDays: null },
     });
     expect(shown).toEqual(set);

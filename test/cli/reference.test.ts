@@ -289,7 +289,9 @@ describe('the reference examples on `modelreg models …`', () => {
     expectExit(staging, 0);
     expect(lines(staging)[0]).toBe('Promoted fraud_detection/FraudRiskModel 1.0.2 → staging');
     expectExit(production, 0);
-    expect(lines(production)[0]).toBe('Promoted fraud_detection/FraudRiskModel 1.0.2 → production (archived 1.0.1)');
+    expect(lines(production)[0]).toBe(
+      'Promoted fraud_detection/FraudRiskModel 1.0.2 → production (archived 1.0.1)',
+    );
     expect(parseTable(lines(list), /^Version/).map((c) => [c[0], c[1]])).toEqual([
       ['1.0.2', 'production'],
       ['1.0.1', 'archived'],

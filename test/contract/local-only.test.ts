@@ -43,6 +43,9 @@ function interceptCommits(
       await before(change, call);
       await store.commit(change);
     },
+    putRecord: (write) => store.putRecord(write),
+    getRecord: (kind, id) => store.getRecord(kind, id),
+    listRecords: (kind, filter, options) => store.listRecords(kind, filter, options),
     saveUndelivered: (items) => store.saveUndelivered(items),
     listUndelivered: (options) => store.listUndelivered(options),
     deleteUndelivered: (ids) => store.deleteUndelivered(ids),

@@ -1597,6 +1597,8 @@ export function describeRegistryContract(
         gates: { staging: {}, production: {} },
         requireApproval: false,
         approvers: [],
+        approvalTimeoutHours: 24,
+        evaluation: { evalSet: null, evaluator: null },
         archival: { maxAgeDays: null, supersededAfterDays: null },
       };
 
@@ -1630,6 +1632,8 @@ export function describeRegistryContract(
           gates: { staging: {}, production: { min_auc: 0.9, require_drift_check: true } },
           requireApproval: true,
           approvers: ['alice', 'bob'],
+          approvalTimeoutHours: 24,
+          evaluation: { evalSet: null, evaluator: null },
           archival: { maxAgeDays: 30, supersededAfterDays: null },
         };
         expect(set).toEqual(expected);

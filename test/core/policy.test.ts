@@ -18,6 +18,8 @@ describe('DEFAULT_POLICY', () => {
       gates: { staging: {}, production: {} },
       requireApproval: false,
       approvers: [],
+      approvalTimeoutHours: 24,
+      evaluation: { evalSet: null, evaluator: null },
       archival: { maxAgeDays: null, supersededAfterDays: null },
     });
   });
@@ -58,6 +60,8 @@ describe('validatePolicy', () => {
       },
       requireApproval: true,
       approvers: ['alice', 'bob'],
+      approvalTimeoutHours: 4,
+      evaluation: { evalSet: 'holdout', evaluator: 'builtin:logistic-regression' },
       archival: { maxAgeDays: 90, supersededAfterDays: 30 },
     };
 

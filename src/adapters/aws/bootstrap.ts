@@ -1,6 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { tableDefinition } from './table-design.js';
 
 /** What `modelreg aws bootstrap` created (or found). */
@@ -48,7 +48,15 @@ export async function bootstrapAws(
     );
     created.push(`bucket ${names.bucket}`);
   }
+  // CreateTopic is idempotent and says nothing of whether the topic existed: look first.
+  let topicExists = false;
+  let token: string | undefined;
+  do {
+    const page = await clients.sns.send(new ListTopicsCommand(token ? { NextToken: token } : {}));
+    topicExists = (page.Topics ?? []).some((t) => t.TopicArn?.endsWith(`:${names.topicName}`));
+    token = page.NextToken;
+  } while (token && !topicExists);
   const topic = await clients.sns.send(new CreateTopicCommand({ Name: names.topicName }));
-  created.push(`topic ${topic.TopicArn}`);
+  if (!topicExists) created.push(`topic ${topic.TopicArn}`);
   return { table: names.table, bucket: names.bucket, topicArn: topic.TopicArn!, created };
 }

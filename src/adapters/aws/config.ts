@@ -14,6 +14,8 @@ export const AwsConfigSchema = z.object({
   kmsKeyId: z.string().min(1).optional(),
   region: z.string().min(1).optional(),
   environment: z.string().min(1).default('dev'),
+  /** Base URL of the approval API: approval notifications then carry signed approve/reject links. */
+  approvalApiUrl: z.string().url().optional(),
   /** Path-style S3 addressing, needed by most emulators. Defaults to true when an S3 endpoint is overridden. */
   forcePathStyle: z.boolean().optional(),
 });
@@ -28,6 +30,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfi
     ...(env.MODELREG_KMS_KEY_ID ? { kmsKeyId: env.MODELREG_KMS_KEY_ID } : {}),
     ...(env.AWS_REGION || env.AWS_DEFAULT_REGION ? { region: env.AWS_REGION || env.AWS_DEFAULT_REGION } : {}),
     ...(env.MODELREG_ENVIRONMENT ? { environment: env.MODELREG_ENVIRONMENT } : {}),
+    ...(env.MODELREG_APPROVAL_API_URL ? { approvalApiUrl: env.MODELREG_APPROVAL_API_URL } : {}),
     ...(env.MODELREG_S3_FORCE_PATH_STYLE
       ? { forcePathStyle: env.MODELREG_S3_FORCE_PATH_STYLE === 'true' }
       : {}),

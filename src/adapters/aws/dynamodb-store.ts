@@ -21,7 +21,10 @@ import type {
   OrphanedArtifact,
   Page,
   PageRequest,
+  RecordKind,
+  RecordWrite,
   RegistryStore,
+  StoredRecord,
   UndeliveredNotification,
   VersionRecord,
 } from '../../core/ports.js';
@@ -37,6 +40,9 @@ import {
   modelSk,
   OUTBOX_PK,
   orphanSk,
+  recordPk,
+  recordScopePk,
+  recordStatusPk,
   runPk,
   SWEEP_PK,
   stagePk,
@@ -86,6 +92,33 @@ function versionItem(v: VersionRecord): Item {
   };
 }
 
+/** The Put of a record: its own item, listed by scope on GSI1 and by status on GSI2. */
+function recordPut(table: string, { record, expect }: RecordWrite) {
+  return {
+    TableName: table,
+    Item: {
+      PK: recordPk(record.kind, record.id),
+      SK: 'R',
+      type: 'record',
+      kind: record.kind,
+      ...(record.status !== undefined ? { status: record.status } : {}),
+      doc: JSON.stringify(record),
+      GSI1PK: recordScopePk(record.kind, record.scope),
+      GSI1SK: record.id,
+      ...(record.status !== undefined
+        ? { GSI2PK: recordStatusPk(record.kind, record.status), GSI2SK: record.id }
+        : {}),
+    },
+    ...(expect === 'absent'
+      ? { ConditionExpression: 'attribute_not_exists(PK)' }
+      : {
+          ConditionExpression: '#status = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':expected': expect.status },
+        }),
+  };
+}
+
 function encodeCursor(key: Item): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
@@ -117,7 +150,8 @@ type Slot =
   | { kind: 'head' }
   | { kind: 'new-version'; version: string }
   | { kind: 'stage'; version: string; from: Stage }
-  | { kind: 'audit'; seq: number };
+  | { kind: 'audit'; seq: number }
+  | { kind: 'record'; id: string };
 
 /**
  * The registry on DynamoDB: one table (see table-design.ts), strongly consistent reads
@@ -350,6 +384,10 @@ export class DynamoRegistryStore implements RegistryStore {
       });
       slots.push({ kind: 'audit', seq: e.seq });
     }
+    for (const write of change.records ?? []) {
+      items.push({ Put: recordPut(this.table, write) });
+      slots.push({ kind: 'record', id: `${write.record.kind} ${write.record.id}` });
+    }
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new ValidationError(
         `this change touches ${items.length} items, more than one DynamoDB transaction holds (${MAX_TRANSACTION_ITEMS}); split it.`,
@@ -375,6 +413,55 @@ export class DynamoRegistryStore implements RegistryStore {
     } catch (e) {
       throw translateCancellation(change, slots, e);
     }
+  }
+
+  async putRecord(write: RecordWrite): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand(recordPut(this.table, write)));
+    } catch (e) {
+      if ((e as { name?: string }).name === 'ConditionalCheckFailedException') {
+        throw new ConcurrentModificationError(
+          `${write.record.kind} ${write.record.id} changed while this request was deciding.`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { PK: recordPk(kind, id), SK: 'R' },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? (JSON.parse(out.Item.doc as string) as StoredRecord) : null;
+  }
+
+  async listRecords(
+    kind: RecordKind,
+    filter: { scope: string } | { status: string },
+    options: PageRequest,
+  ): Promise<Page<StoredRecord>> {
+    const byScope = 'scope' in filter;
+    const index = byScope ? GSI_MODELS : GSI_STAGE;
+    const page = await this.page(
+      {
+        TableName: this.table,
+        IndexName: index,
+        KeyConditionExpression: `${index}PK = :pk`,
+        ExpressionAttributeValues: {
+          ':pk': byScope ? recordScopePk(kind, filter.scope) : recordStatusPk(kind, filter.status),
+        },
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK, [`${index}PK`]: i[`${index}PK`], [`${index}SK`]: i[`${index}SK`] }),
+    );
+    return {
+      items: page.items.map((i) => JSON.parse(i.doc as string) as StoredRecord),
+      nextCursor: page.nextCursor,
+    };
   }
 
   async saveUndelivered(items: readonly UndeliveredNotification[]): Promise<void> {
@@ -497,6 +584,8 @@ export function translateCancellation(change: ChangeSet, slots: Slot[], error: u
         return new ConcurrentModificationError(
           `${refLabel(change.ref)} audit event ${slot.seq} was already written.`,
         );
+      case 'record':
+        return new ConcurrentModificationError(`${slot.id} changed while this request was deciding.`);
     }
   }
   const codes = reasons.map((r) => r.Code ?? 'None').join(', ');

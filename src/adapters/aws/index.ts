@@ -1,7 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { approvalSecret } from '../../app/approval-secret.js';
 import { Registry, type RegistryPorts } from '../../app/registry.js';
+import { decisionLinks } from '../../core/approval-links.js';
+import type { RegistryEvent } from '../../core/ports.js';
 import type { AwsConfig } from './config.js';
 import { DynamoRegistryStore } from './dynamodb-store.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
@@ -28,6 +31,20 @@ export function createAwsClients(config: AwsConfig): AwsClients {
   };
 }
 
+/** Signed approve/reject links for approval-request events. */
+function approvalLinks(baseUrl: string) {
+  return async (e: RegistryEvent) => {
+    const { approvalId, expiresAt } = e.details;
+    if (
+      e.type !== 'model.approval.request' ||
+      typeof approvalId !== 'string' ||
+      typeof expiresAt !== 'string'
+    )
+      return null;
+    return decisionLinks(baseUrl, await approvalSecret(), approvalId, new Date(expiresAt));
+  };
+}
+
 /** Builds a registry on DynamoDB + S3 + SNS. */
 export function openAwsRegistry(
   config: AwsConfig,
@@ -42,7 +59,11 @@ export function openAwsRegistry(
       bucket: config.bucket,
       ...(config.kmsKeyId ? { kmsKeyId: config.kmsKeyId } : {}),
     }),
-    notifier: new SnsNotifier(clients.sns, { topicArn: config.topicArn, environment: config.environment }),
+    notifier: new SnsNotifier(clients.sns, {
+      topicArn: config.topicArn,
+      environment: config.environment,
+      ...(config.approvalApiUrl ? { linksFor: approvalLinks(config.approvalApiUrl) } : {}),
+    }),
     // clients given by the caller are the caller's to destroy
     ...(given
       ? {}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,6 +42,8 @@ export interface S3ArtifactStoreOptions {
 }
 
 const MiB = 1024 * 1024;
+/** How old an unregistered version's objects must be to count as abandoned. */
+export const ABANDONED_AFTER_MS = 60_000;
 
 function b64(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
@@ -103,7 +105,8 @@ export class S3ArtifactStore implements ArtifactStore {
           new PutObjectCommand({
             Bucket: this.options.bucket,
             Key: key,
-            Body: createReadStream(path),
+            // a Buffer, not a stream: the SDK never retries a request with a streaming body
+            Body: await readFile(path),
             ContentLength: size,
             ChecksumAlgorithm: 'SHA256',
             ChecksumSHA256: b64(sha256Hex),
@@ -220,22 +223,90 @@ export class S3ArtifactStore implements ArtifactStore {
   ): Promise<ArtifactInfo> {
     const prefix = this.prefix(ref, version);
     const modelPrefix = `${prefix}model/`;
-    // The model goes first: its If-None-Match tells us whether the version is taken.
-    if (staged.kind === 'file') {
-      await this.putFile(`${modelPrefix}${staged.name}`, join(staged.handle, staged.name), staged.sha256);
-    } else {
-      for (const rel of await listFiles(staged.handle)) {
-        const path = join(staged.handle, ...rel.split('/'));
-        await this.putFile(`${modelPrefix}${rel}`, path, await sha256OfFile(path));
+    // Keys this call created (If-None-Match makes them ours): a failed publish removes them,
+    // since nothing else would, and they would keep the version taken.
+    const written: string[] = [];
+    await this.clearAbandoned(prefix);
+    try {
+      // The model goes first: its If-None-Match tells us whether the version is taken.
+      if (staged.kind === 'file') {
+        const key = `${modelPrefix}${staged.name}`;
+        await this.putFile(key, join(staged.handle, staged.name), staged.sha256);
+        written.push(key);
+      } else {
+        for (const rel of await listFiles(staged.handle)) {
+          const path = join(staged.handle, ...rel.split('/'));
+          await this.putFile(`${modelPrefix}${rel}`, path, await sha256OfFile(path));
+          written.push(`${modelPrefix}${rel}`);
+        }
       }
+      await this.putJson(`${prefix}metadata.json`, sidecars.metadata);
+      written.push(`${prefix}metadata.json`);
+      await this.putJson(`${prefix}metrics.json`, sidecars.metrics);
+    } catch (e) {
+      await this.deleteKeys(written).catch(() => {}); // best effort: the original error matters
+      throw e;
     }
-    await this.putJson(`${prefix}metadata.json`, sidecars.metadata);
-    await this.putJson(`${prefix}metrics.json`, sidecars.metrics);
     const uri =
       staged.kind === 'file'
         ? `s3://${this.options.bucket}/${modelPrefix}${staged.name}`
         : `s3://${this.options.bucket}/${modelPrefix}`;
     return { uri, sha256: staged.sha256, sizeBytes: staged.sizeBytes };
+  }
+
+  /**
+   * Objects under the prefix of a version that is not registered (the caller checked)
+   * were left by an upload whose process died before it could commit or clean up. Once
+   * the newest of them is a minute old, no registration is still writing them: they are
+   * removed so the version can be used (within a minute, publishing fails with a conflict
+   * and the registration retries).
+   */
+  private async clearAbandoned(prefix: string): Promise<void> {
+    const page = await this.s3.send(
+      new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, MaxKeys: 1000 }),
+    );
+    const objects = page.Contents ?? [];
+    if (objects.length === 0) return;
+    const newest = Math.max(...objects.map((o) => o.LastModified?.getTime() ?? Date.now()));
+    if (Date.now() - newest >= ABANDONED_AFTER_MS) await this.deletePrefix(prefix);
+  }
+
+  async publishEvalSet(
+    staged: StagedArtifact,
+    useCase: string,
+    name: string,
+    version: number,
+  ): Promise<ArtifactInfo> {
+    const prefix = `${useCase}/_evalsets/${name}/${version}/data/`;
+    if (staged.kind === 'file') {
+      await this.putFile(`${prefix}${staged.name}`, join(staged.handle, staged.name), staged.sha256);
+      return {
+        uri: `s3://${this.options.bucket}/${prefix}${staged.name}`,
+        sha256: staged.sha256,
+        sizeBytes: staged.sizeBytes,
+      };
+    }
+    for (const rel of await listFiles(staged.handle)) {
+      const path = join(staged.handle, ...rel.split('/'));
+      await this.putFile(`${prefix}${rel}`, path, await sha256OfFile(path));
+    }
+    return {
+      uri: `s3://${this.options.bucket}/${prefix}`,
+      sha256: staged.sha256,
+      sizeBytes: staged.sizeBytes,
+    };
+  }
+
+  /** Deletes the given objects (up to 1000 per request). */
+  private async deleteKeys(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.options.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+    }
   }
 
   /** Deletes every object under a prefix (a version directory or a model directory). */

@@ -8,6 +8,8 @@ export interface SnsNotifierOptions {
   topicArn: string;
   /** Shown in messages (`Environment: prod`). @default 'dev' */
   environment?: string;
+  /** Approve/reject links for approval requests (signed, expiring), when an approval API exists. */
+  linksFor?: (event: RegistryEvent) => Promise<{ approve: string; reject: string } | null>;
 }
 
 /**
@@ -25,8 +27,8 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   /** The PublishCommand input of one event (exposed for tests and for re-sending). */
-  message(e: RegistryEvent) {
-    const text = eventText(e, this.options.environment ?? 'dev');
+  message(e: RegistryEvent, links: { approve: string; reject: string } | null = null) {
+    const text = eventText(e, this.options.environment ?? 'dev', links);
     const attr = (value: string) => ({ DataType: 'String', StringValue: value });
     return {
       TopicArn: this.options.topicArn,
@@ -47,7 +49,8 @@ export class SnsNotifier implements Notifier {
     let lastError: unknown;
     for (const e of events) {
       try {
-        await this.sns.send(new PublishCommand(this.message(e)));
+        const links = this.options.linksFor ? await this.options.linksFor(e) : null;
+        await this.sns.send(new PublishCommand(this.message(e, links)));
       } catch (error) {
         failed.push(e);
         lastError = error;

@@ -7,6 +7,7 @@
  * | model head    | M#{useCase}#{model}   | HEAD               | UC#{useCase} / M#{model}    |                                           |                                     |
  * | version       | M#{useCase}#{model}   | V#{sortKey}        |                             | STAGE#{stage} / {useCase}#{model}#{desc}  | RUN#{runId} / {useCase}#{model}#{desc} |
  * | audit event   | M#{useCase}#{model}   | A#{seq:012}        |                             |                                           |                                     |
+ * | record        | R#{kind}#{id}         | R                  | RS#{kind}#{scope} / {id}    | RT#{kind}#{status} / {id}                 |                                     |
  * | undelivered   | OUTBOX                | N#{id}             |                             |                                           |                                     |
  * | orphan upload | SWEEP                 | S#{useCase}#{model}#{version} |                             |                                           |                                     |
  *
@@ -43,6 +44,10 @@ export function descendingKey(sortKey: string): string {
 /** GSI sort key of a version in cross-model indexes: by model, then newest first. */
 export const crossModelSk = (ref: ModelRef, sortKey: string): string =>
   `${ref.useCase}#${ref.modelName}#${descendingKey(sortKey)}`;
+/** A record (evidence, approval, evaluation set): its own item, listed by scope (GSI1) and status (GSI2). */
+export const recordPk = (kind: string, id: string): string => `R#${kind}#${id}`;
+export const recordScopePk = (kind: string, scope: string): string => `RS#${kind}#${scope}`;
+export const recordStatusPk = (kind: string, status: string): string => `RT#${kind}#${status}`;
 export const OUTBOX_PK = 'OUTBOX';
 export const SWEEP_PK = 'SWEEP';
 /** Sort key of an orphaned upload, one per version. */

@@ -80,6 +80,28 @@ export class FsArtifactStore implements ArtifactStore {
     return true;
   }
 
+  async publishEvalSet(
+    staged: StagedArtifact,
+    useCase: string,
+    name: string,
+    version: number,
+  ): Promise<ArtifactInfo> {
+    const dir = join(this.root, useCase, '_evalsets', name, String(version));
+    await mkdir(join(dir, '..'), { recursive: true });
+    try {
+      await mkdir(dir);
+    } catch (e) {
+      if (!isErrno(e, 'EEXIST')) throw e;
+      throw new ConcurrentModificationError(
+        `evaluation set ${name}@${version} is being written by another registration.`,
+      );
+    }
+    const dataDir = join(dir, 'data');
+    await rename(staged.handle, dataDir);
+    const target = staged.kind === 'file' ? join(dataDir, staged.name) : `${dataDir}${sep}`;
+    return { uri: pathToFileURL(target).href, sha256: staged.sha256, sizeBytes: staged.sizeBytes };
+  }
+
   async unpublish(ref: ModelRef, version: string, staged?: StagedArtifact): Promise<void> {
     const dir = this.versionDir(ref, version);
     if (staged) await rename(join(dir, 'model'), staged.handle);

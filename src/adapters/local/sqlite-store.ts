@@ -10,13 +10,16 @@ import type {
   OrphanedArtifact,
   Page,
   PageRequest,
+  RecordKind,
+  RecordWrite,
   RegistryStore,
+  StoredRecord,
   UndeliveredNotification,
   VersionRecord,
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
 
@@ -36,6 +39,11 @@ CREATE TABLE IF NOT EXISTS audit (
   PRIMARY KEY (use_case, model_name, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS undelivered (
   id TEXT NOT NULL PRIMARY KEY, failed_at TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+  kind TEXT NOT NULL, id TEXT NOT NULL, scope TEXT NOT NULL, status TEXT, doc TEXT NOT NULL,
+  PRIMARY KEY (kind, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_by_scope ON records (kind, scope, id);
+CREATE INDEX IF NOT EXISTS records_by_status ON records (kind, status, id) WHERE status IS NOT NULL;
 CREATE TABLE IF NOT EXISTS orphans (
   use_case TEXT NOT NULL, model_name TEXT NOT NULL, version TEXT NOT NULL, doc TEXT NOT NULL,
   PRIMARY KEY (use_case, model_name, version)) WITHOUT ROWID;
@@ -72,6 +80,22 @@ interface VersionRow {
   model_name: string;
   sort_key: string;
   doc: string;
+}
+
+function toRecord(row: {
+  kind: string;
+  id: string;
+  scope: string;
+  status: string | null;
+  doc: string;
+}): StoredRecord {
+  return {
+    kind: row.kind as RecordKind,
+    id: row.id,
+    scope: row.scope,
+    ...(row.status !== null ? { status: row.status } : {}),
+    doc: JSON.parse(row.doc) as Record<string, unknown>,
+  };
 }
 
 function isConstraint(e: unknown): boolean {
@@ -302,6 +326,7 @@ export class SqliteRegistryStore implements RegistryStore {
           );
         }
       }
+      for (const write of change.records ?? []) this.writeRecord(write);
       const insertEvent = this.db.prepare(
         'INSERT INTO audit (use_case, model_name, seq, doc) VALUES (?, ?, ?, ?)',
       );
@@ -319,6 +344,74 @@ export class SqliteRegistryStore implements RegistryStore {
       }
     });
     tx.immediate();
+  }
+
+  /** Writes a record on its condition; must run inside a transaction. */
+  private writeRecord({ record, expect }: RecordWrite): void {
+    const { kind, id, scope, status, doc } = record;
+    if (expect === 'absent') {
+      try {
+        this.db
+          .prepare('INSERT INTO records (kind, id, scope, status, doc) VALUES (?, ?, ?, ?, ?)')
+          .run(kind, id, scope, status ?? null, JSON.stringify(doc));
+      } catch (e) {
+        if (isConstraint(e))
+          throw new ConcurrentModificationError(`${kind} ${id} was already written.`, { kind, id });
+        throw e;
+      }
+      return;
+    }
+    const result = this.db
+      .prepare('UPDATE records SET scope = ?, status = ?, doc = ? WHERE kind = ? AND id = ? AND status = ?')
+      .run(scope, status ?? null, JSON.stringify(doc), kind, id, expect.status);
+    if (result.changes !== 1) {
+      throw new ConcurrentModificationError(`${kind} ${id} is no longer ${expect.status}.`, {
+        kind,
+        id,
+        expected: expect.status,
+      });
+    }
+  }
+
+  async putRecord(write: RecordWrite): Promise<void> {
+    this.db.transaction(() => this.writeRecord(write)).immediate();
+  }
+
+  async getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null> {
+    const row = this.db
+      .prepare<
+        [string, string],
+        { kind: string; id: string; scope: string; status: string | null; doc: string }
+      >('SELECT kind, id, scope, status, doc FROM records WHERE kind = ? AND id = ?')
+      .get(kind, id);
+    return row ? toRecord(row) : null;
+  }
+
+  async listRecords(
+    kind: RecordKind,
+    filter: { scope: string } | { status: string },
+    options: PageRequest,
+  ): Promise<Page<StoredRecord>> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 1);
+    const [column, value] = 'scope' in filter ? ['scope', filter.scope] : ['status', filter.status];
+    const rows = this.db
+      .prepare(
+        `SELECT kind, id, scope, status, doc FROM records WHERE kind = ? AND ${column} = ? ${after ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
+      )
+      .all(...(after ? [kind, value, after[0], limit + 1] : [kind, value, limit + 1])) as {
+      kind: string;
+      id: string;
+      scope: string;
+      status: string | null;
+      doc: string;
+    }[];
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toRecord),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
+    };
   }
 
   async saveUndelivered(items: readonly UndeliveredNotification[]): Promise<void> {

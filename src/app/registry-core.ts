@@ -1,0 +1,895 @@
+import { userInfo } from 'node:os';
+import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
+import { compareMetrics, type MetricDelta } from '../core/compare.js';
+import {
+  type AliasResult,
+  type ArchivalResult,
+  type ArchiveResult,
+  assertVersionFree,
+  chooseVersion,
+  type Decision,
+  type DemoteResult,
+  decideArchival,
+  decideArchive,
+  decideDemote,
+  decidePromote,
+  decideRegister,
+  decideRemoveAlias,
+  decideRollback,
+  decideSetAlias,
+  decideSetPolicy,
+  type MeasuredMetrics,
+  type PromoteResult,
+  type RollbackResult,
+  rollbackTarget,
+  type Actor as Who,
+} from '../core/decisions.js';
+import {
+  AliasNotFoundError,
+  ConcurrentModificationError,
+  DeliveryError,
+  ModelNotFoundError,
+  NotFoundError,
+  ValidationError,
+  VersionExistsError,
+  VersionNotFoundError,
+} from '../core/errors.js';
+import type { GateResult } from '../core/gates.js';
+import { aliasesOf, type ModelHead } from '../core/head.js';
+import { type ModelRef, type ModelVersion, refLabel, type Stage } from '../core/model.js';
+import { type Policy, validatePolicy } from '../core/policy.js';
+import type {
+  ArtifactStore,
+  ChangeSet,
+  Clock,
+  Notifier,
+  OrphanedArtifact,
+  Page,
+  RegistryEvent,
+  RegistryStore,
+  StagedArtifact,
+  UndeliveredNotification,
+  VersionRecord,
+} from '../core/ports.js';
+import { parseVersion } from '../core/versioning.js';
+import {
+  type AliasRemoveInput,
+  AliasRemoveSchema,
+  type AliasSetInput,
+  AliasSetSchema,
+  type ArchivalInput,
+  ArchivalSchema,
+  type ArchiveInput,
+  ArchiveSchema,
+  type AuditShowInput,
+  AuditShowSchema,
+  type CompareInput,
+  CompareSchema,
+  type DemoteInput,
+  DemoteSchema,
+  type GetArtifactInput,
+  GetArtifactSchema,
+  type LineageInput,
+  LineageSchema,
+  type ListInput,
+  type ListInStageInput,
+  ListInStageSchema,
+  ListSchema,
+  type ModelInput,
+  ModelSchema,
+  PageSchema,
+  type PolicySetInput,
+  PolicySetSchema,
+  type PromoteInput,
+  PromoteSchema,
+  parseInput,
+  type RegisterInput,
+  RegisterSchema,
+  type RollbackInput,
+  RollbackSchema,
+  type SelectorInput,
+  SelectorSchema,
+} from './inputs.js';
+
+/** The ports a registry runs on; the backend decides which adapters fill them. */
+export interface RegistryPorts {
+  store: RegistryStore;
+  artifacts: ArtifactStore;
+  notifier: Notifier;
+  clock?: Clock;
+  /** Who acts when a call names nobody (defaults to `MODELREG_ACTOR` or the OS user). */
+  actor?: string;
+  /** Where warnings go (a failed notification, say). */
+  warn?: (message: string) => void;
+  /** Attempts for one decision when other writers keep winning the race. */
+  maxAttempts?: number;
+  /** Releases what the backend holds beyond the store (SDK clients), on close. */
+  dispose?: () => Promise<void>;
+}
+
+/** The answer of `notifications resend`. */
+export interface ResendResult {
+  sent: string[];
+  failed: { id: string; error: string }[];
+}
+
+/** The answer of `artifacts sweep`. */
+export interface SweepResult {
+  removed: string[];
+  kept: string[];
+  failed: { artifact: string; error: string }[];
+  dryRun: boolean;
+}
+
+/** The id an undelivered event is kept under: one per audit event. */
+export function undeliveredId(e: RegistryEvent): string {
+  return `${e.useCase}/${e.modelName}#${e.seq}`;
+}
+
+/** A model of a use case, as `models list` without `--model` shows it. */
+export interface ModelSummary {
+  useCase: string;
+  modelName: string;
+  productionVersion: string | null;
+  productionSince: string | null;
+  latestVersion: string | null;
+  versionCount: number;
+  aliases: Record<string, string>;
+  updatedAt: string;
+}
+
+/** The answer of `compare`. */
+export interface CompareResult {
+  useCase: string;
+  modelName: string;
+  a: string;
+  b: string;
+  metrics: Record<string, MetricDelta>;
+}
+
+/** The answer of `lineage show`. */
+export interface LineageResult {
+  runId: string;
+  items: ModelVersion[];
+  nextCursor: string | null;
+}
+
+/** The answer of `get`: where the verified copy is. */
+export interface GetArtifactResult {
+  useCase: string;
+  modelName: string;
+  version: string;
+  path: string;
+  sha256: string;
+  verified: true;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+function defaultActor(): string {
+  if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Turns committed audit events into the events notifiers publish. */
+export function toRegistryEvents(change: ChangeSet): RegistryEvent[] {
+  return change.events.map((e) => ({
+    type: `model.${e.action}`,
+    useCase: change.ref.useCase,
+    modelName: change.ref.modelName,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    version: e.version,
+    fromStage: e.fromStage,
+    toStage: e.toStage,
+    details: e.details,
+  }));
+}
+
+/**
+ * The registry's use cases. Each mutation reads the model head, lets the domain decide,
+ * commits the whole change on the revision it read, and on a lost race re-reads and
+ * decides again, so a retried call never applies twice. The workflow's use cases extend
+ * it in registry.ts.
+ */
+export class RegistryCore {
+  protected readonly store: RegistryStore;
+  protected readonly artifacts: ArtifactStore;
+  protected readonly notifier: Notifier;
+  protected readonly clock: Clock;
+  protected readonly actor: string;
+  protected readonly warn: (message: string) => void;
+  protected readonly maxAttempts: number;
+  protected readonly dispose: (() => Promise<void>) | undefined;
+
+  constructor(ports: RegistryPorts) {
+    this.store = ports.store;
+    this.artifacts = ports.artifacts;
+    this.notifier = ports.notifier;
+    this.clock = ports.clock ?? systemClock;
+    this.actor = ports.actor ?? defaultActor();
+    this.warn = ports.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
+    this.maxAttempts = ports.maxAttempts ?? 12;
+    this.dispose = ports.dispose;
+  }
+
+  protected who(actor: string | undefined): Who {
+    return { actor: actor ?? this.actor, now: this.clock.now().toISOString() };
+  }
+
+  /** Runs decide → commit, retrying on ConcurrentModificationError with jittered backoff. */
+  protected async mutate<R>(
+    decide: (attempt: number) => Promise<Decision<R>>,
+    onCommitFailed?: (error: unknown, change: ChangeSet) => Promise<'committed' | 'lost'>,
+  ): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const decision = await decide(attempt);
+        if (decision.change === null) return decision.result;
+        try {
+          await this.store.commit(decision.change);
+        } catch (e) {
+          if (!onCommitFailed || (await onCommitFailed(e, decision.change)) === 'lost') throw e;
+        }
+        await this.publish(decision.change);
+        return decision.result;
+      } catch (e) {
+        if (!(e instanceof ConcurrentModificationError)) throw e;
+        if (attempt >= this.maxAttempts) {
+          throw new ConcurrentModificationError(
+            `gave up after ${attempt} attempts because other writers kept changing the model; try again. Last conflict: ${e.message}`,
+            e.details,
+          );
+        }
+        await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Tells subscribers about a committed change. A failure never fails the change: the
+   * events that were not delivered are kept, listed by `notifications list` and re-sent
+   * by `notifications resend`.
+   */
+  private async publish(change: ChangeSet): Promise<void> {
+    const events = toRegistryEvents(change);
+    try {
+      await this.notifier.publish(events);
+    } catch (e) {
+      const failed = e instanceof DeliveryError ? (e.failed as RegistryEvent[]) : events;
+      await this.keepUndelivered(failed, e, 1);
+    }
+  }
+
+  private async keepUndelivered(
+    events: readonly RegistryEvent[],
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    const failedAt = this.clock.now().toISOString();
+    try {
+      await this.store.saveUndelivered(
+        events.map((event) => ({ id: undeliveredId(event), failedAt, error: message, attempts, event })),
+      );
+      this.warn(
+        `the change was committed but ${events.length} notification(s) failed (${message}); see \`modelreg notifications list\`.`,
+      );
+    } catch (e) {
+      this.warn(
+        `the change was committed but ${events.length} notification(s) failed (${message}) and could not be recorded (${(e as Error).message}): ${JSON.stringify(events)}`,
+      );
+    }
+  }
+
+  protected async requireHead(ref: ModelRef): Promise<ModelHead> {
+    const head = await this.store.getHead(ref);
+    if (head === null || head.versionCount === 0) throw this.modelNotFound(ref);
+    return head;
+  }
+
+  protected modelNotFound(ref: ModelRef): ModelNotFoundError {
+    return new ModelNotFoundError(
+      `model ${refLabel(ref)} is not registered; check --use-case and --model, or register a version first.`,
+      { ...ref },
+    );
+  }
+
+  /**
+   * Turns a selector into a version string: `1.2.0`, `@alias`, `model@alias` (already
+   * split by the caller), `--alias`, or `--stage` (the newest version in that stage).
+   */
+  protected async resolveVersion(
+    ref: ModelRef,
+    head: ModelHead,
+    sel: { version?: string | undefined; stage?: Stage | undefined; alias?: string | undefined },
+  ): Promise<string> {
+    const given = [sel.version, sel.stage, sel.alias].filter((x) => x !== undefined).length;
+    if (given !== 1) {
+      throw new ValidationError(
+        'name exactly one of --version, --stage or --alias (or write the model as name@alias).',
+      );
+    }
+    if (sel.alias !== undefined || sel.version?.startsWith('@')) {
+      const alias = sel.alias ?? sel.version!.slice(1);
+      const target = head.aliases[alias];
+      if (target === undefined) {
+        throw new AliasNotFoundError(
+          `${refLabel(ref)} has no alias ${JSON.stringify(alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,
+          { alias },
+        );
+      }
+      return target;
+    }
+    if (sel.stage !== undefined) {
+      if (sel.stage === 'production' && head.production) return head.production.version;
+      return this.newestInStage(ref, sel.stage, head);
+    }
+    return parseVersion(sel.version);
+  }
+
+  /** The newest version in a stage; without the head at hand, it is read only to say what is missing. */
+  protected async newestInStage(ref: ModelRef, stage: Stage, head: ModelHead | null): Promise<string> {
+    const page = await this.store.listVersions(ref, { stage, limit: 1 });
+    const newest = page.items[0];
+    if (newest) return newest.version;
+    if (head === null) await this.requireHead(ref);
+    throw new VersionNotFoundError(`${refLabel(ref)} has no version in ${stage}.`, { stage });
+  }
+
+  protected splitModel<
+    T extends { modelName: string; version?: string | undefined; alias?: string | undefined },
+  >(input: T): T {
+    const at = typeof input.modelName === 'string' ? input.modelName.indexOf('@') : -1;
+    if (at === -1) return input;
+    return { ...input, modelName: input.modelName.slice(0, at), alias: input.modelName.slice(at + 1) };
+  }
+
+  /** Reads the head and the selected version together (one round trip when the version is named). */
+  protected async load(
+    ref: ModelRef,
+    sel: SelectorInput,
+  ): Promise<{ head: ModelHead; version: VersionRecord }> {
+    const direct =
+      sel.version !== undefined &&
+      !sel.version.startsWith('@') &&
+      sel.stage === undefined &&
+      sel.alias === undefined;
+    if (direct) {
+      const wanted = parseVersion(sel.version);
+      const { head, versions } = await this.store.getHeadAndVersions(ref, [wanted]);
+      if (head === null || head.versionCount === 0) throw this.modelNotFound(ref);
+      const version = versions.get(wanted);
+      if (!version) throw this.versionNotFound(ref, head, wanted);
+      return { head, version };
+    }
+    // A stage other than production is found by its index alone: the head comes with the version.
+    const byStage =
+      sel.stage !== undefined &&
+      sel.stage !== 'production' &&
+      sel.version === undefined &&
+      sel.alias === undefined;
+    const head = byStage ? null : await this.requireHead(ref);
+    const wanted = head
+      ? await this.resolveVersion(ref, head, sel)
+      : await this.newestInStage(ref, sel.stage!, null);
+    const { head: fresh, versions } = await this.store.getHeadAndVersions(ref, [wanted]);
+    if (fresh === null || fresh.versionCount === 0) throw this.modelNotFound(ref);
+    const version = versions.get(wanted);
+    if (!version) throw this.versionNotFound(ref, fresh, wanted);
+    return { head: fresh, version };
+  }
+
+  protected versionNotFound(ref: ModelRef, head: ModelHead, version: string): VersionNotFoundError {
+    return new VersionNotFoundError(
+      `${refLabel(ref)} has no version ${version}; the latest is ${head.latestVersion ?? 'none'} (see \`modelreg models list\`).`,
+      { version },
+    );
+  }
+
+  protected view(head: ModelHead | null, record: VersionRecord): ModelVersion {
+    return { ...record, aliases: aliasesOf(head, record.version) };
+  }
+
+  /** Registers a new version: the artifact is hashed and copied in, then committed with its audit event. */
+  async register(input: RegisterInput): Promise<ModelVersion> {
+    const req = parseInput(RegisterSchema, input);
+    const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
+    const staged = await this.artifacts.stage(req.artifactPath);
+    let published: string | null = null;
+    try {
+      const record = await this.mutate(
+        async () => {
+          const { head, versions } = await this.store.getHeadAndVersions(
+            ref,
+            req.version ? [req.version] : [],
+          );
+          const version = chooseVersion(
+            head,
+            req.version ?? null,
+            (req.bump as 'major' | 'minor' | 'patch' | undefined) ?? 'patch',
+          );
+          const existing = versions.get(version) ?? null;
+          const who = this.who(req.registeredBy);
+          assertVersionFree(ref, version, existing);
+          const artifact = await this.artifacts.publish(staged, ref, version, {
+            metadata: req.metadata,
+            metrics: req.metrics,
+          });
+          published = version;
+          const record: VersionRecord = {
+            useCase: ref.useCase,
+            modelName: ref.modelName,
+            version,
+            stage: 'development',
+            artifact,
+            metrics: req.metrics,
+            metadata: req.metadata,
+            lineage: req.lineage,
+            tags: req.tags,
+            registeredAt: who.now,
+            registeredBy: who.actor,
+            stageUpdatedAt: who.now,
+          };
+          return decideRegister(ref, head, null, record, who);
+        },
+        async (error, change) => {
+          if (published === null) return 'lost';
+          const version = published;
+          published = null;
+          return this.afterFailedRegistration(ref, version, staged, error, change);
+        },
+      );
+      return this.view(null, record);
+    } finally {
+      await this.artifacts.discard(staged);
+    }
+  }
+
+  /**
+   * A registration's commit failed after its artifact was uploaded. When the failure says
+   * for sure that nothing was written (a lost race, an existing version, bad input), the
+   * upload is removed. When the outcome is unknown (a timeout, a dropped connection), the
+   * registry is read first: the commit may have gone through. An upload that cannot be
+   * removed is recorded for `modelreg artifacts sweep`.
+   */
+  private async afterFailedRegistration(
+    ref: ModelRef,
+    version: string,
+    staged: StagedArtifact,
+    error: unknown,
+    change: ChangeSet,
+  ): Promise<'committed' | 'lost'> {
+    const definite =
+      error instanceof ConcurrentModificationError ||
+      error instanceof VersionExistsError ||
+      error instanceof ValidationError;
+    if (!definite) {
+      const mine = change.newVersions[0];
+      try {
+        const { versions } = await this.store.getHeadAndVersions(ref, [version]);
+        const found = versions.get(version);
+        if (
+          found &&
+          mine &&
+          found.artifact.uri === mine.artifact.uri &&
+          found.registeredAt === mine.registeredAt
+        ) {
+          return 'committed';
+        }
+      } catch (e) {
+        await this.recordOrphan(
+          ref,
+          version,
+          `outcome unknown: ${(error as Error).message}; ${(e as Error).message}`,
+        );
+        return 'lost';
+      }
+    }
+    try {
+      await this.artifacts.unpublish(ref, version, staged);
+    } catch (e) {
+      await this.recordOrphan(ref, version, (e as Error).message);
+    }
+    return 'lost';
+  }
+
+  private async recordOrphan(ref: ModelRef, version: string, error: string): Promise<void> {
+    try {
+      await this.store.saveOrphan({ ...ref, version, recordedAt: this.clock.now().toISOString(), error });
+      this.warn(
+        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}); \`modelreg artifacts sweep\` will.`,
+      );
+    } catch (e) {
+      this.warn(
+        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}) nor recorded (${(e as Error).message}).`,
+      );
+    }
+  }
+
+  /** Notifications that failed after their change was committed. */
+  async listUndelivered(
+    input: { limit?: number; cursor?: string | null } = {},
+  ): Promise<Page<UndeliveredNotification>> {
+    const req = parseInput(PageSchema, input);
+    return this.store.listUndelivered({
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+  }
+
+  /** Sends undelivered notifications again (all, or the given ids); what fails again stays listed. */
+  async resendUndelivered(input: { ids?: string[] } = {}): Promise<ResendResult> {
+    const wanted = input.ids ? new Set(input.ids) : null;
+    const all: UndeliveredNotification[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listUndelivered({ limit: 1000, cursor });
+      all.push(...page.items.filter((i) => wanted === null || wanted.has(i.id)));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    if (wanted) {
+      const missing = [...wanted].filter((id) => !all.some((i) => i.id === id));
+      if (missing.length > 0)
+        throw new NotFoundError(
+          `no undelivered notification ${missing.join(', ')}; see \`modelreg notifications list\`.`,
+        );
+    }
+    const result: ResendResult = { sent: [], failed: [] };
+    for (const item of all) {
+      try {
+        await this.notifier.publish([item.event]);
+        await this.store.deleteUndelivered([item.id]);
+        result.sent.push(item.id);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        await this.store.saveUndelivered([
+          { ...item, attempts: item.attempts + 1, failedAt: this.clock.now().toISOString(), error: message },
+        ]);
+        result.failed.push({ id: item.id, error: message });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Removes uploads whose registration never committed (recorded when their removal
+   * failed). An upload that turns out to belong to a registered version is kept.
+   */
+  async sweepArtifacts(input: { dryRun?: boolean } = {}): Promise<SweepResult> {
+    const result: SweepResult = { removed: [], kept: [], failed: [], dryRun: Boolean(input.dryRun) };
+    let cursor: string | null = null;
+    const orphans: OrphanedArtifact[] = [];
+    do {
+      const page = await this.store.listOrphans({ limit: 1000, cursor });
+      orphans.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    for (const o of orphans) {
+      const ref = { useCase: o.useCase, modelName: o.modelName };
+      const label = `${refLabel(ref)} ${o.version}`;
+      try {
+        const { versions } = await this.store.getHeadAndVersions(ref, [o.version]);
+        if (versions.has(o.version)) {
+          result.kept.push(label);
+          if (!input.dryRun) await this.store.deleteOrphan(o);
+          continue;
+        }
+        if (!input.dryRun) {
+          await this.artifacts.unpublish(ref, o.version);
+          await this.store.deleteOrphan(o);
+        }
+        result.removed.push(label);
+      } catch (e) {
+        result.failed.push({ artifact: label, error: (e as Error).message });
+      }
+    }
+    return result;
+  }
+
+  /** Versions of a model newest first, or (without a model name) the models of a use case. */
+  async listVersions(input: ListInput & { modelName: string }): Promise<Page<ModelVersion>> {
+    const req = parseInput(ListSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName! };
+    const head = await this.requireHead(ref);
+    const page = await this.store.listVersions(ref, {
+      ...(req.stage ? { stage: req.stage } : {}),
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+    return { items: page.items.map((r) => this.view(head, r)), nextCursor: page.nextCursor };
+  }
+
+  /** The models of a use case with their production version. */
+  async listModels(input: Omit<ListInput, 'modelName' | 'stage'>): Promise<Page<ModelSummary>> {
+    const req = parseInput(ListSchema, input);
+    const page = await this.store.listModels(req.useCase, {
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+    return {
+      items: page.items
+        .filter((h) => h.versionCount > 0)
+        .map((h) => ({
+          useCase: h.useCase,
+          modelName: h.modelName,
+          productionVersion: h.production?.version ?? null,
+          productionSince: h.production?.since ?? null,
+          latestVersion: h.latestVersion,
+          versionCount: h.versionCount,
+          aliases: h.aliases,
+          updatedAt: h.updatedAt,
+        })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** Versions in a stage across the registry, e.g. everything in production. */
+  async listInStage(input: ListInStageInput): Promise<Page<ModelVersion>> {
+    const req = parseInput(ListInStageSchema, input);
+    const page = await this.store.listVersionsInStage(req.stage, {
+      ...(req.useCase ? { useCase: req.useCase } : {}),
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+    return { items: await this.withAliases(page.items), nextCursor: page.nextCursor };
+  }
+
+  /** Joins each record's aliases from its model head (one head read per model). */
+  protected async withAliases(records: readonly VersionRecord[]): Promise<ModelVersion[]> {
+    const heads = new Map<string, ModelHead | null>();
+    const items: ModelVersion[] = [];
+    for (const r of records) {
+      const key = `${r.useCase}/${r.modelName}`;
+      if (!heads.has(key)) heads.set(key, await this.store.getHead(r));
+      items.push(this.view(heads.get(key) ?? null, r));
+    }
+    return items;
+  }
+
+  /** One version, by version, alias or stage. */
+  async info(input: SelectorInput): Promise<ModelVersion> {
+    const req = parseInput(SelectorSchema, this.splitModel(input));
+    const { head, version } = await this.load({ useCase: req.useCase, modelName: req.modelName }, req);
+    return this.view(head, version);
+  }
+
+  /** Promotes a version (one stage up, or to `to`), through the policy's and the caller's gates. */
+  async promote(input: PromoteInput): Promise<PromoteResult> {
+    const req = parseInput(PromoteSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, req);
+      const measured = await this.measured(ref, head, version);
+      const checks = await this.productionChecks(ref, head, version);
+      const details =
+        req.confidence !== undefined && req.confidence !== null ? { confidence: req.confidence } : {};
+      return decidePromote(
+        ref,
+        head,
+        version,
+        req.to ?? null,
+        req.gates,
+        this.who(req.promotedBy),
+        measured,
+        checks,
+        details,
+      );
+    });
+  }
+
+  /** Checks beyond metric gates that a promotion to production must pass (an approval). None here. */
+  protected async productionChecks(
+    _ref: ModelRef,
+    _head: ModelHead,
+    _version: VersionRecord,
+  ): Promise<GateResult[]> {
+    return [];
+  }
+
+  /**
+   * Metrics from automated evaluation that gates should use instead of the registered
+   * ones. None here; the workflow layer measures on the standard evaluation set.
+   */
+  protected async measured(
+    _ref: ModelRef,
+    _head: ModelHead,
+    _version: VersionRecord,
+  ): Promise<MeasuredMetrics | undefined> {
+    return undefined;
+  }
+
+  /** Moves a version down the lifecycle. */
+  async demote(input: DemoteInput): Promise<DemoteResult> {
+    const req = parseInput(DemoteSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, req);
+      return decideDemote(ref, head, version, req.to, this.who(req.demotedBy));
+    });
+  }
+
+  /** Archives a version (production only with `force`). */
+  async archive(input: ArchiveInput): Promise<ArchiveResult> {
+    const req = parseInput(ArchiveSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, req);
+      return decideArchive(
+        ref,
+        head,
+        version,
+        { force: req.force, ...(req.reason ? { reason: req.reason } : {}) },
+        this.who(req.archivedBy),
+      );
+    });
+  }
+
+  /** Returns a version to production (default: the one production had before), archiving the current one. */
+  async rollback(input: RollbackInput): Promise<RollbackResult> {
+    const req = parseInput(RollbackSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      let sel: SelectorInput = req;
+      if (req.version === undefined && req.stage === undefined && req.alias === undefined) {
+        sel = { ...req, version: rollbackTarget(ref, await this.requireHead(ref)) };
+      }
+      const { head, version } = await this.load(ref, sel);
+      return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason);
+    });
+  }
+
+  /** Points an alias at a version. */
+  async setAlias(input: AliasSetInput): Promise<AliasResult> {
+    const req = parseInput(AliasSetSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, { ...req, alias: undefined } as SelectorInput);
+      return decideSetAlias(ref, head, req.name, version, this.who(req.setBy));
+    });
+  }
+
+  /** Removes an alias. */
+  async removeAlias(input: AliasRemoveInput): Promise<AliasResult> {
+    const req = parseInput(AliasRemoveSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () =>
+      decideRemoveAlias(ref, await this.requireHead(ref), req.name, this.who(req.removedBy)),
+    );
+  }
+
+  /** Compares the metrics of two versions: `delta = b − a` for every metric in either. */
+  async compare(input: CompareInput): Promise<CompareResult> {
+    const req = parseInput(CompareSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const head = await this.requireHead(ref);
+    const selector = (v: string): SelectorInput => ({
+      ...ref,
+      ...(v.startsWith('@') || !/^\d/.test(v) ? { alias: v.replace(/^@/, '') } : { version: v }),
+    });
+    const a = await this.load(ref, selector(req.a));
+    const b = await this.load(ref, selector(req.b));
+    void head;
+    return {
+      useCase: ref.useCase,
+      modelName: ref.modelName,
+      a: a.version.version,
+      b: b.version.version,
+      metrics: compareMetrics(a.version.metrics, b.version.metrics),
+    };
+  }
+
+  /** A model's policy (the default one when none was set). */
+  async getPolicy(input: ModelInput): Promise<Policy> {
+    const req = parseInput(ModelSchema, input);
+    const head = await this.store.getHead(req);
+    if (head === null) throw this.modelNotFound(req);
+    return head.policy;
+  }
+
+  /** Replaces a model's policy; the change is audited. */
+  async setPolicy(input: PolicySetInput): Promise<Policy> {
+    const req = parseInput(PolicySetSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const policy = validatePolicy(req.policy);
+    return this.mutate(async () =>
+      decideSetPolicy(ref, await this.store.getHead(ref), policy, this.who(req.setBy)),
+    );
+  }
+
+  /** A model's audit trail, oldest first. */
+  async auditTrail(input: AuditShowInput): Promise<Page<AuditEvent>> {
+    const req = parseInput(AuditShowSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const head = await this.store.getHead(ref);
+    if (head === null) throw this.modelNotFound(ref);
+    return this.store.listAudit(ref, {
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+  }
+
+  /** Recomputes a model's hash chain and names the first event that does not verify. */
+  async verifyAudit(input: ModelInput): Promise<AuditVerification> {
+    const req = parseInput(ModelSchema, input);
+    const head = await this.store.getHead(req);
+    if (head === null) throw this.modelNotFound(req);
+    const events: AuditEvent[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.store.listAudit(req, { limit: 1000, cursor });
+      events.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    return verifyChain(req, events, head.auditTip);
+  }
+
+  /** The versions a training run produced. */
+  async lineage(input: LineageInput): Promise<LineageResult> {
+    const req = parseInput(LineageSchema, input);
+    const page = await this.store.findByRunId(req.runId, {
+      ...(req.limit ? { limit: req.limit } : {}),
+      cursor: req.cursor ?? null,
+    });
+    return { runId: req.runId, items: await this.withAliases(page.items), nextCursor: page.nextCursor };
+  }
+
+  /** Copies a version's artifact out and proves it has the sha256 recorded at registration. */
+  async getArtifact(input: GetArtifactInput): Promise<GetArtifactResult> {
+    const req = parseInput(GetArtifactSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const { version } = await this.load(ref, req);
+    const got = await this.artifacts.fetch(version.artifact, req.output);
+    return { ...ref, version: version.version, path: got.path, sha256: got.sha256, verified: true };
+  }
+
+  /** Applies the archival rule of one model, or of every model of a use case. */
+  async applyArchivalPolicy(input: ArchivalInput): Promise<ArchivalResult[]> {
+    const req = parseInput(ArchivalSchema, input);
+    const names: string[] = [];
+    if (req.modelName) names.push(req.modelName);
+    else {
+      let cursor: string | null = null;
+      do {
+        const page = await this.store.listModels(req.useCase, { limit: 1000, cursor });
+        // A model with only a policy (no versions yet) has nothing to archive.
+        names.push(...page.items.filter((h) => h.versionCount > 0).map((h) => h.modelName));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    }
+    const results: ArchivalResult[] = [];
+    for (const modelName of names) {
+      const ref = { useCase: req.useCase, modelName };
+      const decide = async () => {
+        const head = await this.requireHead(ref);
+        const candidates: VersionRecord[] = [];
+        for (const stage of ['development', 'staging'] as const) {
+          let cursor: string | null = null;
+          do {
+            const page = await this.store.listVersions(ref, { stage, limit: 1000, cursor });
+            candidates.push(...page.items);
+            cursor = page.nextCursor;
+          } while (cursor !== null);
+        }
+        return decideArchival(ref, head, candidates, this.who(req.appliedBy));
+      };
+      results.push(req.dryRun ? (await decide()).result : await this.mutate(decide));
+    }
+    return results;
+  }
+
+  /** Releases the store (closes the database). */
+  async close(): Promise<void> {
+    await this.store.close();
+    await this.dispose?.();
+  }
+}

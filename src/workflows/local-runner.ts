@@ -293,6 +293,15 @@ function taskHandlers(
       throw new Error(`state ${name} uses ${String(resource)}, which the local runner cannot run`);
     }
   }
+  // The interpreter may fail a state (a bad TimeoutSecondsPath value) before it awaits
+  // the handler; a later rejection of that handler must not become an unhandled one.
+  for (const [name, handler] of Object.entries(handlers)) {
+    handlers[name] = (input) => {
+      const answer = handler(input);
+      answer.catch(() => {});
+      return answer;
+    };
+  }
   return handlers;
 }
 

@@ -221,12 +221,31 @@ export class S3ArtifactStore implements ArtifactStore {
     version: string,
     sidecars: ArtifactSidecars,
   ): Promise<ArtifactInfo> {
+    try {
+      return await this.publishOnce(staged, ref, version, sidecars);
+    } catch (e) {
+      // A conflict on an unregistered version: objects left by a dead upload are cleared (once).
+      if (
+        e instanceof ConcurrentModificationError &&
+        (await this.clearAbandoned(this.prefix(ref, version)))
+      ) {
+        return this.publishOnce(staged, ref, version, sidecars);
+      }
+      throw e;
+    }
+  }
+
+  private async publishOnce(
+    staged: StagedArtifact,
+    ref: ModelRef,
+    version: string,
+    sidecars: ArtifactSidecars,
+  ): Promise<ArtifactInfo> {
     const prefix = this.prefix(ref, version);
     const modelPrefix = `${prefix}model/`;
     // Keys this call created (If-None-Match makes them ours): a failed publish removes them,
     // since nothing else would, and they would keep the version taken.
     const written: string[] = [];
-    await this.clearAbandoned(prefix);
     try {
       // The model goes first: its If-None-Match tells us whether the version is taken.
       if (staged.kind === 'file') {
@@ -259,16 +278,19 @@ export class S3ArtifactStore implements ArtifactStore {
    * were left by an upload whose process died before it could commit or clean up. Once
    * the newest of them is a minute old, no registration is still writing them: they are
    * removed so the version can be used (within a minute, publishing fails with a conflict
-   * and the registration retries).
+   * and the registration retries). Checked only after a conflict, so a normal publish
+   * costs no extra request.
    */
-  private async clearAbandoned(prefix: string): Promise<void> {
+  private async clearAbandoned(prefix: string): Promise<boolean> {
     const page = await this.s3.send(
       new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, MaxKeys: 1000 }),
     );
     const objects = page.Contents ?? [];
-    if (objects.length === 0) return;
+    if (objects.length === 0) return false;
     const newest = Math.max(...objects.map((o) => o.LastModified?.getTime() ?? Date.now()));
-    if (Date.now() - newest >= ABANDONED_AFTER_MS) await this.deletePrefix(prefix);
+    if (Date.now() - newest < ABANDONED_AFTER_MS) return false;
+    await this.deletePrefix(prefix);
+    return true;
   }
 
   async publishEvalSet(

@@ -51,6 +51,7 @@ export const handler = async (event: SNSEvent): Promise<{ posted: number }> => {
     metrics.addMetric('slackPosted', 'Count', events.length);
     return { posted: events.length };
   } catch (e) {
+    metrics.addMetric('slackFailed', 'Count', events.length);
     logger.error('slack delivery failed', e as Error);
     throw e;
   } finally {

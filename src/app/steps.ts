@@ -164,7 +164,10 @@ export async function promoteStep(registry: Registry, input: z.output<typeof Pro
     ...(input.confidence !== undefined ? { confidence: input.confidence } : {}),
     ...(input.promotedBy ? { promotedBy: input.promotedBy } : {}),
   });
-  return PromoteOutputSchema.parse(result);
+  // The workflow reads `reason` whenever nothing was promoted.
+  return PromoteOutputSchema.parse(
+    result.promoted ? result : { ...result, reason: result.reason ?? 'not promoted' },
+  );
 }
 
 /** Stores an approval request with the workflow's task token. */

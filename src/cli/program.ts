@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import type { Registry } from '../app/registry.js';
 import {
@@ -649,6 +650,234 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
                 ]),
               ),
         );
+      }),
+    );
+
+  const evalsets = program
+    .command('evalsets')
+    .description('standard evaluation sets: the same rows for every version of a model');
+  evalsets
+    .command('register')
+    .description('register a new version of an evaluation set (name@1, name@2 …), hashed and kept immutable')
+    .requiredOption('--use-case <name>', 'use case')
+    .requiredOption('--name <name>', 'evaluation set name (e.g. holdout)')
+    .requiredOption('--file <path>', 'the evaluation set: a file or a directory')
+    .option('--description <text>', 'what it is')
+    .option('--by <name>', 'who registers it')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.registerEvalSet({
+          useCase: o.useCase as string,
+          name: o.name as string,
+          file: o.file as string,
+          ...(o.description ? { description: o.description as string } : {}),
+          ...(o.by ? { registeredBy: o.by as string } : {}),
+        });
+        print(
+          cmd,
+          r,
+          () =>
+            `Registered evaluation set ${r.id} of ${r.useCase}\n  sha256 ${r.artifact.sha256} (${r.artifact.sizeBytes} bytes)`,
+        );
+      }),
+    );
+  evalsets
+    .command('list')
+    .description('the versions of an evaluation set')
+    .requiredOption('--use-case <name>', 'use case')
+    .requiredOption('--name <name>', 'evaluation set name')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const items = await registry.listEvalSets({ useCase: o.useCase as string, name: o.name as string });
+        print(cmd, { items }, () =>
+          items.length === 0
+            ? 'No versions.'
+            : table(
+                ['Id', 'Registered', 'By', 'sha256', 'Bytes'],
+                items.map((e) => [
+                  e.id,
+                  shortTime(e.registeredAt),
+                  e.registeredBy,
+                  e.artifact.sha256.slice(0, 16),
+                  String(e.artifact.sizeBytes),
+                ]),
+              ),
+        );
+      }),
+    );
+  model(evalsets.command('evidence').description('the evaluation evidence attached to a version'))
+    .requiredOption('--version <version>', 'version')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const items = await registry.evidence({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          version: String(o.version),
+        });
+        print(cmd, { items }, () =>
+          items.length === 0
+            ? 'No evaluation evidence.'
+            : table(
+                ['Eval set', 'Evaluator', 'Evaluated', 'Metrics'],
+                items.map((e) => [
+                  e.evalSetId,
+                  e.evaluator,
+                  shortTime(e.evaluatedAt),
+                  keyMetrics(e.metrics, 6),
+                ]),
+              ),
+        );
+      }),
+    );
+  model(
+    evalsets.command('evaluate').description("evaluate a version on the model's standard evaluation set now"),
+  )
+    .requiredOption('--version <version>', 'version')
+    .option('--by <name>', 'who runs it')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const r = await registry.evaluate({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          version: String(o.version),
+          ...(o.by ? { evaluatedBy: o.by as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.evaluated
+            ? `Evaluated on ${r.evalSetId} with ${r.evaluator}: ${keyMetrics(r.metrics, 6)}`
+            : `Not evaluated: ${r.reason}`,
+        );
+      }),
+    );
+
+  const approvals = program.command('approvals').description('human approval of production promotions');
+  approvals
+    .command('list')
+    .description('approval requests (pending by default)')
+    .addOption(
+      new Option('--status <status>', 'which requests')
+        .choices(['pending', 'approved', 'rejected', 'expired'])
+        .default('pending'),
+    )
+    .option('--use-case <name>', 'only this use case')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const items = await registry.listApprovals({
+          status: o.status as 'pending',
+          ...(o.useCase ? { useCase: o.useCase as string } : {}),
+        });
+        print(cmd, { items }, () =>
+          items.length === 0
+            ? `No ${o.status} approval requests.`
+            : table(
+                ['Id', 'Model', 'Version', 'Requested by', 'Requested', 'Expires', 'Status'],
+                items.map((a) => [
+                  a.approvalId,
+                  `${a.useCase}/${a.modelName}`,
+                  a.version,
+                  a.requestedBy,
+                  shortTime(a.requestedAt),
+                  shortTime(a.expiresAt),
+                  a.status,
+                ]),
+              ),
+        );
+      }),
+    );
+  model(
+    approvals
+      .command('request')
+      .description('ask for approval of a staging version (the promotion workflow does this itself)'),
+  )
+    .requiredOption('--version <version>', 'the staging version')
+    .option('--by <name>', 'who asks')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const a = await registry.requestApproval({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          version: String(o.version),
+          requestedBy: (o.by as string | undefined) ?? process.env.MODELREG_ACTOR ?? 'cli',
+          taskToken: `cli-${randomUUID()}`,
+        });
+        print(
+          cmd,
+          a,
+          () =>
+            `Approval ${a.approvalId} requested for ${a.useCase}/${a.modelName} ${a.version}; expires ${shortTime(a.expiresAt)}.`,
+        );
+      }),
+    );
+  for (const decision of ['approve', 'reject'] as const) {
+    approvals
+      .command(decision)
+      .description(
+        `${decision} a pending request (once; the approver must be allowed by the policy and is not the requester)`,
+      )
+      .argument('<id>', 'approval id (see approvals list)')
+      .requiredOption('--by <name>', 'who decides')
+      .option('--reason <text>', 'why (kept in the audit trail)')
+      .action(
+        withRegistry(async (registry, o, cmd) => {
+          const a = await registry.decideApproval({
+            approvalId: cmd.args[0] as string,
+            decision,
+            by: o.by as string,
+            ...(o.reason ? { reason: o.reason as string } : {}),
+          });
+          print(
+            cmd,
+            a,
+            () =>
+              `Approval ${a.approvalId} ${a.status} by ${a.decidedBy} (${a.useCase}/${a.modelName} ${a.version}).`,
+          );
+        }),
+      );
+  }
+
+  program
+    .command('pipeline')
+    .description('the promotion workflow, run locally')
+    .command('run')
+    .description(
+      'run the promotion state machine on a training-completed event: register → evaluate → compare → gates → staging → approval → production → notify',
+    )
+    .requiredOption(
+      '--event <file>',
+      'training-completed event (JSON): useCase, modelName, artifactUri, runId, requestedBy …',
+    )
+    .option('--approve', 'approve the approval request at once (scripts), as --by')
+    .option('--reject', 'reject the approval request at once (scripts), as --by')
+    .option('--by <name>', 'who approves or rejects with --approve/--reject')
+    .action(
+      withRegistry(async (registry, o, cmd) => {
+        const g = globals(cmd);
+        if (parseBackend(g.backend ?? process.env.MODELREG_BACKEND) !== 'local') {
+          throw new ValidationError(
+            'pipeline run executes the workflow locally over the embedded store; on AWS, start the promotion state machine.',
+          );
+        }
+        if (o.approve && o.reject) throw new ValidationError('give --approve or --reject, not both.');
+        if ((o.approve || o.reject) && !o.by)
+          throw new ValidationError('--approve and --reject need --by NAME (the approver).');
+        const event = readJsonObject(o.event as string, 'event');
+        const { runPipeline } = await import('./pipeline.js');
+        const say = g.json ? () => {} : (line: string) => io.out(`${line}\n`);
+        const result = await runPipeline({
+          registry,
+          store: g.store ?? (process.env.MODELREG_STORE || '.modelreg'),
+          event,
+          say,
+          ...(o.approve || o.reject
+            ? { decide: { decision: o.approve ? 'approve' : 'reject', by: o.by as string } }
+            : {}),
+        });
+        print(cmd, result, () =>
+          result.status === 'SUCCEEDED'
+            ? `Workflow ${result.status}: ${JSON.stringify(result.output)}`
+            : `Workflow ${result.status}: ${result.error}${result.cause ? ` (${result.cause})` : ''}`,
+        );
+        if (result.status !== 'SUCCEEDED') setExit(EXIT.internal);
       }),
     );
 

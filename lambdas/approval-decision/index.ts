@@ -17,7 +17,26 @@ function isStepFunctionsToken(token: string | null): token is string {
   return token !== null && !token.startsWith('local-') && !token.startsWith('cli-');
 }
 
-export const handler = step('approvalDecision', ApprovalDecisionInputSchema, async (registry, input) => {
+/**
+ * The approval API (API Gateway HTTP API, `GET /approvals/{approvalId}/{decision}?token=…&by=…`)
+ * sends its request event; the workflow and the CLI send the step's input directly.
+ */
+function fromHttp(event: unknown): unknown {
+  const e = event as {
+    requestContext?: unknown;
+    pathParameters?: Record<string, string>;
+    queryStringParameters?: Record<string, string>;
+  };
+  if (e?.requestContext === undefined || e.pathParameters === undefined) return event;
+  return {
+    approvalId: e.pathParameters.approvalId,
+    decision: e.pathParameters.decision,
+    token: e.queryStringParameters?.token ?? '',
+    by: e.queryStringParameters?.by || 'approval-link',
+  };
+}
+
+const decide = step('approvalDecision', ApprovalDecisionInputSchema, async (registry, input) => {
   if ('token' in input && input.token !== undefined) {
     verifyDecisionToken(await approvalSecret(), input.token, new Date(), {
       approvalId: input.approvalId,
@@ -49,3 +68,32 @@ export const handler = step('approvalDecision', ApprovalDecisionInputSchema, asy
   }
   return out;
 });
+
+export const handler = async (event: unknown) => {
+  const http = fromHttp(event) !== event;
+  try {
+    const out = await decide(fromHttp(event));
+    if (!http) return out;
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: `Approval ${out.approvalId}: ${out.status}.`,
+    };
+  } catch (e) {
+    if (!http) throw e;
+    const name = (e as Error).name;
+    const status =
+      name === 'NotFoundError'
+        ? 404
+        : name.endsWith('TokenError') || name === 'ApprovalTokenExpiredError' || name === 'ValidationError'
+          ? 400
+          : name === 'ConflictError'
+            ? 409
+            : 500;
+    return {
+      statusCode: status,
+      headers: { 'content-type': 'text/plain' },
+      body: `${name}: ${(e as Error).message}`,
+    };
+  }
+};

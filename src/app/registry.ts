@@ -345,25 +345,64 @@ export class Registry extends RegistryCore {
     head: ModelHead,
     version: VersionRecord,
   ): Promise<GateResult[]> {
-    if (!policyOf(head.policy).requireApproval) return [];
+    const evaluation = await this.evaluationCheck(ref, head, version);
+    const approval = await this.approvalCheck(ref, version, head);
+    return [...(evaluation ? [evaluation] : []), ...(approval ? [approval] : [])];
+  }
+
+  /**
+   * Where the policy names a standard evaluation set, production needs evidence on its
+   * latest version: self-reported metrics alone do not reach production.
+   */
+  private async evaluationCheck(
+    ref: ModelRef,
+    head: ModelHead,
+    version: VersionRecord,
+  ): Promise<GateResult | null> {
+    const { evalSet } = policyOf(head.policy).evaluation;
+    if (evalSet === null) return null;
+    const set = await this.getEvalSet(ref.useCase, evalSet).catch(() => null);
+    const evidence = set ? await this.evidenceOf(ref, version.version, set.id) : null;
+    const passed = set !== null && evidence !== null && evidence.evalSetSha256 === set.artifact.sha256;
+    return {
+      gate: 'require_evaluation',
+      metric: 'evaluation',
+      actual: passed,
+      threshold: true,
+      passed,
+      source: 'policy',
+      note:
+        set === null
+          ? `evaluation set ${evalSet} is not registered`
+          : passed
+            ? `evaluated on ${set.id}`
+            : `not evaluated on ${set.id}: run \`modelreg evalsets evaluate\` (the promotion workflow does)`,
+    };
+  }
+
+  /** Where the policy asks for approval: an approved request for this version. */
+  private async approvalCheck(
+    ref: ModelRef,
+    version: VersionRecord,
+    head: ModelHead,
+  ): Promise<GateResult | null> {
+    if (!policyOf(head.policy).requireApproval) return null;
     const approvals = (await this.approvalsOf(ref)).filter((a) => a.version === version.version);
     const approved = approvals.find((a) => a.status === 'approved');
     const pending = approvals.find((a) => a.status === 'pending');
-    return [
-      {
-        gate: 'require_approval',
-        metric: 'approval',
-        actual: approved !== undefined,
-        threshold: true,
-        passed: approved !== undefined,
-        source: 'policy',
-        note: approved
-          ? `approved by ${approved.decidedBy} at ${approved.decidedAt}`
-          : pending
-            ? `approval ${pending.approvalId} is still pending`
-            : 'no approved request: run the promotion workflow or `modelreg approvals request`',
-      },
-    ];
+    return {
+      gate: 'require_approval',
+      metric: 'approval',
+      actual: approved !== undefined,
+      threshold: true,
+      passed: approved !== undefined,
+      source: 'policy',
+      note: approved
+        ? `approved by ${approved.decidedBy} at ${approved.decidedAt}`
+        : pending
+          ? `approval ${pending.approvalId} is still pending`
+          : 'no approved request: run the promotion workflow or `modelreg approvals request`',
+    };
   }
 
   /**
@@ -415,7 +454,11 @@ export class Registry extends RegistryCore {
     const baseline =
       measured?.baseline ??
       (champion !== null && head.production ? { version: champion, metrics: head.production.metrics } : null);
-    const gates = evaluateGates(policy.gates.production, subject, baseline, 'policy');
+    const evaluationCheck = await this.evaluationCheck(ref, head, version);
+    const gates = [
+      ...evaluateGates(policy.gates.production, subject, baseline, 'policy'),
+      ...(evaluationCheck ? [evaluationCheck] : []),
+    ];
     const gatesPassed = gates.every((g) => g.passed);
     const reasons = [
       ...(gatesPassed

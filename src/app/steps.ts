@@ -97,10 +97,14 @@ export const ApprovalDecisionOutputSchema = z.object({
   taskToken: z.string().nullable(),
 });
 
+/**
+ * The rollback step names its target: a retried "roll back to the previous version" would
+ * otherwise flip back and forth (the CLI's `rollback` without --version resolves it first).
+ */
 export const RollbackInputSchema = z.object({
   useCase: Name,
   modelName: Name,
-  version: z.string().min(1).optional(),
+  version: z.string({ error: 'version is required: name the version to roll back to' }).min(1),
   reason: z.string().max(1024).optional(),
   rolledBackBy: z.string().min(1).optional(),
 });

@@ -184,6 +184,9 @@ export function describeFailures(results: GateResult[]): string {
   return results
     .filter((r) => !r.passed)
     .map((r) => {
+      // yes/no checks (drift check, evaluation, approval) read better as their note
+      if (typeof r.threshold === 'boolean' && r.gate !== 'require_drift_check')
+        return `${r.gate}: ${r.note ?? 'not satisfied'}`;
       const op = r.gate.startsWith('max') ? '>' : r.gate === 'require_drift_check' ? '≠' : '<';
       return `${r.gate}: ${r.actual === null ? 'missing' : r.actual} ${op} ${r.threshold}${r.note ? ` (${r.note})` : ''}`;
     })

@@ -277,6 +277,10 @@ export function decideApproval(
   reason: string | null,
   who: Actor,
 ): Decision<Approval> {
+  if (approval.status === decision && approval.decidedBy === who.actor) {
+    // the same decision by the same person again (a retried call): answer what was decided
+    return { change: null, result: approval };
+  }
   if (approval.status !== 'pending') {
     throw new ConflictError(
       `approval ${approval.approvalId} of ${refLabel(ref)} ${approval.version} was already ${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}; a decision is made once.`,

@@ -119,28 +119,45 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     say();
 
-    // 2. Policy
+    // 2. Evaluation set and policy
+    say('2. The standard evaluation set and the policy, both kept in the registry.');
+    cmd(`evalsets register --use-case ${USE_CASE} --name holdout --file work/eval.csv`);
+    const holdout = await registry.registerEvalSet({
+      useCase: USE_CASE,
+      name: 'holdout',
+      file: join(work, 'eval.csv'),
+      description: `${evalSet.y.length} held-out transactions, seed ${SEED}`,
+      registeredBy: 'platform-team',
+    });
+    say(
+      `   ${holdout.id}: sha256 ${holdout.artifact.sha256.slice(0, 16)}…, every version is measured on these same rows.`,
+    );
     const policy = {
       gates: {
         staging: { min_auc: 0.7 },
         production: { min_auc: 0.8, min_f1: 0.5, require_drift_check: true, min_delta_auc: 0.005 },
       },
+      requireApproval: true,
+      approvers: ['carol'],
+      evaluation: { evalSet: 'holdout', evaluator: 'builtin:logistic-regression' },
     };
-    say('2. Policy: what it takes to reach staging and production, kept in the registry.');
-    cmd(
-      `models policy set ${at} --staging-gate min_auc=0.7 --production-gate min_auc=0.8 --production-gate min_f1=0.5 --production-gate require_drift_check --production-gate min_delta_auc=0.005`,
-    );
+    cmd(`models policy set ${at} --file policy.json`);
     await registry.setPolicy({ useCase: USE_CASE, modelName: MODEL, policy, setBy: 'platform-team' });
-    say('   A challenger must also beat production by 0.005 AUC (min_delta_auc).');
+    say('   Production needs auc ≥ 0.80, f1 ≥ 0.50, a passed drift check, +0.005 AUC over the current');
+    say("   production version on the same evaluation set, and carol's approval.");
     say();
 
-    // 3. Train and register three runs
-    say(
-      '3. Three training runs, each evaluated on the same held-out set and registered with computed metrics.',
-    );
+    // 3. Train; the first two runs are registered and evaluated by hand
+    say('3. Three training runs on the same training rows, with computed metrics and drift checks.');
     const codeVersion = `modelreg-demo@${createHash('sha256').update(trainLogisticRegression.toString()).digest('hex').slice(0, 10)}`;
     const runs: DemoSummary['runs'] = [];
-    const versions: ModelVersion[] = [];
+    const trained: {
+      runId: string;
+      artifact: string;
+      metrics: Record<string, number>;
+      metadata: Record<string, unknown>;
+      name: string;
+    }[] = [];
     for (const [i, run] of DEMO_TRAINING_RUNS.entries()) {
       const started = performance.now();
       const model = trainLogisticRegression(train, run.options);
@@ -160,41 +177,55 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         recall: round(m.recall),
         logloss: round(m.logloss),
       };
-      const v = await registry.register({
-        useCase: USE_CASE,
-        modelName: MODEL,
-        artifactPath: artifact,
-        metrics,
-        metadata: {
-          framework: 'plain-typescript-logistic-regression',
-          training: run.options,
-          description: run.description,
-          drift_check_passed: drift.passed,
-          drift_max_psi: round(drift.maxPsi),
-        },
-        lineage: { runId, datasetVersion, codeVersion },
-        tags: { run: run.name },
-        registeredBy: 'ana',
-      });
-      versions.push(v);
+      const metadata = {
+        framework: 'plain-typescript-logistic-regression',
+        training: run.options,
+        description: run.description,
+        drift_check_passed: drift.passed,
+        drift_max_psi: round(drift.maxPsi),
+      };
+      trained.push({ runId, artifact, metrics, metadata, name: run.name });
       runs.push({
         name: run.name,
-        version: v.version,
+        version: '',
         runId,
         metrics,
         drift: { passed: drift.passed, maxPsi: round(drift.maxPsi) },
       });
       say(
-        `   ${run.name.padEnd(14)} trained in ${ms.toFixed(0).padStart(3)} ms  auc=${num(metrics.auc)} f1=${num(metrics.f1)} accuracy=${num(metrics.accuracy)}  drift PSI ${num(drift.maxPsi, 3)} → registered ${v.version}`,
+        `   ${run.name.padEnd(14)} trained in ${ms.toFixed(0).padStart(3)} ms  auc=${num(metrics.auc)} f1=${num(metrics.f1)} accuracy=${num(metrics.accuracy)}  drift PSI ${num(drift.maxPsi, 3)}`,
       );
     }
+    const versions: ModelVersion[] = [];
+    for (const [i, t] of trained.slice(0, 2).entries()) {
+      const v = await registry.register({
+        useCase: USE_CASE,
+        modelName: MODEL,
+        artifactPath: t.artifact,
+        metrics: t.metrics,
+        metadata: t.metadata,
+        lineage: { runId: t.runId, datasetVersion, codeVersion },
+        tags: { run: t.name },
+        registeredBy: 'ana',
+      });
+      const e = await registry.evaluate({
+        useCase: USE_CASE,
+        modelName: MODEL,
+        version: v.version,
+        evaluatedBy: 'ana',
+      });
+      versions.push(v);
+      runs[i]!.version = v.version;
+      say(`   ${t.name} registered as ${v.version}; evaluated on ${e.evalSetId}: auc=${num(e.metrics.auc)}`);
+    }
     cmd(
-      `models register ${at} --artifact work/${runs[0]!.runId}/model.json --metrics auc=${runs[0]!.metrics.auc},f1=${runs[0]!.metrics.f1} --run-id ${runs[0]!.runId} …`,
+      `models register ${at} --artifact work/${trained[0]!.runId}/model.json --metrics auc=${trained[0]!.metrics.auc},f1=${trained[0]!.metrics.f1} --run-id ${trained[0]!.runId} …`,
     );
+    cmd(`evalsets evaluate ${at} --version ${versions[0]!.version}`);
     say();
 
     // 4. The weak model is refused at the production gate
-    const [v1, v2, v3] = versions as [ModelVersion, ModelVersion, ModelVersion];
+    const [v1, v2] = versions as [ModelVersion, ModelVersion];
     say(`4. ${v1.version} (${runs[0]!.name}) clears the staging gate, then meets the production gate.`);
     cmd(`models promote ${at} --version ${v1.version} --to staging --promoted-by ben`);
     await registry.promote({
@@ -217,32 +248,109 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(indent(gatesTable(refused.gates ?? [])));
     say();
 
-    // 5. Promote the better models; the old production version is archived in the same write
+    // 5. A human approves the better model; the approval is audited
     const promoted: string[] = [];
-    say(`5. ${v2.version} and then ${v3.version} go through staging to production.`);
-    for (const v of [v2, v3]) {
+    say(`5. ${v2.version} goes to staging; production waits for carol's approval.`);
+    await registry.promote({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: v2.version,
+      to: 'staging',
+      promotedBy: 'ben',
+    });
+    cmd(`approvals request ${at} --version ${v2.version} --by ben`);
+    const request = await registry.requestApproval({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: v2.version,
+      requestedBy: 'ben',
+      taskToken: `cli-demo-${v2.version}`,
+    });
+    cmd(`approvals approve ${request.approvalId.slice(0, 8)}… --by carol`);
+    await registry.decideApproval({ approvalId: request.approvalId, decision: 'approve', by: 'carol' });
+    const r2 = await registry.promote({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: v2.version,
+      to: 'production',
+      promotedBy: 'ben',
+    });
+    if (!r2.promoted) throw new Error(`the demo expected ${v2.version} to pass its gates: ${r2.reason}`);
+    promoted.push(v2.version);
+    say(`   Approved by carol; ${v2.version} → production (nothing in production to beat yet).`);
+    say();
+
+    // 6. The third run arrives as a training-completed event and the workflow takes it from there
+    const t3 = trained[2]!;
+    const event = {
+      useCase: USE_CASE,
+      modelName: MODEL,
+      artifactUri: t3.artifact,
+      runId: t3.runId,
+      datasetVersion,
+      codeVersion,
+      requestedBy: 'ana',
+      metrics: t3.metrics,
+      metadata: t3.metadata,
+      tags: { run: t3.name },
+    };
+    await writeFile(join(work, 'training-completed.json'), `${JSON.stringify(event, null, 2)}\n`);
+    say(
+      `6. Run ${t3.name} finishes and emits a training-completed event; the promotion workflow does the rest`,
+    );
+    say('   (the same state machine that runs on AWS Step Functions, executed locally):');
+    let v3Version: string;
+    if (aws) {
+      // On AWS the state machine runs in Step Functions; the tour walks its steps through the API.
+      const reg3 = await registry.registerFromEvent(event);
+      await registry.evaluate({ useCase: USE_CASE, modelName: MODEL, version: reg3.version });
       await registry.promote({
         useCase: USE_CASE,
         modelName: MODEL,
-        version: v.version,
+        version: reg3.version,
         to: 'staging',
-        promotedBy: 'ben',
+        promotedBy: 'ana',
       });
-      cmd(`models promote ${at} --version ${v.version} --to production --promoted-by ben`);
-      const r = await registry.promote({
+      const req3 = await registry.requestApproval({
         useCase: USE_CASE,
         modelName: MODEL,
-        version: v.version,
-        to: 'production',
-        promotedBy: 'ben',
+        version: reg3.version,
+        requestedBy: 'ana',
+        taskToken: `cli-demo-${reg3.version}`,
       });
-      if (!r.promoted) throw new Error(`the demo expected ${v.version} to pass its gates: ${r.reason}`);
-      promoted.push(v.version);
-      const delta = r.gates?.find((g) => g.gate === 'min_delta_auc');
-      say(
-        `   ${v.version} → production${r.archivedVersion ? `; ${r.archivedVersion} archived in the same transaction` : ''} (min_delta_auc: ${delta?.actual === null ? 'no production version to beat' : signed(delta?.actual as number)})`,
-      );
+      await registry.decideApproval({ approvalId: req3.approvalId, decision: 'approve', by: 'carol' });
+      const r3 = await registry.promote({
+        useCase: USE_CASE,
+        modelName: MODEL,
+        version: reg3.version,
+        to: 'production',
+        promotedBy: 'ana',
+      });
+      if (!r3.promoted) throw new Error(`the demo expected ${reg3.version} to be promoted: ${r3.reason}`);
+      v3Version = reg3.version;
+    } else {
+      cmd('pipeline run --event work/training-completed.json --approve --by carol');
+      const { runPipeline } = await import('../cli/pipeline.js');
+      const result = await runPipeline({
+        registry,
+        store,
+        event,
+        decide: { decision: 'approve', by: 'carol' },
+        say: (line) => say(`     ${line}`),
+        pollMs: 50,
+      });
+      const output = result.output as
+        | { promoted?: boolean; version?: string; archivedVersion?: string | null }
+        | undefined;
+      if (result.status !== 'SUCCEEDED' || !output?.promoted || !output.version) {
+        throw new Error(`the demo expected the workflow to promote the third run: ${JSON.stringify(result)}`);
+      }
+      v3Version = output.version;
+      say(`   ${v3Version} → production; ${output.archivedVersion} archived in the same transaction.`);
     }
+    promoted.push(v3Version);
+    runs[2]!.version = v3Version;
+    const v3 = await registry.info({ useCase: USE_CASE, modelName: MODEL, version: v3Version });
     const again = await registry.promote({
       useCase: USE_CASE,
       modelName: MODEL,
@@ -263,9 +371,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     cmd(`models alias set ${at} --alias champion --version ${v3.version}`);
     say();
 
-    // 6. Compare
+    // 7. Compare
     const cmp = await registry.compare({ useCase: USE_CASE, modelName: MODEL, a: v2.version, b: v3.version });
-    say(`6. What changed between ${cmp.a} and ${cmp.b}:`);
+    say(`7. What changed between ${cmp.a} and ${cmp.b}:`);
     cmd(`models compare ${at} --versions ${cmp.a} ${cmp.b}`);
     say(
       indent(
@@ -277,8 +385,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     say();
 
-    // 7. Roll back
-    say(`7. Suppose ${v3.version} misbehaves in production. One command puts the previous version back.`);
+    // 8. Roll back
+    say(`8. Suppose ${v3.version} misbehaves in production. One command puts the previous version back.`);
     cmd(`models rollback ${at} --reason "false positives spiked"`);
     const rb = await registry.rollback({
       useCase: USE_CASE,
@@ -300,8 +408,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     say();
 
-    // 8. Fetch the production artifact, verify it and re-score it
-    say('8. Consumers fetch the production model by stage; the bytes are checked against their sha256.');
+    // 9. Fetch the production artifact, verify it and re-score it
+    say('9. Consumers fetch the production model by stage; the bytes are checked against their sha256.');
     cmd(`models get ${at} --stage production --output ./model`);
     const got = await registry.getArtifact({
       useCase: USE_CASE,
@@ -319,17 +427,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     say();
 
-    // 9. The registry now
+    // 10. The registry now
     const list = await registry.listVersions({ useCase: USE_CASE, modelName: MODEL });
-    say('9. The registry now:');
+    say('10. The registry now:');
     cmd(`models list ${at}`);
     say(indent(versionsTable(list.items)));
     say();
 
-    // 10. Audit
+    // 11. Audit
     const trail = await registry.auditTrail({ useCase: USE_CASE, modelName: MODEL, limit: 1000 });
     const check = await registry.verifyAudit({ useCase: USE_CASE, modelName: MODEL });
-    say('10. Every change is in a hash-chained audit trail: who, what, when.');
+    say('11. Every change is in a hash-chained audit trail: who, what, when.');
     cmd(`audit show ${at}`);
     say(indent(auditTable(trail.items)));
     cmd(`audit verify ${at}`);

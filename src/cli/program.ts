@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Registry } from '../app/registry.js';
 import {
@@ -861,6 +862,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
         if ((o.approve || o.reject) && !o.by)
           throw new ValidationError('--approve and --reject need --by NAME (the approver).');
         const event = readJsonObject(o.event as string, 'event');
+        // a relative artifact path in an event file is read from the file's directory
+        if (
+          typeof event.artifactUri === 'string' &&
+          !/^[a-z][a-z0-9+.-]*:\/\//i.test(event.artifactUri) &&
+          !isAbsolute(event.artifactUri)
+        ) {
+          event.artifactUri = resolvePath(dirname(o.event as string), event.artifactUri);
+        }
         const { runPipeline } = await import('./pipeline.js');
         const say = g.json ? () => {} : (line: string) => io.out(`${line}\n`);
         const result = await runPipeline({
@@ -1005,10 +1014,25 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
     .description(
       'a narrated tour on a fresh temporary store: train, register, gate, promote, compare, roll back, audit',
     )
+    .option(
+      '--export <dir>',
+      'instead of the tour, write its trained models, evaluation set and training events to DIR',
+    )
     .action(async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
-      const { runDemo } = await import('../demo/tour.js');
       const g = globals(cmd);
+      const exportDir = (cmd.opts() as Opts).export as string | undefined;
+      if (exportDir) {
+        const { exportDemoFiles } = await import('../demo/tour.js');
+        const files = await exportDemoFiles(exportDir);
+        print(
+          cmd,
+          { files },
+          () => `Wrote ${files.length} files to ${exportDir}:\n${files.map((f) => `  ${f}`).join('\n')}`,
+        );
+        return;
+      }
+      const { runDemo } = await import('../demo/tour.js');
       await runDemo({
         ...(g.store ? { store: g.store } : {}),
         backend: parseBackend(g.backend ?? process.env.MODELREG_BACKEND),

@@ -490,6 +490,42 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   }
 }
 
+/**
+ * Writes the tour's inputs for people who want to drive the workflow themselves: the three
+ * trained models, the evaluation set and one training-completed event per model (relative
+ * paths, so run the commands from `dir`).
+ */
+export async function exportDemoFiles(dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const data = makeFraudDataset({ seed: SEED, rows: ROWS });
+  const { train, eval: evalSet } = splitDataset(data, 0.3, SEED);
+  const datasetVersion = `sha256:${datasetDigest(data).slice(0, 12)}`;
+  const written: string[] = [];
+  const put = async (name: string, text: string) => {
+    await writeFile(join(dir, name), text);
+    written.push(name);
+  };
+  await put('eval.csv', datasetToCsv(evalSet));
+  for (const [i, run] of DEMO_TRAINING_RUNS.entries()) {
+    const model = trainLogisticRegression(train, run.options);
+    const drift = driftCheck(train, evalSet);
+    await put(`model-${run.name}.json`, `${JSON.stringify(model)}\n`);
+    const event = {
+      useCase: LOCAL_USE_CASE,
+      modelName: MODEL,
+      artifactUri: `model-${run.name}.json`,
+      runId: `run-${i + 1}-${run.name}`,
+      datasetVersion,
+      codeVersion: 'modelreg-demo',
+      requestedBy: 'ana',
+      metadata: { drift_check_passed: drift.passed, description: run.description },
+      tags: { run: run.name },
+    };
+    await put(`event-${run.name}.json`, `${JSON.stringify(event, null, 2)}\n`);
+  }
+  return written;
+}
+
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }

@@ -78,23 +78,27 @@ export async function copyTree(from: string, to: string): Promise<{ sha256: stri
  * `stagingDir`, so that what gets registered is exactly what was hashed, whatever happens
  * to the source afterwards.
  */
-export async function stageCopy(sourcePath: string, stagingDir: string): Promise<StagedArtifact> {
+export async function stageCopy(
+  sourcePath: string,
+  stagingDir: string,
+  what: 'artifact' | 'evaluation set' = 'artifact',
+): Promise<StagedArtifact> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(sourcePath);
   } catch (e) {
     if (isErrno(e, 'ENOENT', 'ENOTDIR')) {
       throw new ValidationError(
-        `artifact ${sourcePath} does not exist; pass the path of the model file or directory.`,
+        `${what} ${sourcePath} does not exist; pass the path of ${what === 'artifact' ? 'the model' : 'the evaluation set'} file or directory.`,
         {
-          field: 'artifact',
+          field: what,
           value: sourcePath,
         },
       );
     }
     if (isErrno(e, 'EACCES', 'EPERM')) {
-      throw new ValidationError(`artifact ${sourcePath} cannot be read (permission denied).`, {
-        field: 'artifact',
+      throw new ValidationError(`${what} ${sourcePath} cannot be read (permission denied).`, {
+        field: what,
       });
     }
     throw e;
@@ -110,23 +114,20 @@ export async function stageCopy(sourcePath: string, stagingDir: string): Promise
     if (info.isDirectory()) {
       const copied = await copyTree(sourcePath, handle);
       if (copied.sizeBytes === 0 && (await listFiles(handle)).length === 0) {
-        throw new ValidationError(
-          `artifact directory ${sourcePath} is empty; there is nothing to register.`,
-          {
-            field: 'artifact',
-          },
-        );
+        throw new ValidationError(`${what} directory ${sourcePath} is empty; there is nothing to register.`, {
+          field: what,
+        });
       }
       return { ...copied, kind: 'directory', name, handle };
     }
-    throw new ValidationError(`artifact ${sourcePath} is neither a file nor a directory.`, {
-      field: 'artifact',
+    throw new ValidationError(`${what} ${sourcePath} is neither a file nor a directory.`, {
+      field: what,
     });
   } catch (e) {
     await rm(handle, { recursive: true, force: true });
     if (isErrno(e, 'EACCES', 'EPERM')) {
-      throw new ValidationError(`artifact ${sourcePath} cannot be read (permission denied).`, {
-        field: 'artifact',
+      throw new ValidationError(`${what} ${sourcePath} cannot be read (permission denied).`, {
+        field: what,
       });
     }
     throw e;

@@ -115,7 +115,7 @@ export class Registry extends RegistryCore {
   /** Registers a new version of a use case's evaluation set (name@1, name@2 …); versions are immutable. */
   async registerEvalSet(input: z.input<typeof EvalSetRegisterSchema>): Promise<EvalSet> {
     const req = parseInput(EvalSetRegisterSchema, input);
-    const staged = await this.artifacts.stage(req.file);
+    const staged = await this.artifacts.stage(req.file, 'evaluation set');
     try {
       for (let attempt = 1; ; attempt++) {
         const latest = (await this.evalSetVersions(req.useCase, req.name)).at(-1)?.version ?? 0;
@@ -477,7 +477,8 @@ export class Registry extends RegistryCore {
       gates,
       gatesPassed,
       reason: reasons.length ? reasons.join('; ') : null,
-      requireApproval: policy.requireApproval,
+      // a version already in production needs no approval to be there (a redelivered event)
+      requireApproval: policy.requireApproval && version.stage !== 'production',
       approvalTimeoutSeconds: Math.round(policy.approvalTimeoutHours * 3600),
     };
   }

@@ -160,6 +160,19 @@ export async function promoteStep(registry: Registry, input: z.output<typeof Pro
       });
     version = latest.version;
   }
+  // A redelivered training event runs the workflow again on a version already in production:
+  // its staging step is done, not a move back down (which the lifecycle refuses).
+  if (input.targetStage === 'staging') {
+    const current = await registry.info({ useCase: input.useCase, modelName: input.modelName, version });
+    if (current.stage === 'production')
+      return PromoteOutputSchema.parse({
+        promoted: true,
+        version,
+        stage: 'production',
+        archivedVersion: null,
+        alreadyPromoted: true,
+      });
+  }
   const result = await registry.promote({
     useCase: input.useCase,
     modelName: input.modelName,

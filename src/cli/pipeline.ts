@@ -32,6 +32,7 @@ function describe(e: WorkflowStateEvent): string | null {
   if (e.type === 'exited') return null;
   if (e.type === 'retried') return `↻ ${e.state} retried (attempt ${String(e.detail?.attempt ?? '?')})`;
   if (e.type === 'caught') return `⚑ ${e.state} caught → ${String(e.detail?.next ?? '')}`;
+  if (e.state === 'Failed') return `✗ ${String(e.detail?.error ?? 'failed')}`;
   return `✗ ${e.state} failed${e.detail?.error ? `: ${String(e.detail.error)}` : ''}`;
 }
 

@@ -37,6 +37,8 @@ export const EXIT = {
   notFound: 4,
   conflict: 5,
   integrity: 6,
+  /** A run that did not complete: a failed workflow, notifications that failed again, a sweep that could not remove everything. */
+  incomplete: 7,
 } as const;
 
 /** Maps an error to its documented exit code. */
@@ -850,14 +852,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
     .option('--approve', 'approve the approval request at once (scripts), as --by')
     .option('--reject', 'reject the approval request at once (scripts), as --by')
     .option('--by <name>', 'who approves or rejects with --approve/--reject')
+    // before the registry is opened: on AWS that would first ask for the AWS settings
+    .hook('preAction', (_pipeline, cmd) => {
+      if (parseBackend(globals(cmd).backend ?? process.env.MODELREG_BACKEND) !== 'local') {
+        throw new ValidationError(
+          'pipeline run executes the workflow locally over the embedded store; on AWS, start the promotion state machine.',
+        );
+      }
+    })
     .action(
       withRegistry(async (registry, o, cmd) => {
         const g = globals(cmd);
-        if (parseBackend(g.backend ?? process.env.MODELREG_BACKEND) !== 'local') {
-          throw new ValidationError(
-            'pipeline run executes the workflow locally over the embedded store; on AWS, start the promotion state machine.',
-          );
-        }
         if (o.approve && o.reject) throw new ValidationError('give --approve or --reject, not both.');
         if ((o.approve || o.reject) && !o.by)
           throw new ValidationError('--approve and --reject need --by NAME (the approver).');
@@ -886,7 +891,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
             ? `Workflow ${result.status}: ${JSON.stringify(result.output)}`
             : `Workflow ${result.status}: ${result.error}${result.cause ? ` (${result.cause})` : ''}`,
         );
-        if (result.status !== 'SUCCEEDED') setExit(EXIT.internal);
+        if (result.status !== 'SUCCEEDED') setExit(EXIT.incomplete);
       }),
     );
 
@@ -936,7 +941,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
         print(cmd, r, () =>
           [`Sent ${r.sent.length}.`, ...r.failed.map((f) => `Failed again: ${f.id}: ${f.error}`)].join('\n'),
         );
-        if (r.failed.length > 0) setExit(EXIT.internal);
+        if (r.failed.length > 0) setExit(EXIT.incomplete);
       }),
     );
 
@@ -956,7 +961,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
             ...r.failed.map((f) => `Failed: ${f.artifact}: ${f.error}`),
           ].join('\n'),
         );
-        if (r.failed.length > 0) setExit(EXIT.internal);
+        if (r.failed.length > 0) setExit(EXIT.incomplete);
       }),
     );
 

@@ -157,7 +157,7 @@ export interface ArtifactSidecars {
 /** Where artifacts live (filesystem locally, S3 on AWS). */
 export interface ArtifactStore {
   /** Hashes the source and copies it aside; the source may change afterwards without harm. */
-  stage(sourcePath: string): Promise<StagedArtifact>;
+  stage(sourcePath: string, what?: 'artifact' | 'evaluation set'): Promise<StagedArtifact>;
   /** Places a staged artifact under its version; refuses to overwrite an existing one. */
   publish(
     staged: StagedArtifact,

@@ -29,6 +29,7 @@ import type {
   VersionRecord,
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
+import { decodeCursor as decodePage, encodeCursor, pageLimit } from '../paging.js';
 import {
   auditSk,
   crossModelSk,
@@ -50,8 +51,6 @@ import {
   versionSk,
 } from './table-design.js';
 
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
@@ -119,30 +118,15 @@ function recordPut(table: string, { record, expect }: RecordWrite) {
   };
 }
 
-function encodeCursor(key: Item): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
+/** Decodes a cursor of this store: a DynamoDB key (ExclusiveStartKey). */
 function decodeCursor(cursor: string | null | undefined): Item | undefined {
-  if (cursor === null || cursor === undefined || cursor === '') return undefined;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (key && typeof key === 'object' && !Array.isArray(key) && typeof key.PK === 'string')
-      return key as Item;
-  } catch {
-    // fall through
-  }
-  throw new ValidationError(
-    `cursor ${JSON.stringify(cursor)} is not one this registry handed out; pass nextCursor from the previous page.`,
+  return (
+    decodePage(
+      cursor,
+      (v): v is Item =>
+        typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Item).PK === 'string',
+    ) ?? undefined
   );
-}
-
-function pageLimit(limit: number | undefined): number {
-  const n = limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {
-    throw new ValidationError(`limit ${limit} must be an integer from 1 to ${MAX_LIMIT}.`);
-  }
-  return n;
 }
 
 /** What a transaction item is, so a cancellation reason can be turned into a precise error. */

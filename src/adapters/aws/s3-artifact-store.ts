@@ -92,8 +92,8 @@ export class S3ArtifactStore implements ArtifactStore {
       : {};
   }
 
-  async stage(sourcePath: string): Promise<StagedArtifact> {
-    return stageCopy(sourcePath, this.stagingDir);
+  async stage(sourcePath: string, what?: 'artifact' | 'evaluation set'): Promise<StagedArtifact> {
+    return stageCopy(sourcePath, this.stagingDir, what);
   }
 
   /** Uploads one file (single PUT or multipart), conditional on the key not existing. */

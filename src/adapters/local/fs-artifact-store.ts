@@ -30,8 +30,8 @@ export class FsArtifactStore implements ArtifactStore {
     return join(this.root, ref.useCase, ref.modelName, 'versions', version);
   }
 
-  async stage(sourcePath: string): Promise<StagedArtifact> {
-    return stageCopy(sourcePath, join(this.root, '.staging'));
+  async stage(sourcePath: string, what?: 'artifact' | 'evaluation set'): Promise<StagedArtifact> {
+    return stageCopy(sourcePath, join(this.root, '.staging'), what);
   }
 
   async publish(

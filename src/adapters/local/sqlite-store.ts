@@ -18,10 +18,9 @@ import type {
   VersionRecord,
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
+import { decodeCursor as decodePage, encodeCursor, pageLimit } from '../paging.js';
 
 const SCHEMA_VERSION = 3;
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS heads (
@@ -49,30 +48,9 @@ CREATE TABLE IF NOT EXISTS orphans (
   PRIMARY KEY (use_case, model_name, version)) WITHOUT ROWID;
 `;
 
-/** Opaque pagination cursors: base64url of the last row's key. */
-function encodeCursor(key: unknown[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
+/** Decodes a cursor of this store: the last row's key, as an array of `arity` values. */
 function decodeCursor(cursor: string | null | undefined, arity: number): unknown[] | null {
-  if (cursor === null || cursor === undefined || cursor === '') return null;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity) return key;
-  } catch {
-    // fall through to the error below
-  }
-  throw new ValidationError(
-    `cursor ${JSON.stringify(cursor)} is not one this registry handed out; pass nextCursor from the previous page.`,
-  );
-}
-
-function pageLimit(limit: number | undefined): number {
-  const n = limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {
-    throw new ValidationError(`limit ${limit} must be an integer from 1 to ${MAX_LIMIT}.`);
-  }
-  return n;
+  return decodePage(cursor, (v): v is unknown[] => Array.isArray(v) && v.length === arity);
 }
 
 interface VersionRow {

@@ -22,6 +22,11 @@ export interface EvaluationInput {
 export interface Evaluator {
   name: string;
   evaluate(input: EvaluationInput): Promise<Metrics>;
+  /**
+   * Optional: how sure (0–1) the evaluator is that the candidate beats the champion on
+   * the evaluation set (the "Comparison Confidence" of notifications).
+   */
+  confidence?(input: { candidatePath: string; championPath: string; evalSetPath: string }): Promise<number>;
 }
 
 /** Turns the policy's evaluator name into an evaluator. */
@@ -53,6 +58,14 @@ export const logisticRegressionEvaluator: Evaluator = {
       recall: round(m.recall),
       logloss: round(m.logloss),
     };
+  },
+  async confidence({ candidatePath, championPath, evalSetPath }) {
+    const { datasetFromCsv, predictProba, pairedBootstrapConfidence } = await import('../demo/ml.js');
+    const read = async (path: string) => JSON.parse(await readFile(await singleFile(path), 'utf8'));
+    const data = datasetFromCsv(await readFile(await singleFile(evalSetPath), 'utf8'));
+    const champion = predictProba(await read(championPath), data);
+    const candidate = predictProba(await read(candidatePath), data);
+    return Math.round(pairedBootstrapConfidence(champion, candidate, data.y) * 1000) / 1000;
   },
 };
 

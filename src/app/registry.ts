@@ -473,7 +473,9 @@ export class Registry extends RegistryCore {
       champion: comparison.champion,
       evalSetId: comparison.evalSetId,
       metrics: comparison.metrics,
-      confidence: null,
+      confidence: comparison.comparable
+        ? await this.confidence(policy.evaluation, version, champion, comparison.evalSetId, ref)
+        : null,
       gates,
       gatesPassed,
       reason: reasons.length ? reasons.join('; ') : null,
@@ -481,6 +483,36 @@ export class Registry extends RegistryCore {
       requireApproval: policy.requireApproval && version.stage !== 'production',
       approvalTimeoutSeconds: Math.round(policy.approvalTimeoutHours * 3600),
     };
+  }
+
+  /** The evaluator's confidence that the candidate beats the champion, when it can say. */
+  private async confidence(
+    evaluation: { evalSet: string | null; evaluator: string | null },
+    candidate: VersionRecord,
+    champion: string | null,
+    evalSetId: string | null,
+    ref: ModelRef,
+  ): Promise<number | null> {
+    if (champion === null || evalSetId === null || evaluation.evaluator === null) return null;
+    const evaluator = await this.evaluators(evaluation.evaluator);
+    if (!evaluator.confidence) return null;
+    const { versions } = await this.store.getHeadAndVersions(ref, [champion]);
+    const championRecord = versions.get(champion);
+    if (!championRecord) return null;
+    const set = await this.getEvalSet(ref.useCase, evalSetId);
+    const work = await mkdtemp(join(tmpdir(), 'modelreg-confidence-'));
+    try {
+      const a = await this.artifacts.fetch(championRecord.artifact, join(work, 'champion'));
+      const b = await this.artifacts.fetch(candidate.artifact, join(work, 'candidate'));
+      const data = await this.artifacts.fetch(set.artifact, join(work, 'evalset'));
+      return await evaluator.confidence({
+        candidatePath: b.path,
+        championPath: a.path,
+        evalSetPath: data.path,
+      });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
 
   /**

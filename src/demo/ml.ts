@@ -329,6 +329,40 @@ export function rocAuc(scores: readonly number[], labels: readonly number[]): nu
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
+/**
+ * How sure we can be that B ranks better than A on this evaluation set: the share of
+ * paired bootstrap resamples of the rows in which B's AUC beats A's. Deterministic for a
+ * seed; 0.5 means no evidence either way.
+ */
+export function pairedBootstrapConfidence(
+  scoresA: readonly number[],
+  scoresB: readonly number[],
+  labels: readonly number[],
+  options: { rounds?: number; seed?: number } = {},
+): number {
+  const rounds = options.rounds ?? 200;
+  const rng = createRng(options.seed ?? 1);
+  const n = labels.length;
+  let wins = 0;
+  let counted = 0;
+  for (let r = 0; r < rounds; r++) {
+    const a: number[] = [];
+    const b: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(rng() * n);
+      a.push(scoresA[k]!);
+      b.push(scoresB[k]!);
+      y.push(labels[k]!);
+    }
+    if (!y.includes(0) || !y.includes(1)) continue;
+    const diff = rocAuc(b, y) - rocAuc(a, y);
+    wins += diff > 0 ? 1 : diff === 0 ? 0.5 : 0;
+    counted++;
+  }
+  return counted === 0 ? 0.5 : wins / counted;
+}
+
 /** Mean binary cross-entropy with probabilities clipped to [eps, 1 - eps] so it stays finite. */
 export function logLoss(probabilities: readonly number[], labels: readonly number[], eps = 1e-15): number {
   assertBinaryLabels(probabilities, labels);

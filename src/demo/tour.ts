@@ -52,6 +52,8 @@ export interface DemoSummary {
   }[];
   refused: { version: string; failedGates: string[] };
   promotedToProduction: string[];
+  /** The evaluator's confidence that the workflow's version beats the one it replaced (local runs). */
+  workflowConfidence: number | null;
   rollback: { from: string; to: string };
   finalProduction: string;
   artifactCheck: { version: string; sha256: string; rescoredAuc: number; registeredAuc: number };
@@ -300,6 +302,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     say('   (the same state machine that runs on AWS Step Functions, executed locally):');
     let v3Version: string;
+    let confidence: number | null = null;
     if (aws) {
       // On AWS the state machine runs in Step Functions; the tour walks its steps through the API.
       const reg3 = await registry.registerFromEvent(event);
@@ -346,7 +349,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         throw new Error(`the demo expected the workflow to promote the third run: ${JSON.stringify(result)}`);
       }
       v3Version = output.version;
+      const trail = await registry.auditTrail({ useCase: USE_CASE, modelName: MODEL, limit: 1000 });
+      const promotion = trail.items.find(
+        (e) => e.action === 'promote' && e.version === v3Version && e.toStage === 'production',
+      );
+      confidence = typeof promotion?.details.confidence === 'number' ? promotion.details.confidence : null;
       say(`   ${v3Version} → production; ${output.archivedVersion} archived in the same transaction.`);
+      if (confidence !== null) {
+        say(
+          `   Comparison confidence (paired bootstrap on holdout@1): ${(confidence * 100).toFixed(1)}% that ${v3Version} ranks better than ${output.archivedVersion}.`,
+        );
+      }
     }
     promoted.push(v3Version);
     runs[2]!.version = v3Version;
@@ -472,6 +485,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         failedGates: (refused.gates ?? []).filter((g) => !g.passed).map((g) => g.gate),
       },
       promotedToProduction: promoted,
+      workflowConfidence: confidence,
       rollback: { from: v3.version, to: rb.version },
       finalProduction: production.version,
       artifactCheck: {

@@ -415,3 +415,34 @@ describe('DEMO_TRAINING_RUNS', () => {
     }
   });
 });
+
+describe('pairedBootstrapConfidence', () => {
+  it('is 0.5 when both models score every row the same', async () => {
+    // Prepare
+    const { pairedBootstrapConfidence } = await import('../../src/demo/ml.js');
+    const labels = [0, 1, 0, 1, 1, 0, 0, 1];
+    const scores = [0.2, 0.7, 0.4, 0.6, 0.9, 0.1, 0.3, 0.8];
+
+    // Act
+    const c = pairedBootstrapConfidence(scores, scores, labels, { rounds: 50 });
+
+    // Assess
+    expect(c).toBe(0.5);
+  });
+
+  it('is near 1 when B ranks perfectly and A reverses the order, and near 0 the other way round', async () => {
+    // Prepare
+    const { pairedBootstrapConfidence } = await import('../../src/demo/ml.js');
+    const labels = Array.from({ length: 40 }, (_, i) => i % 2);
+    const good = labels.map((y, i) => y + i / 1000);
+    const bad = labels.map((y, i) => 1 - y + i / 1000);
+
+    // Act
+    const up = pairedBootstrapConfidence(bad, good, labels, { rounds: 100 });
+    const down = pairedBootstrapConfidence(good, bad, labels, { rounds: 100 });
+
+    // Assess
+    expect(up).toBeGreaterThan(0.99);
+    expect(down).toBeLessThan(0.01);
+  });
+});

@@ -34,6 +34,8 @@ describe('the tour (npm start)', () => {
         expect.arrayContaining(['min_auc', 'min_f1', 'require_approval']),
       );
       expect(summary.promotedToProduction).toEqual(['1.0.1', '1.0.2']);
+      expect(summary.workflowConfidence).toBeGreaterThan(0.9);
+      expect(summary.workflowConfidence).toBeLessThanOrEqual(1);
       expect(summary.rollback).toEqual({ from: '1.0.2', to: '1.0.1' });
       expect(summary.finalProduction).toBe('1.0.1');
       expect(summary.artifactCheck.rescoredAuc).toBe(summary.artifactCheck.registeredAuc);

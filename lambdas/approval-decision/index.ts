@@ -4,18 +4,11 @@
  * pending→decided move), from the CLI, or from the workflow's timeout ("expire"). Then
  * resumes the waiting workflow with SendTaskSuccess / SendTaskFailure.
  */
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { approvalSecret } from '../../src/app/approval-secret.js';
+import { resumeWorkflow } from '../../src/app/resume-workflow.js';
 import { ApprovalDecisionInputSchema, approvalDecisionStep } from '../../src/app/steps.js';
 import { verifyDecisionToken } from '../../src/core/approval-links.js';
 import { step } from '../shared/runtime.js';
-
-const sfn = new SFNClient({});
-
-/** Task tokens of local runs and CLI requests are not Step Functions tokens. */
-function isStepFunctionsToken(token: string | null): token is string {
-  return token !== null && !token.startsWith('local-') && !token.startsWith('cli-');
-}
 
 /**
  * The approval API (API Gateway HTTP API, `GET /approvals/{approvalId}/{decision}?token=…&by=…`)
@@ -44,56 +37,35 @@ const decide = step('approvalDecision', ApprovalDecisionInputSchema, async (regi
     });
   }
   const out = await approvalDecisionStep(registry, input);
-  if (isStepFunctionsToken(out.taskToken)) {
-    if (out.status === 'approved') {
-      await sfn.send(
-        new SendTaskSuccessCommand({
-          taskToken: out.taskToken,
-          output: JSON.stringify({
-            approved: true,
-            approvalId: out.approvalId,
-            by: 'by' in input ? input.by : null,
-          }),
-        }),
-      );
-    } else if (out.status === 'rejected') {
-      await sfn.send(
-        new SendTaskFailureCommand({
-          taskToken: out.taskToken,
-          error: 'ApprovalRejected',
-          cause: `rejected by ${'by' in input ? input.by : 'unknown'}`,
-        }),
-      );
-    }
+  if (out.approvalId !== null && (out.status === 'approved' || out.status === 'rejected')) {
+    await resumeWorkflow(await registry.getApproval(out.approvalId));
   }
   return out;
 });
 
+const STATUS: Record<string, number> = {
+  InvalidApprovalTokenError: 403,
+  ApprovalTokenExpiredError: 410,
+  ConflictError: 409,
+  NotFoundError: 404,
+  ValidationError: 400,
+};
+
+/** Plain invocations answer the step's output; HTTP requests an HTTP response (never a throw). */
 export const handler = async (event: unknown) => {
-  const http = fromHttp(event) !== event;
+  const input = fromHttp(event);
+  const http = input !== event;
+  const respond = (statusCode: number, body: string) => ({
+    statusCode,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    body,
+  });
   try {
-    const out = await decide(fromHttp(event));
-    if (!http) return out;
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'text/plain' },
-      body: `Approval ${out.approvalId}: ${out.status}.`,
-    };
+    const out = await decide(input);
+    return http ? respond(200, `Approval ${out.approvalId}: ${out.status}.`) : out;
   } catch (e) {
     if (!http) throw e;
     const name = (e as Error).name;
-    const status =
-      name === 'NotFoundError'
-        ? 404
-        : name.endsWith('TokenError') || name === 'ApprovalTokenExpiredError' || name === 'ValidationError'
-          ? 400
-          : name === 'ConflictError'
-            ? 409
-            : 500;
-    return {
-      statusCode: status,
-      headers: { 'content-type': 'text/plain' },
-      body: `${name}: ${(e as Error).message}`,
-    };
+    return respond(STATUS[name] ?? 500, `${name}: ${(e as Error).message}`);
   }
 };

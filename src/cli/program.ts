@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { Registry } from '../app/registry.js';
+import { resumeWorkflow } from '../app/resume-workflow.js';
 import {
   ConflictError,
   GateFailedError,
@@ -828,11 +829,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
             by: o.by as string,
             ...(o.reason ? { reason: o.reason as string } : {}),
           });
+          // on AWS, the execution waiting for this decision is resumed now
+          const resumed = await resumeWorkflow(a);
           print(
             cmd,
             a,
             () =>
-              `Approval ${a.approvalId} ${a.status} by ${a.decidedBy} (${a.useCase}/${a.modelName} ${a.version}).`,
+              `Approval ${a.approvalId} ${a.status} by ${a.decidedBy} (${a.useCase}/${a.modelName} ${a.version})${resumed ? '; the waiting workflow was resumed' : ''}.`,
           );
         }),
       );

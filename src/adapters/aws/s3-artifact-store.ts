@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -92,8 +92,45 @@ export class S3ArtifactStore implements ArtifactStore {
       : {};
   }
 
+  /**
+   * Hashes and copies the source aside. An `s3://` source (a SageMaker training output,
+   * say) is downloaded first: one object, or every object under a prefix ending in `/`.
+   */
   async stage(sourcePath: string, what?: 'artifact' | 'evaluation set'): Promise<StagedArtifact> {
-    return stageCopy(sourcePath, this.stagingDir, what);
+    if (!sourcePath.startsWith('s3://')) return stageCopy(sourcePath, this.stagingDir, what);
+    const { bucket, key } = this.parse(sourcePath);
+    await mkdir(this.stagingDir, { recursive: true });
+    const download = await mkdtemp(join(this.stagingDir, 'download-'));
+    try {
+      let local: string;
+      if (key.endsWith('/')) {
+        local = join(download, 'artifact');
+        let token: string | undefined;
+        let count = 0;
+        do {
+          const page = await this.s3.send(
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: key,
+              ...(token ? { ContinuationToken: token } : {}),
+            }),
+          );
+          for (const o of page.Contents ?? []) {
+            if (o.Key!.endsWith('/')) continue;
+            await this.download(bucket, o.Key!, join(local, ...o.Key!.slice(key.length).split('/')));
+            count++;
+          }
+          token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        if (count === 0) throw new ValidationError(`${what ?? 'artifact'} ${sourcePath} holds no objects.`);
+      } else {
+        local = join(download, key.slice(key.lastIndexOf('/') + 1));
+        await this.download(bucket, key, local);
+      }
+      return await stageCopy(local, this.stagingDir, what);
+    } finally {
+      await rm(download, { recursive: true, force: true });
+    }
   }
 
   /** Uploads one file (single PUT or multipart), conditional on the key not existing. */

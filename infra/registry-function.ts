@@ -1,0 +1,101 @@
+/**
+ * One handler of lambdas/ as a Lambda function: bundled from its TypeScript by the local
+ * esbuild (ESM, Node 22, arm64), with its own role (no managed policies: the stack grants
+ * what the code uses), its own log group with a retention, and X-Ray tracing.
+ */
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { HandlerSpec } from './handlers.js';
+import { handlerEntry, lockFile, repoRoot } from './paths.js';
+
+/**
+ * Defines `require` in the ESM bundle: CommonJS dependencies bundled into it (the AWS SDK's
+ * and Powertools' internals) call `require` for Node built-ins.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __modelregCreateRequire } from 'node:module'; const require = __modelregCreateRequire(import.meta.url);";
+
+/** Settings of one handler's function. */
+export interface RegistryFunctionProps {
+  /** Which handler, and its memory and timeout. */
+  readonly spec: HandlerSpec;
+  /** Its environment variables (the MODELREG_* settings its code reads). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** How long its logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Where asynchronous invocations that still fail after Lambda's retries go.
+   * @default none (the function is only invoked synchronously)
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+}
+
+/** A handler of lambdas/ deployed as a function, with its role and log group. */
+export class RegistryFunction extends Construct {
+  /** The function. */
+  readonly function: nodejs.NodejsFunction;
+  /** Its execution role: logs and tracing only, until the stack grants more. */
+  readonly role: iam.Role;
+  /** Its log group. */
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RegistryFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${spec.id}: ${spec.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry(spec.dir),
+      handler: 'handler',
+      projectRoot: repoRoot(),
+      depsLockFilePath: lockFile(),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: spec.description,
+      memorySize: spec.memorySize,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      ephemeralStorageSize: Size.mebibytes(spec.ephemeralStorageMiB),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // The SDK is bundled, not taken from the runtime: the code relies on recent S3 features
+        // (conditional writes, checksums), so it runs on the versions it was tested with.
+        bundleAwsSDK: true,
+        minify: true,
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+        forceDockerBundling: false,
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        `${spec.id} runs on nodejs22.x on purpose: the handlers, the local workflow runner and the tests ` +
+        'are built and run on Node 22; moving to a newer runtime is an upgrade with its own test run.',
+    });
+  }
+}

@@ -90,6 +90,7 @@ import {
   type SelectorInput,
   SelectorSchema,
 } from './inputs.js';
+import { allPages } from './pages.js';
 
 /** The ports a registry runs on; the backend decides which adapters fill them. */
 export interface RegistryPorts {
@@ -531,12 +532,11 @@ export class RegistryCore {
   async resendUndelivered(input: { ids?: string[] } = {}): Promise<ResendResult> {
     const wanted = input.ids ? new Set(input.ids) : null;
     const all: UndeliveredNotification[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.listUndelivered({ limit: 1000, cursor });
-      all.push(...page.items.filter((i) => wanted === null || wanted.has(i.id)));
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    all.push(
+      ...(await allPages((cursor) => this.store.listUndelivered({ limit: 1000, cursor }))).filter(
+        (i) => wanted === null || wanted.has(i.id),
+      ),
+    );
     if (wanted) {
       const missing = [...wanted].filter((id) => !all.some((i) => i.id === id));
       if (missing.length > 0)
@@ -567,13 +567,8 @@ export class RegistryCore {
    */
   async sweepArtifacts(input: { dryRun?: boolean } = {}): Promise<SweepResult> {
     const result: SweepResult = { removed: [], kept: [], failed: [], dryRun: Boolean(input.dryRun) };
-    let cursor: string | null = null;
     const orphans: OrphanedArtifact[] = [];
-    do {
-      const page = await this.store.listOrphans({ limit: 1000, cursor });
-      orphans.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    orphans.push(...(await allPages((cursor) => this.store.listOrphans({ limit: 1000, cursor }))));
     for (const o of orphans) {
       const ref = { useCase: o.useCase, modelName: o.modelName };
       const label = `${refLabel(ref)} ${o.version}`;
@@ -824,12 +819,7 @@ export class RegistryCore {
     const head = await this.store.getHead(req);
     if (head === null) throw this.modelNotFound(req);
     const events: AuditEvent[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.listAudit(req, { limit: 1000, cursor });
-      events.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    events.push(...(await allPages((cursor) => this.store.listAudit(req, { limit: 1000, cursor }))));
     return verifyChain(req, events, head.auditTip);
   }
 
@@ -858,13 +848,9 @@ export class RegistryCore {
     const names: string[] = [];
     if (req.modelName) names.push(req.modelName);
     else {
-      let cursor: string | null = null;
-      do {
-        const page = await this.store.listModels(req.useCase, { limit: 1000, cursor });
-        // A model with only a policy (no versions yet) has nothing to archive.
-        names.push(...page.items.filter((h) => h.versionCount > 0).map((h) => h.modelName));
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+      const heads = await allPages((cursor) => this.store.listModels(req.useCase, { limit: 1000, cursor }));
+      // A model with only a policy (no versions yet) has nothing to archive.
+      names.push(...heads.filter((h) => h.versionCount > 0).map((h) => h.modelName));
     }
     const results: ArchivalResult[] = [];
     for (const modelName of names) {
@@ -873,12 +859,9 @@ export class RegistryCore {
         const head = await this.requireHead(ref);
         const candidates: VersionRecord[] = [];
         for (const stage of ['development', 'staging'] as const) {
-          let cursor: string | null = null;
-          do {
-            const page = await this.store.listVersions(ref, { stage, limit: 1000, cursor });
-            candidates.push(...page.items);
-            cursor = page.nextCursor;
-          } while (cursor !== null);
+          candidates.push(
+            ...(await allPages((cursor) => this.store.listVersions(ref, { stage, limit: 1000, cursor }))),
+          );
         }
         return decideArchival(ref, head, candidates, this.who(req.appliedBy));
       };

@@ -32,6 +32,7 @@ import {
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
 import { parseInput } from './inputs.js';
+import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 
 export * from './registry-core.js';
@@ -144,16 +145,17 @@ export class Registry extends RegistryCore {
 
   private async evalSetVersions(useCase: string, name: string): Promise<EvalSet[]> {
     const out: EvalSet[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.listRecords(
-        'evalset',
-        { scope: ids.evalSetScope(useCase, name) },
-        { limit: 1000, cursor },
-      );
-      out.push(...page.items.map((r) => r.doc as unknown as EvalSet));
-      cursor = page.nextCursor;
-    } while (cursor !== null);
+    out.push(
+      ...(
+        await allPages((cursor) =>
+          this.store.listRecords(
+            'evalset',
+            { scope: ids.evalSetScope(useCase, name) },
+            { limit: 1000, cursor },
+          ),
+        )
+      ).map((r) => r.doc as unknown as EvalSet),
+    );
     return out.sort((a, b) => a.version - b.version);
   }
 
@@ -197,20 +199,10 @@ export class Registry extends RegistryCore {
   /** Evaluation evidence of a version, on every evaluation set it was measured on. */
   async evidence(input: { useCase: string; modelName: string; version: string }): Promise<Evidence[]> {
     const req = parseInput(VersionRefSchema, input);
-    const out: Evidence[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.listRecords(
-        'evidence',
-        { scope: ids.modelScope(req) },
-        { limit: 1000, cursor },
-      );
-      out.push(
-        ...page.items.map((r) => r.doc as unknown as Evidence).filter((e) => e.version === req.version),
-      );
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return out;
+    const records = await allPages((cursor) =>
+      this.store.listRecords('evidence', { scope: ids.modelScope(req) }, { limit: 1000, cursor }),
+    );
+    return records.map((r) => r.doc as unknown as Evidence).filter((e) => e.version === req.version);
   }
 
   /**
@@ -615,31 +607,20 @@ export class Registry extends RegistryCore {
   }
 
   private async approvalsOf(ref: ModelRef): Promise<Approval[]> {
-    const out: Approval[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.listRecords(
-        'approval',
-        { scope: ids.modelScope(ref) },
-        { limit: 1000, cursor },
-      );
-      out.push(...page.items.map((r) => r.doc as unknown as Approval));
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return out;
+    const records = await allPages((cursor) =>
+      this.store.listRecords('approval', { scope: ids.modelScope(ref) }, { limit: 1000, cursor }),
+    );
+    return records.map((r) => r.doc as unknown as Approval);
   }
 
   /** Approval requests in a status (pending by default), across models. */
   async listApprovals(input: { status?: Approval['status']; useCase?: string } = {}): Promise<Approval[]> {
     const status = input.status ?? 'pending';
-    const out: Approval[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.listRecords('approval', { status }, { limit: 1000, cursor });
-      out.push(...page.items.map((r) => r.doc as unknown as Approval));
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    return out
+    const records = await allPages((cursor) =>
+      this.store.listRecords('approval', { status }, { limit: 1000, cursor }),
+    );
+    return records
+      .map((r) => r.doc as unknown as Approval)
       .filter((a) => input.useCase === undefined || a.useCase === input.useCase)
       .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
   }

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Actor, MeasuredMetrics } from '../core/decisions.js';
-import { NotFoundError, ValidationError, VersionExistsError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
-import type { Metrics, ModelRef, ModelVersion } from '../core/model.js';
+import type { Metrics, ModelRef } from '../core/model.js';
 import { refLabel } from '../core/model.js';
 import { policyOf } from '../core/policy.js';
 import type { VersionRecord } from '../core/ports.js';
@@ -529,21 +529,15 @@ export class Registry extends RegistryCore {
       }
       cursor = page.nextCursor;
     } while (cursor !== null);
-    let v: ModelVersion;
-    try {
-      v = await this.register({
-        ...ref,
-        artifactPath: event.artifactUri.replace(/^file:\/\//, ''),
-        metrics: event.metrics,
-        metadata: event.metadata,
-        lineage: { runId: event.runId, datasetVersion: event.datasetVersion, codeVersion: event.codeVersion },
-        tags: event.tags,
-        registeredBy: event.requestedBy,
-      });
-    } catch (e) {
-      if (e instanceof VersionExistsError) throw e;
-      throw e;
-    }
+    const v = await this.register({
+      ...ref,
+      artifactPath: event.artifactUri.replace(/^file:\/\//, ''),
+      metrics: event.metrics,
+      metadata: event.metadata,
+      lineage: { runId: event.runId, datasetVersion: event.datasetVersion, codeVersion: event.codeVersion },
+      tags: event.tags,
+      registeredBy: event.requestedBy,
+    });
     return {
       ...ref,
       version: v.version,
@@ -688,7 +682,7 @@ export class Registry extends RegistryCore {
       throw new ValidationError(
         'name the approval (approvalId) or the version (useCase, modelName, version) to expire.',
       );
-    if (!approval || approval.status !== 'pending') return approval ?? null;
+    if (approval?.status !== 'pending') return approval ?? null;
     const ref = { useCase: approval.useCase, modelName: approval.modelName };
     const found = approval;
     return this.mutate(async () =>

@@ -21,6 +21,8 @@ export interface ModelregAppSettings {
   readonly archivalUseCases: readonly string[];
   /** `evaluatorArns`: evaluator Lambdas the evaluate step may invoke. @default none */
   readonly evaluatorArns: readonly string[];
+  /** `trainingOutputBuckets`: buckets the register step reads `s3://` training outputs from. @default none */
+  readonly trainingOutputBuckets: readonly string[];
   /** `slackWebhookSecretArn`: an existing secret with the webhook URL. @default a new secret */
   readonly slackWebhookSecretArn?: string;
 }
@@ -29,6 +31,7 @@ const ENVIRONMENT = /^[a-z][a-z0-9-]{0,19}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const NAME = /^[^#\s]+$/;
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
 /**
@@ -77,6 +80,7 @@ export function settingsFromContext(node: Node): ModelregAppSettings {
     operationsEmails: operations.length > 0 ? operations : notificationEmails,
     archivalUseCases: listFrom(node, 'archivalUseCases', NAME, 'a use case name'),
     evaluatorArns: listFrom(node, 'evaluatorArns', LAMBDA_ARN, 'a Lambda function ARN'),
+    trainingOutputBuckets: listFrom(node, 'trainingOutputBuckets', BUCKET_NAME, 'an S3 bucket name'),
     ...(typeof slack === 'string' ? { slackWebhookSecretArn: slack } : {}),
   };
 }
@@ -120,6 +124,7 @@ export function addModelregStacks(
     operationsEmails: settings.operationsEmails,
     archivalUseCases: settings.archivalUseCases,
     evaluatorArns: settings.evaluatorArns,
+    trainingOutputBuckets: settings.trainingOutputBuckets,
     ...(settings.slackWebhookSecretArn ? { slackWebhookSecretArn: settings.slackWebhookSecretArn } : {}),
   });
   // the bucket ARN export the stateless stack imports by name is no CDK reference

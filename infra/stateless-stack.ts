@@ -96,6 +96,12 @@ export interface ModelregStatelessStackProps extends StackProps {
    */
   readonly evaluatorArns?: readonly string[];
   /**
+   * Buckets that training jobs write their output to (SageMaker `ModelArtifacts`): the
+   * register function reads `s3://` artifacts from them (GetObject, ListBucket).
+   * @default none (artifacts must be given as local paths or sit in the artifact bucket)
+   */
+  readonly trainingOutputBuckets?: readonly string[];
+  /**
    * The complete ARN of an existing secret holding the Slack incoming webhook URL.
    * @default a new secret, holding a placeholder until you put the URL in it
    */
@@ -479,6 +485,17 @@ export class ModelregStatelessStack extends Stack {
       });
     if (spec.approvalSecret) readSecret(this.approvalSecret as secretsmanager.ISecret);
     if (spec.slackWebhook) readSecret(this.slackWebhookSecret);
+    if (spec.dir === 'register') {
+      for (const name of props.trainingOutputBuckets ?? []) {
+        const bucketArn = `arn:${Stack.of(this).partition}:s3:::${name}`;
+        iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [`${bucketArn}/*`] });
+        iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucketArn] });
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${name}/*]`,
+          reason: `${spec.id}: reads a training job's output objects, under keys SageMaker chooses, in training output bucket ${name}`,
+        });
+      }
+    }
     if (spec.invokesEvaluators) {
       (props.evaluatorArns ?? []).forEach((arn, i) => {
         lambda.Function.fromFunctionAttributes(this, `Evaluator${i}`, {

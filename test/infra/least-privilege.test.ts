@@ -239,14 +239,17 @@ describe('function permissions, from the code', () => {
     // Prepare
     const expectations: [RegExp, (resource: string) => boolean][] = [
       [/^dynamodb:/, (r) => r.includes('RegistryTable')],
-      [/^s3:ListBucket$/, (r) => r.includes('ArtifactBucket')],
+      [
+        /^s3:ListBucket$/,
+        (r) => r.includes('ArtifactBucket') || r.includes(`:s3:::${TEST_CONTEXT.trainingOutputBuckets}"`),
+      ],
       [
         /^s3:/,
         (r) =>
           r ===
-          JSON.stringify({
-            'Fn::Join': ['', [{ 'Fn::ImportValue': 'modelreg-test-artifact-bucket-arn' }, '/*']],
-          }),
+            JSON.stringify({
+              'Fn::Join': ['', [{ 'Fn::ImportValue': 'modelreg-test-artifact-bucket-arn' }, '/*']],
+            }) || r.includes(`:s3:::${TEST_CONTEXT.trainingOutputBuckets}/*`),
       ],
       [/^sns:Publish$/, (r) => r.includes('NotificationTopic')],
       [/^kms:/, (r) => r.includes('DataKey') || r.includes('MessagingKey')],
@@ -272,6 +275,20 @@ describe('function permissions, from the code', () => {
             ).toBe(true);
           }
         }
+      }
+    }
+  });
+
+  it('lets only the register function read the training output buckets, and only GetObject and ListBucket', () => {
+    // Assess
+    for (const { dir } of HANDLERS) {
+      const reads = statementsOf(dir).filter((st) =>
+        JSON.stringify(st.Resource).includes(TEST_CONTEXT.trainingOutputBuckets),
+      );
+      if (dir === 'register') {
+        expect(reads.flatMap((st) => list(st.Action)).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+      } else {
+        expect(reads, dir).toEqual([]);
       }
     }
   });

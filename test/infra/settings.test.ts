@@ -16,6 +16,7 @@ describe('settingsFromContext', () => {
       operationsEmails: [],
       archivalUseCases: [],
       evaluatorArns: [],
+      trainingOutputBuckets: [],
     });
   });
 

@@ -20,6 +20,7 @@ export const TEST_CONTEXT = {
   operationsEmails: 'platform-oncall@example.com',
   archivalUseCases: 'fraud,churn',
   evaluatorArns: 'arn:aws:lambda:eu-west-1:123456789012:function:fraud-evaluator',
+  trainingOutputBuckets: 'ml-training-output',
 } as const;
 
 /** One synthesized app and its two templates. */

@@ -8,7 +8,7 @@
 import type { SNSEvent } from 'aws-lambda';
 import { SlackNotifier } from '../../src/adapters/slack/slack-notifier.js';
 import { approvalSecret } from '../../src/app/approval-secret.js';
-import { decisionLinks } from '../../src/core/approval-links.js';
+import { eventDecisionLinks } from '../../src/core/approval-links.js';
 import type { RegistryEvent } from '../../src/core/ports.js';
 import { logger, metrics } from '../shared/runtime.js';
 
@@ -33,18 +33,7 @@ export const handler = async (event: SNSEvent): Promise<{ posted: number }> => {
   const notifier = new SlackNotifier({
     webhookUrl: await webhookUrl(),
     environment: process.env.MODELREG_ENVIRONMENT ?? 'dev',
-    linksFor: (e) => {
-      const approvalId = e.details.approvalId;
-      const expiresAt = e.details.expiresAt;
-      if (
-        e.type !== 'model.approval.request' ||
-        !base ||
-        typeof approvalId !== 'string' ||
-        typeof expiresAt !== 'string'
-      )
-        return null;
-      return decisionLinks(base, secret, approvalId, new Date(expiresAt));
-    },
+    linksFor: (e) => (base ? eventDecisionLinks(base, secret, e) : null),
   });
   try {
     await notifier.publish(events);

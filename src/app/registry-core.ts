@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import type { z } from 'zod';
 import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
 import { compareMetrics, type MetricDelta } from '../core/compare.js';
 import {
@@ -404,56 +405,64 @@ export class RegistryCore {
   /** Registers a new version: the artifact is hashed and copied in, then committed with its audit event. */
   async register(input: RegisterInput): Promise<ModelVersion> {
     const req = parseInput(RegisterSchema, input);
-    const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
     const staged = await this.artifacts.stage(req.artifactPath);
-    let published: string | null = null;
     try {
-      const record = await this.mutate(
-        async () => {
-          const { head, versions } = await this.store.getHeadAndVersions(
-            ref,
-            req.version ? [req.version] : [],
-          );
-          const version = chooseVersion(
-            head,
-            req.version ?? null,
-            (req.bump as 'major' | 'minor' | 'patch' | undefined) ?? 'patch',
-          );
-          const existing = versions.get(version) ?? null;
-          const who = this.who(req.registeredBy);
-          assertVersionFree(ref, version, existing);
-          const artifact = await this.artifacts.publish(staged, ref, version, {
-            metadata: req.metadata,
-            metrics: req.metrics,
-          });
-          published = version;
-          const record: VersionRecord = {
-            useCase: ref.useCase,
-            modelName: ref.modelName,
-            version,
-            stage: 'development',
-            artifact,
-            metrics: req.metrics,
-            metadata: req.metadata,
-            lineage: req.lineage,
-            tags: req.tags,
-            registeredAt: who.now,
-            registeredBy: who.actor,
-            stageUpdatedAt: who.now,
-          };
-          return decideRegister(ref, head, null, record, who);
-        },
-        async (error, change) => {
-          if (published === null) return 'lost';
-          const version = published;
-          published = null;
-          return this.afterFailedRegistration(ref, version, staged, error, change);
-        },
-      );
-      return this.view(null, record);
+      return await this.registerStaged(req, staged);
     } finally {
       await this.artifacts.discard(staged);
     }
+  }
+
+  /**
+   * Registers an artifact that is already hashed and staged (the caller discards it), so
+   * a caller that needed the digest first does not read, or download, the bytes twice.
+   */
+  protected async registerStaged(
+    req: z.output<typeof RegisterSchema>,
+    staged: StagedArtifact,
+  ): Promise<ModelVersion> {
+    const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
+    let published: string | null = null;
+    const record = await this.mutate(
+      async () => {
+        const { head, versions } = await this.store.getHeadAndVersions(ref, req.version ? [req.version] : []);
+        const version = chooseVersion(
+          head,
+          req.version ?? null,
+          (req.bump as 'major' | 'minor' | 'patch' | undefined) ?? 'patch',
+        );
+        const existing = versions.get(version) ?? null;
+        const who = this.who(req.registeredBy);
+        assertVersionFree(ref, version, existing);
+        const artifact = await this.artifacts.publish(staged, ref, version, {
+          metadata: req.metadata,
+          metrics: req.metrics,
+        });
+        published = version;
+        const record: VersionRecord = {
+          useCase: ref.useCase,
+          modelName: ref.modelName,
+          version,
+          stage: 'development',
+          artifact,
+          metrics: req.metrics,
+          metadata: req.metadata,
+          lineage: req.lineage,
+          tags: req.tags,
+          registeredAt: who.now,
+          registeredBy: who.actor,
+          stageUpdatedAt: who.now,
+        };
+        return decideRegister(ref, head, null, record, who);
+      },
+      async (error, change) => {
+        if (published === null) return 'lost';
+        const version = published;
+        published = null;
+        return this.afterFailedRegistration(ref, version, staged, error, change);
+      },
+    );
+    return this.view(null, record);
   }
 
   /**
@@ -766,14 +775,12 @@ export class RegistryCore {
   async compare(input: CompareInput): Promise<CompareResult> {
     const req = parseInput(CompareSchema, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
-    const head = await this.requireHead(ref);
     const selector = (v: string): SelectorInput => ({
       ...ref,
       ...(v.startsWith('@') || !/^\d/.test(v) ? { alias: v.replace(/^@/, '') } : { version: v }),
     });
     const a = await this.load(ref, selector(req.a));
     const b = await this.load(ref, selector(req.b));
-    void head;
     return {
       useCase: ref.useCase,
       modelName: ref.modelName,

@@ -31,7 +31,7 @@ import {
   parseEvalSetRef,
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
-import { parseInput } from './inputs.js';
+import { parseInput, RegisterSchema } from './inputs.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 
@@ -515,36 +515,43 @@ export class Registry extends RegistryCore {
   async registerFromEvent(input: TrainingCompleted): Promise<RegisteredFromEvent> {
     const event = parseInput(TrainingCompletedSchema, input);
     const ref = { useCase: event.useCase, modelName: event.modelName };
-    const staged = await this.artifacts.stage(event.artifactUri.replace(/^file:\/\//, ''));
-    const sha256 = staged.sha256;
-    await this.artifacts.discard(staged);
-    let cursor: string | null = null;
-    do {
-      const page = await this.store.findByRunId(event.runId, { limit: 1000, cursor });
-      const same = page.items.find(
+    const artifactPath = event.artifactUri.replace(/^file:\/\//, '');
+    const staged = await this.artifacts.stage(artifactPath);
+    try {
+      const sha256 = staged.sha256;
+      const runVersions = await allPages((cursor) =>
+        this.store.findByRunId(event.runId, { limit: 1000, cursor }),
+      );
+      const same = runVersions.find(
         (v) => v.useCase === ref.useCase && v.modelName === ref.modelName && v.artifact.sha256 === sha256,
       );
-      if (same) {
-        return { ...ref, version: same.version, stage: same.stage, sha256, alreadyRegistered: true };
-      }
-      cursor = page.nextCursor;
-    } while (cursor !== null);
-    const v = await this.register({
-      ...ref,
-      artifactPath: event.artifactUri.replace(/^file:\/\//, ''),
-      metrics: event.metrics,
-      metadata: event.metadata,
-      lineage: { runId: event.runId, datasetVersion: event.datasetVersion, codeVersion: event.codeVersion },
-      tags: event.tags,
-      registeredBy: event.requestedBy,
-    });
-    return {
-      ...ref,
-      version: v.version,
-      stage: v.stage,
-      sha256: v.artifact.sha256,
-      alreadyRegistered: false,
-    };
+      if (same) return { ...ref, version: same.version, stage: same.stage, sha256, alreadyRegistered: true };
+      const v = await this.registerStaged(
+        parseInput(RegisterSchema, {
+          ...ref,
+          artifactPath,
+          metrics: event.metrics,
+          metadata: event.metadata,
+          lineage: {
+            runId: event.runId,
+            datasetVersion: event.datasetVersion,
+            codeVersion: event.codeVersion,
+          },
+          tags: event.tags,
+          registeredBy: event.requestedBy,
+        }),
+        staged,
+      );
+      return {
+        ...ref,
+        version: v.version,
+        stage: v.stage,
+        sha256: v.artifact.sha256,
+        alreadyRegistered: false,
+      };
+    } finally {
+      await this.artifacts.discard(staged);
+    }
   }
 
   /**

@@ -8,7 +8,6 @@ import { appendFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Registry } from '../app/registry.js';
 import { ValidationError } from '../core/errors.js';
-import type { Approval } from '../core/workflow.js';
 import type { LocalRunResult, PublishedNotification, WorkflowStateEvent } from '../workflows/local-runner.js';
 
 /** Options of a local pipeline run. */
@@ -74,13 +73,10 @@ export async function runPipeline(options: PipelineOptions): Promise<LocalRunRes
   };
 
   const waitForDecision = async (payload: { taskToken: string }, { signal }: { signal: AbortSignal }) => {
-    const find = async (): Promise<Approval | undefined> =>
-      [
-        ...(await registry.listApprovals({ status: 'pending' })),
-        ...(await registry.listApprovals({ status: 'approved' })),
-        ...(await registry.listApprovals({ status: 'rejected' })),
-      ].find((a) => a.taskToken === payload.taskToken);
-    const approval = await find();
+    // the request-approval handler stored the request just before this wait: it is pending
+    const approval = (await registry.listApprovals({ status: 'pending' })).find(
+      (a) => a.taskToken === payload.taskToken,
+    );
     if (!approval) throw new ValidationError(`no approval request carries task token ${payload.taskToken}`);
     say(
       `  ⏸ waiting for approval ${approval.approvalId} of ${approval.useCase}/${approval.modelName} ${approval.version} (expires ${approval.expiresAt})`,

@@ -206,3 +206,23 @@ export function decisionLinks(
     )}`;
   return { approve: link('approve'), reject: link('reject') };
 }
+
+/**
+ * The approve/reject links of an approval-request event (its details carry the request's id
+ * and expiry), or null for any other event: what every notifier puts on approval requests.
+ */
+export function eventDecisionLinks(
+  baseUrl: string,
+  secret: ApprovalLinkSecret,
+  event: { type: string; details: Record<string, unknown> },
+): { approve: string; reject: string } | null {
+  const { approvalId, expiresAt } = event.details;
+  if (
+    event.type !== 'model.approval.request' ||
+    typeof approvalId !== 'string' ||
+    typeof expiresAt !== 'string'
+  ) {
+    return null;
+  }
+  return decisionLinks(baseUrl, secret, approvalId, new Date(expiresAt));
+}

@@ -264,3 +264,28 @@ describe('decisionLinks', () => {
     );
   });
 });
+
+describe('eventDecisionLinks', () => {
+  it('gives verifiable links for an approval-request event and null for any other event', async () => {
+    // Prepare
+    const { eventDecisionLinks, verifyDecisionToken } = await import('../../src/core/approval-links.js');
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const request = { type: 'model.approval.request', details: { approvalId: 'a-42', expiresAt } };
+
+    // Act
+    const links = eventDecisionLinks('https://api.example.com/', 'secret', request);
+    const none = eventDecisionLinks('https://api.example.com', 'secret', {
+      type: 'model.promote',
+      details: {},
+    });
+
+    // Assess
+    expect(none).toBeNull();
+    const token = new URL(links?.approve ?? '').searchParams.get('token') ?? '';
+    expect(verifyDecisionToken('secret', token, new Date())).toMatchObject({
+      approvalId: 'a-42',
+      decision: 'approve',
+    });
+    expect(links?.reject).toContain('/approvals/a-42/reject?token=');
+  });
+});

@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { approvalSecret } from '../../app/approval-secret.js';
 import { Registry, type RegistryPorts } from '../../app/registry.js';
-import { decisionLinks } from '../../core/approval-links.js';
+import { eventDecisionLinks } from '../../core/approval-links.js';
 import type { RegistryEvent } from '../../core/ports.js';
 import type { AwsConfig } from './config.js';
 import { DynamoRegistryStore } from './dynamodb-store.js';
@@ -33,16 +33,7 @@ export function createAwsClients(config: AwsConfig): AwsClients {
 
 /** Signed approve/reject links for approval-request events. */
 function approvalLinks(baseUrl: string) {
-  return async (e: RegistryEvent) => {
-    const { approvalId, expiresAt } = e.details;
-    if (
-      e.type !== 'model.approval.request' ||
-      typeof approvalId !== 'string' ||
-      typeof expiresAt !== 'string'
-    )
-      return null;
-    return decisionLinks(baseUrl, await approvalSecret(), approvalId, new Date(expiresAt));
-  };
+  return async (e: RegistryEvent) => eventDecisionLinks(baseUrl, await approvalSecret(), e);
 }
 
 /** Builds a registry on DynamoDB + S3 + SNS. */

@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openLocalRegistry } from '../src/adapters/local/index.js';
+import { openLocalRegistry } from '../src/compose/local.js';
 import { versionSortKey } from '../src/core/versioning.js';
 
 const N_REGISTER = Number(process.env.BENCH_REGISTER ?? 300);

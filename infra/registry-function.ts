@@ -10,15 +10,11 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ESM_REQUIRE_BANNER, HANDLER_BUNDLE } from './bundle-options.js';
 import type { HandlerSpec } from './handlers.js';
 import { handlerEntry, lockFile, repoRoot } from './paths.js';
 
-/**
- * Defines `require` in the ESM bundle: CommonJS dependencies bundled into it (the AWS SDK's
- * and Powertools' internals) call `require` for Node built-ins.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __modelregCreateRequire } from 'node:module'; const require = __modelregCreateRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER };
 
 /** Settings of one handler's function. */
 export interface RegistryFunctionProps {
@@ -76,14 +72,16 @@ export class RegistryFunction extends Construct {
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       bundling: {
         format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        // The SDK is bundled, not taken from the runtime: the code relies on recent S3 features
-        // (conditional writes, checksums), so it runs on the versions it was tested with.
+        target: HANDLER_BUNDLE.target,
+        mainFields: [...HANDLER_BUNDLE.mainFields],
+        banner: HANDLER_BUNDLE.banner,
+        // The hot-path SDK clients are bundled, not taken from the runtime: the code relies on
+        // recent S3 features (conditional writes, checksums), so it runs on the versions it was
+        // tested with. The rare-path clients are the runtime's (bundle-options.ts says why).
         bundleAwsSDK: true,
-        minify: true,
-        keepNames: true,
+        externalModules: [...HANDLER_BUNDLE.external],
+        minify: HANDLER_BUNDLE.minify,
+        keepNames: HANDLER_BUNDLE.keepNames,
         sourceMap: true,
         sourcesContent: false,
         forceDockerBundling: false,

@@ -10,7 +10,7 @@ import { SlackNotifier } from '../../src/adapters/slack/slack-notifier.js';
 import { approvalSecret } from '../../src/app/approval-secret.js';
 import { eventDecisionLinks } from '../../src/core/approval-links.js';
 import type { RegistryEvent } from '../../src/core/ports.js';
-import { logger, metrics } from '../shared/runtime.js';
+import { logger, metrics } from '../shared/telemetry.js';
 
 let webhook: Promise<string> | undefined;
 

@@ -1,24 +1,44 @@
 /**
  * What every handler shares: Powertools Logger and Metrics, the registry built once per
- * container (from MODELREG_BACKEND and the AWS settings, or MODELREG_STORE locally), and
+ * container (the AWS composition, from the MODELREG_* settings; tests and the local runner
+ * inject theirs with `useRegistry`), and
  * the thin wrapper that validates input with zod, runs the step and reports errors by
  * their stable names (the names the state machines' Retry and Catch match).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { z } from 'zod';
+import { awsConfigFromEnv } from '../../src/adapters/aws/config.js';
 import { parseInput } from '../../src/app/inputs.js';
 import type { Registry } from '../../src/app/registry.js';
-import { openRegistry } from '../../src/index.js';
+import { openAwsRegistry } from '../../src/compose/aws.js';
+import { ValidationError } from '../../src/core/errors.js';
 
-export const logger = new Logger({ serviceName: 'modelreg' });
-export const metrics = new Metrics({ namespace: 'modelreg', serviceName: 'modelreg' });
+import { logger, metrics } from './telemetry.js';
+
+export { logger, metrics };
 
 let registry: Promise<Registry> | undefined;
 
-/** The registry of this container, opened on first use and kept for warm invocations. */
+/**
+ * The registry of this container, opened on first use and kept for warm invocations. A
+ * function runs on the AWS backend only: reaching the local one from here would put SQLite
+ * into every bundle, so any other MODELREG_BACKEND is refused.
+ */
 export function getRegistry(): Promise<Registry> {
-  registry ??= openRegistry({ actor: 'modelreg-workflow', warn: (m) => logger.warn(m) });
+  registry ??= (async () => {
+    const backend = process.env.MODELREG_BACKEND || 'aws';
+    if (backend !== 'aws') {
+      throw new ValidationError(
+        `MODELREG_BACKEND=${JSON.stringify(backend)}: a Lambda handler runs on the aws backend only. ` +
+          'Unset it or set it to aws; to run a handler on the embedded backend, inject a registry with useRegistry().',
+        { backend },
+      );
+    }
+    return openAwsRegistry(awsConfigFromEnv(process.env), {
+      actor: 'modelreg-workflow',
+      warn: (m) => logger.warn(m),
+    });
+  })();
   return registry;
 }
 

@@ -2,7 +2,7 @@
  * The schemas of every use case's input: the TypeScript API and the CLI both pass
  * through them, so bad input gets the same clear message whichever way it arrives.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { GatesSchema, METRIC_NAME, validateGates } from '../core/gates.js';
 import { validateAlias, validateName } from '../core/identity.js';

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor, MeasuredMetrics } from '../core/decisions.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';

@@ -4,7 +4,7 @@
  * pipeline runner call the same functions; the output of one step is validated as
  * the input of the next.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StageSchema } from '../core/model.js';
 import type { Registry } from './registry.js';
 import { TrainingCompletedSchema } from './registry.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AuditTip, EMPTY_TIP } from './audit.js';
 import { MetricsSchema, type ModelRef } from './model.js';
 import { DEFAULT_POLICY, PolicySchema } from './policy.js';

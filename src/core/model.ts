@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The four lifecycle stages, in the order a version normally moves through them. */
 export const STAGES = ['development', 'staging', 'production', 'archived'] as const;

@@ -2,7 +2,7 @@
  * The workflow's domain: evaluation sets, evaluation evidence, comparisons on the same
  * evaluation set, and approval requests. Pure, like the rest of src/core.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditDraft } from './audit.js';
 import { chainEvents } from './audit.js';
 import { compareMetrics, type MetricDelta } from './compare.js';

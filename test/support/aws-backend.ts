@@ -16,8 +16,9 @@ import {
 import { inject } from 'vitest';
 import { bootstrapAws } from '../../src/adapters/aws/bootstrap.js';
 import type { AwsConfig } from '../../src/adapters/aws/config.js';
-import { type AwsClients, createAwsClients, openAwsRegistry } from '../../src/adapters/aws/index.js';
+import { type AwsClients, createAwsClients } from '../../src/adapters/aws/index.js';
 import type { Registry, RegistryPorts } from '../../src/app/registry.js';
+import { openAwsRegistry } from '../../src/compose/aws.js';
 import type { RegistryEvent } from '../../src/core/ports.js';
 import type { ContractBackend, RegistryOptions } from '../contract/registry-contract.js';
 

@@ -1,14 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { approvalSecret } from '../../app/approval-secret.js';
-import { Registry, type RegistryPorts } from '../../app/registry.js';
-import { eventDecisionLinks } from '../../core/approval-links.js';
-import type { RegistryEvent } from '../../core/ports.js';
+import type { ArtifactStore, Notifier, RegistryStore } from '../../core/ports.js';
 import type { AwsConfig } from './config.js';
 import { DynamoRegistryStore } from './dynamodb-store.js';
 import { S3ArtifactStore } from './s3-artifact-store.js';
-import { SnsNotifier } from './sns-notifier.js';
+import { SnsNotifier, type SnsNotifierOptions } from './sns-notifier.js';
 
 /** The SDK clients of the AWS backend, built once and shared. */
 export interface AwsClients {
@@ -31,20 +28,23 @@ export function createAwsClients(config: AwsConfig): AwsClients {
   };
 }
 
-/** Signed approve/reject links for approval-request events. */
-function approvalLinks(baseUrl: string) {
-  return async (e: RegistryEvent) => eventDecisionLinks(baseUrl, await approvalSecret(), e);
+/** The ports the AWS backend implements, so a composition root can build a registry on them. */
+export interface AwsPorts {
+  store: RegistryStore;
+  artifacts: ArtifactStore;
+  notifier: Notifier;
 }
 
-/** Builds a registry on DynamoDB + S3 + SNS. */
-export function openAwsRegistry(
+/**
+ * DynamoDB + S3 + SNS as the registry's ports. Adapters know nothing of the use cases:
+ * what the notifier signs into approval events comes in as `linksFor`.
+ */
+export function awsPorts(
   config: AwsConfig,
-  extra: Omit<RegistryPorts, 'store' | 'artifacts' | 'notifier'> & { clients?: AwsClients } = {},
-): Registry {
-  const { clients: given, ...ports } = extra;
-  const clients = given ?? createAwsClients(config);
-  return new Registry({
-    ...ports,
+  clients: AwsClients,
+  linksFor?: SnsNotifierOptions['linksFor'],
+): AwsPorts {
+  return {
     store: new DynamoRegistryStore(clients.dynamodb, config.table),
     artifacts: new S3ArtifactStore(clients.s3, {
       bucket: config.bucket,
@@ -53,17 +53,7 @@ export function openAwsRegistry(
     notifier: new SnsNotifier(clients.sns, {
       topicArn: config.topicArn,
       environment: config.environment,
-      ...(config.approvalApiUrl ? { linksFor: approvalLinks(config.approvalApiUrl) } : {}),
+      ...(linksFor ? { linksFor } : {}),
     }),
-    // clients given by the caller are the caller's to destroy
-    ...(given
-      ? {}
-      : {
-          dispose: async () => {
-            clients.dynamodb.destroy();
-            clients.s3.destroy();
-            clients.sns.destroy();
-          },
-        }),
-  });
+  };
 }

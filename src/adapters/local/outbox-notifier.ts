@@ -1,4 +1,5 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Notifier, RegistryEvent } from '../../core/ports.js';
 
@@ -8,6 +9,9 @@ import type { Notifier, RegistryEvent } from '../../core/ports.js';
  * optional listener (the CLI prints a line).
  */
 export class OutboxNotifier implements Notifier {
+  /** The outbox's directory, made on the first publish (not on every one). */
+  private ready: Promise<unknown> | undefined;
+
   constructor(
     private readonly file: string,
     private readonly listener?: (event: RegistryEvent) => void,
@@ -15,8 +19,14 @@ export class OutboxNotifier implements Notifier {
 
   async publish(events: readonly RegistryEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await mkdir(dirname(this.file), { recursive: true });
-    await appendFile(this.file, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    this.ready ??= mkdir(dirname(this.file), { recursive: true }).catch((e: unknown) => {
+      this.ready = undefined;
+      throw e;
+    });
+    await this.ready;
+    // one small synchronous append, like the SQLite commit before it: cheaper than a trip
+    // through the thread pool, and the line is on disk before the call returns
+    appendFileSync(this.file, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
     if (this.listener) for (const e of events) this.listener(e);
   }
 }

@@ -90,6 +90,20 @@ function isConstraint(e: unknown): boolean {
  */
 export class SqliteRegistryStore implements RegistryStore {
   private readonly db: Database.Database;
+  /** Prepared statements by their SQL: preparing one costs more than running it. */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** The prepared statement of `source`, prepared once per store. */
+  private statement<P extends unknown[] | object = unknown[], R = unknown>(
+    source: string,
+  ): Database.Statement<P, R> {
+    let found = this.statements.get(source);
+    if (!found) {
+      found = this.db.prepare(source);
+      this.statements.set(source, found);
+    }
+    return found as unknown as Database.Statement<P, R>;
+  }
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -114,21 +128,17 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async getHead(ref: ModelRef): Promise<ModelHead | null> {
-    const row = this.db
-      .prepare<[string, string], { doc: string }>(
-        'SELECT doc FROM heads WHERE use_case = ? AND model_name = ?',
-      )
-      .get(ref.useCase, ref.modelName);
+    const row = this.statement<[string, string], { doc: string }>(
+      'SELECT doc FROM heads WHERE use_case = ? AND model_name = ?',
+    ).get(ref.useCase, ref.modelName);
     return row ? (JSON.parse(row.doc) as ModelHead) : null;
   }
 
   async getHeadAndVersions(ref: ModelRef, versions: readonly string[]) {
     const read = this.db.transaction(() => {
-      const head = this.db
-        .prepare<[string, string], { doc: string }>(
-          'SELECT doc FROM heads WHERE use_case = ? AND model_name = ?',
-        )
-        .get(ref.useCase, ref.modelName);
+      const head = this.statement<[string, string], { doc: string }>(
+        'SELECT doc FROM heads WHERE use_case = ? AND model_name = ?',
+      ).get(ref.useCase, ref.modelName);
       const found = new Map<string, VersionRecord>();
       const stmt = this.db.prepare<[string, string, string], { doc: string }>(
         'SELECT doc FROM versions WHERE use_case = ? AND model_name = ? AND version = ?',
@@ -155,11 +165,9 @@ export class SqliteRegistryStore implements RegistryStore {
       where.push('sort_key < ?');
       params.push(after[0]);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT use_case, model_name, sort_key, doc FROM versions WHERE ${where.join(' AND ')} ORDER BY sort_key DESC LIMIT ?`,
-      )
-      .all(...params, limit + 1) as VersionRow[];
+    const rows = this.statement(
+      `SELECT use_case, model_name, sort_key, doc FROM versions WHERE ${where.join(' AND ')} ORDER BY sort_key DESC LIMIT ?`,
+    ).all(...params, limit + 1) as VersionRow[];
     return this.page(rows, limit, (r) => [r.sort_key]);
   }
 
@@ -191,12 +199,10 @@ export class SqliteRegistryStore implements RegistryStore {
       where.push('((use_case, model_name) > (?, ?) OR ((use_case, model_name) = (?, ?) AND sort_key < ?))');
       params.push(after[0], after[1], after[0], after[1], after[2]);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT use_case, model_name, sort_key, doc FROM versions WHERE ${where.join(' AND ')}
+    const rows = this.statement(
+      `SELECT use_case, model_name, sort_key, doc FROM versions WHERE ${where.join(' AND ')}
          ORDER BY use_case, model_name, sort_key DESC LIMIT ?`,
-      )
-      .all(...params, limit + 1) as VersionRow[];
+    ).all(...params, limit + 1) as VersionRow[];
     return this.page(rows, limit, (r) => [r.use_case, r.model_name, r.sort_key]);
   }
 
@@ -212,11 +218,9 @@ export class SqliteRegistryStore implements RegistryStore {
   async listModels(useCase: string, options: PageRequest): Promise<Page<ModelHead>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 1);
-    const rows = this.db
-      .prepare(
-        `SELECT model_name, doc FROM heads WHERE use_case = ? ${after ? 'AND model_name > ?' : ''} ORDER BY model_name LIMIT ?`,
-      )
-      .all(...(after ? [useCase, after[0], limit + 1] : [useCase, limit + 1])) as {
+    const rows = this.statement(
+      `SELECT model_name, doc FROM heads WHERE use_case = ? ${after ? 'AND model_name > ?' : ''} ORDER BY model_name LIMIT ?`,
+    ).all(...(after ? [useCase, after[0], limit + 1] : [useCase, limit + 1])) as {
       model_name: string;
       doc: string;
     }[];
@@ -231,11 +235,9 @@ export class SqliteRegistryStore implements RegistryStore {
   async listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 1);
-    const rows = this.db
-      .prepare(
-        'SELECT seq, doc FROM audit WHERE use_case = ? AND model_name = ? AND seq > ? ORDER BY seq LIMIT ?',
-      )
-      .all(ref.useCase, ref.modelName, after ? Number(after[0]) : 0, limit + 1) as {
+    const rows = this.statement(
+      'SELECT seq, doc FROM audit WHERE use_case = ? AND model_name = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ).all(ref.useCase, ref.modelName, after ? Number(after[0]) : 0, limit + 1) as {
       seq: number;
       doc: string;
     }[];
@@ -250,11 +252,9 @@ export class SqliteRegistryStore implements RegistryStore {
   async commit(change: ChangeSet): Promise<void> {
     const { ref } = change;
     const tx = this.db.transaction(() => {
-      const current = this.db
-        .prepare<[string, string], { revision: number }>(
-          'SELECT revision FROM heads WHERE use_case = ? AND model_name = ?',
-        )
-        .get(ref.useCase, ref.modelName);
+      const current = this.statement<[string, string], { revision: number }>(
+        'SELECT revision FROM heads WHERE use_case = ? AND model_name = ?',
+      ).get(ref.useCase, ref.modelName);
       const revision = current?.revision ?? 0;
       if (revision !== change.expectedRevision) {
         throw new ConcurrentModificationError(
@@ -262,10 +262,10 @@ export class SqliteRegistryStore implements RegistryStore {
           { expectedRevision: change.expectedRevision, revision },
         );
       }
-      this.db
-        .prepare('INSERT OR REPLACE INTO heads (use_case, model_name, revision, doc) VALUES (?, ?, ?, ?)')
-        .run(ref.useCase, ref.modelName, change.head.revision, JSON.stringify(change.head));
-      const insertVersion = this.db.prepare(
+      this.statement(
+        'INSERT OR REPLACE INTO heads (use_case, model_name, revision, doc) VALUES (?, ?, ?, ?)',
+      ).run(ref.useCase, ref.modelName, change.head.revision, JSON.stringify(change.head));
+      const insertVersion = this.statement(
         'INSERT INTO versions (use_case, model_name, version, sort_key, stage, run_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       for (const v of change.newVersions) {
@@ -291,7 +291,7 @@ export class SqliteRegistryStore implements RegistryStore {
           throw e;
         }
       }
-      const move = this.db.prepare(
+      const move = this.statement(
         `UPDATE versions SET stage = ?, doc = json_set(doc, '$.stage', ?, '$.stageUpdatedAt', ?)
          WHERE use_case = ? AND model_name = ? AND version = ? AND stage = ?`,
       );
@@ -305,7 +305,7 @@ export class SqliteRegistryStore implements RegistryStore {
         }
       }
       for (const write of change.records ?? []) this.writeRecord(write);
-      const insertEvent = this.db.prepare(
+      const insertEvent = this.statement(
         'INSERT INTO audit (use_case, model_name, seq, doc) VALUES (?, ?, ?, ?)',
       );
       for (const e of change.events) {
@@ -329,9 +329,13 @@ export class SqliteRegistryStore implements RegistryStore {
     const { kind, id, scope, status, doc } = record;
     if (expect === 'absent') {
       try {
-        this.db
-          .prepare('INSERT INTO records (kind, id, scope, status, doc) VALUES (?, ?, ?, ?, ?)')
-          .run(kind, id, scope, status ?? null, JSON.stringify(doc));
+        this.statement('INSERT INTO records (kind, id, scope, status, doc) VALUES (?, ?, ?, ?, ?)').run(
+          kind,
+          id,
+          scope,
+          status ?? null,
+          JSON.stringify(doc),
+        );
       } catch (e) {
         if (isConstraint(e))
           throw new ConcurrentModificationError(`${kind} ${id} was already written.`, { kind, id });
@@ -339,9 +343,9 @@ export class SqliteRegistryStore implements RegistryStore {
       }
       return;
     }
-    const result = this.db
-      .prepare('UPDATE records SET scope = ?, status = ?, doc = ? WHERE kind = ? AND id = ? AND status = ?')
-      .run(scope, status ?? null, JSON.stringify(doc), kind, id, expect.status);
+    const result = this.statement(
+      'UPDATE records SET scope = ?, status = ?, doc = ? WHERE kind = ? AND id = ? AND status = ?',
+    ).run(scope, status ?? null, JSON.stringify(doc), kind, id, expect.status);
     if (result.changes !== 1) {
       throw new ConcurrentModificationError(`${kind} ${id} is no longer ${expect.status}.`, {
         kind,
@@ -356,12 +360,10 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async getRecord(kind: RecordKind, id: string): Promise<StoredRecord | null> {
-    const row = this.db
-      .prepare<
-        [string, string],
-        { kind: string; id: string; scope: string; status: string | null; doc: string }
-      >('SELECT kind, id, scope, status, doc FROM records WHERE kind = ? AND id = ?')
-      .get(kind, id);
+    const row = this.statement<
+      [string, string],
+      { kind: string; id: string; scope: string; status: string | null; doc: string }
+    >('SELECT kind, id, scope, status, doc FROM records WHERE kind = ? AND id = ?').get(kind, id);
     return row ? toRecord(row) : null;
   }
 
@@ -373,11 +375,9 @@ export class SqliteRegistryStore implements RegistryStore {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 1);
     const [column, value] = 'scope' in filter ? ['scope', filter.scope] : ['status', filter.status];
-    const rows = this.db
-      .prepare(
-        `SELECT kind, id, scope, status, doc FROM records WHERE kind = ? AND ${column} = ? ${after ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
-      )
-      .all(...(after ? [kind, value, after[0], limit + 1] : [kind, value, limit + 1])) as {
+    const rows = this.statement(
+      `SELECT kind, id, scope, status, doc FROM records WHERE kind = ? AND ${column} = ? ${after ? 'AND id > ?' : ''} ORDER BY id LIMIT ?`,
+    ).all(...(after ? [kind, value, after[0], limit + 1] : [kind, value, limit + 1])) as {
       kind: string;
       id: string;
       scope: string;
@@ -393,7 +393,7 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async saveUndelivered(items: readonly UndeliveredNotification[]): Promise<void> {
-    const put = this.db.prepare('INSERT OR REPLACE INTO undelivered (id, failed_at, doc) VALUES (?, ?, ?)');
+    const put = this.statement('INSERT OR REPLACE INTO undelivered (id, failed_at, doc) VALUES (?, ?, ?)');
     this.db.transaction(() => {
       for (const i of items) put.run(i.id, i.failedAt, JSON.stringify(i));
     })();
@@ -402,9 +402,9 @@ export class SqliteRegistryStore implements RegistryStore {
   async listUndelivered(options: PageRequest): Promise<Page<UndeliveredNotification>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 1);
-    const rows = this.db
-      .prepare(`SELECT id, doc FROM undelivered ${after ? 'WHERE id > ?' : ''} ORDER BY id LIMIT ?`)
-      .all(...(after ? [after[0], limit + 1] : [limit + 1])) as { id: string; doc: string }[];
+    const rows = this.statement(
+      `SELECT id, doc FROM undelivered ${after ? 'WHERE id > ?' : ''} ORDER BY id LIMIT ?`,
+    ).all(...(after ? [after[0], limit + 1] : [limit + 1])) as { id: string; doc: string }[];
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
@@ -414,27 +414,25 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async deleteUndelivered(ids: readonly string[]): Promise<void> {
-    const del = this.db.prepare('DELETE FROM undelivered WHERE id = ?');
+    const del = this.statement('DELETE FROM undelivered WHERE id = ?');
     this.db.transaction(() => {
       for (const id of ids) del.run(id);
     })();
   }
 
   async saveOrphan(orphan: OrphanedArtifact): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO orphans (use_case, model_name, version, doc) VALUES (?, ?, ?, ?)')
-      .run(orphan.useCase, orphan.modelName, orphan.version, JSON.stringify(orphan));
+    this.statement(
+      'INSERT OR REPLACE INTO orphans (use_case, model_name, version, doc) VALUES (?, ?, ?, ?)',
+    ).run(orphan.useCase, orphan.modelName, orphan.version, JSON.stringify(orphan));
   }
 
   async listOrphans(options: PageRequest): Promise<Page<OrphanedArtifact>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 3);
-    const rows = this.db
-      .prepare(
-        `SELECT use_case, model_name, version, doc FROM orphans ${after ? 'WHERE (use_case, model_name, version) > (?, ?, ?)' : ''}
+    const rows = this.statement(
+      `SELECT use_case, model_name, version, doc FROM orphans ${after ? 'WHERE (use_case, model_name, version) > (?, ?, ?)' : ''}
          ORDER BY use_case, model_name, version LIMIT ?`,
-      )
-      .all(...(after ? [...after, limit + 1] : [limit + 1])) as {
+    ).all(...(after ? [...after, limit + 1] : [limit + 1])) as {
       use_case: string;
       model_name: string;
       version: string;
@@ -450,9 +448,11 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async deleteOrphan(orphan: Pick<OrphanedArtifact, 'useCase' | 'modelName' | 'version'>): Promise<void> {
-    this.db
-      .prepare('DELETE FROM orphans WHERE use_case = ? AND model_name = ? AND version = ?')
-      .run(orphan.useCase, orphan.modelName, orphan.version);
+    this.statement('DELETE FROM orphans WHERE use_case = ? AND model_name = ? AND version = ?').run(
+      orphan.useCase,
+      orphan.modelName,
+      orphan.version,
+    );
   }
 
   async close(): Promise<void> {

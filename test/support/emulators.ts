@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -73,7 +74,18 @@ function stop(child: ChildProcess): void {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => void> {
+/** Endpoints of running emulators, and how to stop them. */
+export interface Emulators {
+  dynamodbEndpoint: string;
+  motoEndpoint: string;
+  stop: () => void;
+}
+
+/**
+ * Starts DynamoDB Local and moto server on free loopback ports and waits until both answer;
+ * the vitest global setup and the bench (`npm run bench`) both start them this way.
+ */
+export async function startEmulators(): Promise<Emulators> {
   const require = createRequire(import.meta.url);
   const jarDir = join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
   const [ddbPort, motoPort] = [await freePort(), await freePort()];
@@ -106,11 +118,17 @@ export default async function setup(project: TestProject): Promise<() => void> {
       waitFor(dynamodbEndpoint, { method: 'POST' }, ddb.child, 'DynamoDB Local', ddb.log),
       waitFor(`${motoEndpoint}/moto-api/`, {}, moto.child, 'moto server', moto.log),
     ]);
-    project.provide('dynamodbEndpoint', dynamodbEndpoint);
-    project.provide('motoEndpoint', motoEndpoint);
+    return { dynamodbEndpoint, motoEndpoint, stop: stopAll };
   } catch (e) {
     stopAll();
     throw e;
   }
-  return stopAll;
+}
+
+/** vitest globalSetup: the emulators for the aws project, stopped when the run ends. */
+export default async function setup(project: TestProject): Promise<() => void> {
+  const emulators = await startEmulators();
+  project.provide('dynamodbEndpoint', emulators.dynamodbEndpoint);
+  project.provide('motoEndpoint', emulators.motoEndpoint);
+  return emulators.stop;
 }

@@ -53,9 +53,29 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 /** The policy of a model nobody has configured: no gates, no approval, no archival. */
 export const DEFAULT_POLICY: Policy = PolicySchema.parse({});
 
-/** A stored policy with today's defaults filled in (policies written before a field existed lack it). */
+/** Parsed policies by the stored document they came from: one decision reads a head's policy several times. */
+const parsed = new WeakMap<object, Policy>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * A stored policy with today's defaults filled in (policies written before a field existed
+ * lack it). Parsed once per stored document and frozen, so repeated reads cost nothing.
+ */
 export function policyOf(stored: unknown): Policy {
-  return PolicySchema.parse(stored ?? {});
+  if (typeof stored !== 'object' || stored === null) return PolicySchema.parse(stored ?? {});
+  let policy = parsed.get(stored);
+  if (!policy) {
+    policy = deepFreeze(PolicySchema.parse(stored));
+    parsed.set(stored, policy);
+  }
+  return policy;
 }
 
 /** Validates a policy document, naming the first bad field and the expected shape. */

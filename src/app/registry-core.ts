@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { z } from 'zod';
-import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
+import type { AuditEvent } from '../core/audit.js';
+import type { AuditCheckpoint, CheckpointSigner } from '../core/audit-checkpoint.js';
 import { compareMetrics, type MetricDelta } from '../core/compare.js';
 import {
   type AliasResult,
@@ -53,6 +54,14 @@ import type {
   VersionRecord,
 } from '../core/ports.js';
 import { parseVersion } from '../core/versioning.js';
+import {
+  type AnchoredVerification,
+  authenticCheckpoint,
+  signCheckpoint,
+  type VerifyOptions,
+  VerifyOptionsSchema,
+  verifyStoredChain,
+} from './audit-anchor.js';
 import {
   type AliasRemoveInput,
   AliasRemoveSchema,
@@ -820,14 +829,42 @@ export class RegistryCore {
     });
   }
 
-  /** Recomputes a model's hash chain and names the first event that does not verify. */
-  async verifyAudit(input: ModelInput): Promise<AuditVerification> {
+  /**
+   * Recomputes a model's hash chain page by page and names the first event that does not
+   * verify. Against a signed checkpoint, a rewrite of the chain up to it is caught too, and
+   * only the events from the checkpoint on are read unless `full` is set.
+   */
+  async verifyAudit(input: ModelInput, options: VerifyOptions = {}): Promise<AnchoredVerification> {
     const req = parseInput(ModelSchema, input);
-    const head = await this.store.getHead(req);
-    if (head === null) throw this.modelNotFound(req);
-    const events: AuditEvent[] = [];
-    events.push(...(await allPages((cursor) => this.store.listAudit(req, { limit: 1000, cursor }))));
-    return verifyChain(req, events, head.auditTip);
+    const opts = parseInput(VerifyOptionsSchema, { against: options.against, full: options.full });
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const checkpoint =
+      opts.against === undefined ? undefined : await authenticCheckpoint(ref, opts.against, options.signer);
+    const head = await this.store.getHead(ref);
+    if (head === null) throw this.modelNotFound(ref);
+    return verifyStoredChain(this.store, ref, head, { checkpoint, full: opts.full });
+  }
+
+  /**
+   * Verifies the chain and signs its tip with a key the store does not hold: the anchor a
+   * later `verifyAudit({ against })` checks. Given the previous checkpoint, only the
+   * events after it are verified.
+   */
+  async checkpointAudit(
+    input: ModelInput,
+    signer: CheckpointSigner,
+    options: { previous?: unknown; full?: boolean } = {},
+  ): Promise<{ checkpoint: AuditCheckpoint; verification: AnchoredVerification }> {
+    const req = parseInput(ModelSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const previous =
+      options.previous === undefined ? undefined : await authenticCheckpoint(ref, options.previous, signer);
+    const head = await this.store.getHead(ref);
+    if (head === null) throw this.modelNotFound(ref);
+    return signCheckpoint(this.store, ref, head, signer, this.clock.now().toISOString(), {
+      previous,
+      full: options.full ?? false,
+    });
   }
 
   /** The versions a training run produced. */

@@ -110,8 +110,8 @@ export interface RegistryStore {
   listModels(useCase: string, options: PageRequest): Promise<Page<ModelHead>>;
   /** Versions produced by a training run. */
   findByRunId(runId: string, options: PageRequest): Promise<Page<VersionRecord>>;
-  /** A model's audit events in sequence order. */
-  listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>>;
+  /** A model's audit events in sequence order (from `fromSeq` on, when given). */
+  listAudit(ref: ModelRef, options: PageRequest & { fromSeq?: number }): Promise<Page<AuditEvent>>;
   /**
    * Writes the change set atomically, or throws ConcurrentModificationError (head or a
    * version moved since it was read) or VersionExistsError (a new version exists).

@@ -31,6 +31,7 @@ import type {
 import { versionSortKey } from '../../core/versioning.js';
 import { decodeCursor as decodePage, encodeCursor, pageLimit } from '../paging.js';
 import {
+  AUDIT_SEQ_MAX,
   auditSk,
   crossModelSk,
   GSI_MODELS,
@@ -290,12 +291,16 @@ export class DynamoRegistryStore implements RegistryStore {
     return { items: page.items.map(toHead), nextCursor: page.nextCursor };
   }
 
-  async listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>> {
+  async listAudit(ref: ModelRef, options: PageRequest & { fromSeq?: number }): Promise<Page<AuditEvent>> {
     const page = await this.page(
       {
         TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :a)',
-        ExpressionAttributeValues: { ':pk': modelPk(ref), ':a': 'A#' },
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': modelPk(ref),
+          ':from': auditSk(Math.max(options.fromSeq ?? 1, 1)),
+          ':to': auditSk(AUDIT_SEQ_MAX),
+        },
         ConsistentRead: true,
       },
       options,

@@ -228,14 +228,15 @@ export class SqliteRegistryStore implements RegistryStore {
     };
   }
 
-  async listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>> {
+  async listAudit(ref: ModelRef, options: PageRequest & { fromSeq?: number }): Promise<Page<AuditEvent>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 1);
+    const floor = Math.max(after ? Number(after[0]) : 0, (options.fromSeq ?? 1) - 1);
     const rows = this.db
       .prepare(
         'SELECT seq, doc FROM audit WHERE use_case = ? AND model_name = ? AND seq > ? ORDER BY seq LIMIT ?',
       )
-      .all(ref.useCase, ref.modelName, after ? Number(after[0]) : 0, limit + 1) as {
+      .all(ref.useCase, ref.modelName, floor, limit + 1) as {
       seq: number;
       doc: string;
     }[];

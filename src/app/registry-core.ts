@@ -47,6 +47,7 @@ import type {
   Notifier,
   OrphanedArtifact,
   Page,
+  RecordWrite,
   RegistryEvent,
   RegistryStore,
   StagedArtifact,
@@ -122,6 +123,16 @@ export interface RegistryPorts {
 export interface ResendResult {
   sent: string[];
   failed: { id: string; error: string }[];
+}
+
+/**
+ * Makes a registration happen once per key (a training event's id): `record` is written
+ * in the registration's own commit on the condition that it is absent, so of two
+ * concurrent deliveries one commits and the other, retrying, finds it with `find`.
+ */
+export interface RegisterDedupe {
+  find: () => Promise<VersionRecord | null>;
+  record: (version: VersionRecord) => RecordWrite;
 }
 
 /** The answer of `artifacts sweep`. */
@@ -429,11 +440,14 @@ export class RegistryCore {
   protected async registerStaged(
     req: z.output<typeof RegisterSchema>,
     staged: StagedArtifact,
+    dedupe?: RegisterDedupe,
   ): Promise<ModelVersion> {
     const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
     let published: string | null = null;
     const record = await this.mutate(
       async () => {
+        const earlier = dedupe ? await dedupe.find() : null;
+        if (earlier) return { change: null, result: earlier };
         const { head, versions } = await this.store.getHeadAndVersions(ref, req.version ? [req.version] : []);
         const version = chooseVersion(
           head,
@@ -462,7 +476,11 @@ export class RegistryCore {
           registeredBy: who.actor,
           stageUpdatedAt: who.now,
         };
-        return decideRegister(ref, head, null, record, who);
+        const decision = decideRegister(ref, head, null, record, who);
+        if (dedupe && decision.change) {
+          decision.change.records = [...(decision.change.records ?? []), dedupe.record(record)];
+        }
+        return decision;
       },
       async (error, change) => {
         if (published === null) return 'lost';

@@ -31,11 +31,11 @@ export interface ChangeSet {
 }
 
 /** The kinds of records kept beside models and versions. */
-export type RecordKind = 'evidence' | 'approval' | 'evalset';
+export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
- * a version of an evaluation set. `scope` groups records for listing (a model, or an
+ * a version of an evaluation set, the delivery of a training event (its dedupe key). `scope` groups records for listing (a model, or an
  * evaluation set's name); `status` lists them across scopes (pending approvals).
  */
 export interface StoredRecord {

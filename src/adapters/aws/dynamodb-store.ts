@@ -30,6 +30,7 @@ import type {
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
 import { decodeCursor as decodePage, encodeCursor, pageLimit } from '../paging.js';
+import { pauseIfAsked } from '../pause-hook.js';
 import {
   AUDIT_SEQ_MAX,
   auditSk,
@@ -396,6 +397,7 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   async commit(change: ChangeSet, options: CommitOptions = {}): Promise<void> {
+    await pauseIfAsked('commit');
     const { input, slots } = this.transaction(change, options);
     try {
       await this.doc.send(new TransactWriteCommand(input));

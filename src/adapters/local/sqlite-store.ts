@@ -19,6 +19,7 @@ import type {
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
 import { decodeCursor as decodePage, encodeCursor, pageLimit } from '../paging.js';
+import { pauseIfAsked } from '../pause-hook.js';
 
 const SCHEMA_VERSION = 3;
 
@@ -249,6 +250,7 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async commit(change: ChangeSet): Promise<void> {
+    await pauseIfAsked('commit');
     const { ref } = change;
     const tx = this.db.transaction(() => {
       const current = this.db

@@ -37,7 +37,7 @@ import {
   VersionNotFoundError,
 } from '../core/errors.js';
 import type { GateResult } from '../core/gates.js';
-import { aliasesOf, type ModelHead } from '../core/head.js';
+import { aliasesOf, aliasTarget, type ModelHead } from '../core/head.js';
 import { type ModelRef, type ModelVersion, refLabel, type Stage } from '../core/model.js';
 import { type Policy, validatePolicy } from '../core/policy.js';
 import type {
@@ -343,7 +343,7 @@ export class RegistryCore {
     }
     if (sel.alias !== undefined || sel.version?.startsWith('@')) {
       const alias = sel.alias ?? sel.version!.slice(1);
-      const target = head.aliases[alias];
+      const target = aliasTarget(head, alias);
       if (target === undefined) {
         throw new AliasNotFoundError(
           `${refLabel(ref)} has no alias ${JSON.stringify(alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,

@@ -3,7 +3,7 @@
  * store, whose writers the checkpoint must hold out), and writing a checkpoint file
  * whole or not at all.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { CheckpointSigner } from '../core/audit-checkpoint.js';
 import { ValidationError } from '../core/errors.js';
@@ -35,6 +35,14 @@ export async function openAuditKey(
 /** Writes the checkpoint through a temporary file and a rename, so a crash leaves the old one. */
 export async function writeCheckpointFile(path: string, checkpoint: unknown): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(checkpoint, null, 2)}\n`, { mode: 0o644 });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, `${JSON.stringify(checkpoint, null, 2)}\n`, { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {});
+    const shown = path.length > 80 ? `${path.slice(0, 80)}…` : path;
+    throw new ValidationError(
+      `cannot write the checkpoint ${shown} (${(e as { code?: string }).code ?? (e as Error).message}); pass a writable file with --out.`,
+    );
+  }
 }

@@ -48,7 +48,13 @@ export class Ed25519KeyFileSigner implements CheckpointSigner {
     try {
       pem = await readFile(path, 'utf8');
     } catch (e) {
-      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+      const code = (e as { code?: string }).code;
+      if (code !== 'ENOENT') {
+        throw new ValidationError(
+          `cannot read the audit key ${path.length > 80 ? `${path.slice(0, 80)}…` : path} (${code ?? (e as Error).message}); pass a readable key file with --key.`,
+          { code },
+        );
+      }
       if (!options.create) {
         throw new NotFoundError(
           `no audit signing key at ${path}; \`modelreg audit checkpoint\` creates one, or pass --key (env MODELREG_AUDIT_KEY).`,
@@ -57,8 +63,14 @@ export class Ed25519KeyFileSigner implements CheckpointSigner {
       }
       const { privateKey } = generateKeyPairSync('ed25519');
       pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-      await writeFile(path, pem, { mode: 0o600, flag: 'wx' });
+      try {
+        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        await writeFile(path, pem, { mode: 0o600, flag: 'wx' });
+      } catch (w) {
+        throw new ValidationError(
+          `cannot create the audit key ${path} (${(w as { code?: string }).code ?? (w as Error).message}); pass a writable path with --key.`,
+        );
+      }
     }
     return Ed25519KeyFileSigner.fromPem(pem, path);
   }

@@ -4,7 +4,9 @@
  * pending→decided move), from the CLI, or from the workflow's timeout ("expire"). Then
  * resumes the waiting workflow with SendTaskSuccess / SendTaskFailure.
  */
+import { z } from 'zod';
 import { approvalSecret } from '../../src/app/approval-secret.js';
+import { parseInput } from '../../src/app/inputs.js';
 import { resumeWorkflow } from '../../src/app/resume-workflow.js';
 import { ApprovalDecisionInputSchema, approvalDecisionStep } from '../../src/app/steps.js';
 import { verifyDecisionToken } from '../../src/core/approval-links.js';
@@ -14,13 +16,21 @@ import { step } from '../shared/runtime.js';
  * The approval API (API Gateway HTTP API, `GET /approvals/{approvalId}/{decision}?token=…&by=…`)
  * sends its request event; the workflow and the CLI send the step's input directly.
  */
+const HttpEventSchema = z.object({
+  pathParameters: z.object({ approvalId: z.string(), decision: z.string() }),
+  queryStringParameters: z.record(z.string(), z.string()).nullish(),
+});
+
 function fromHttp(event: unknown): unknown {
-  const e = event as {
-    requestContext?: unknown;
-    pathParameters?: Record<string, string>;
-    queryStringParameters?: Record<string, string>;
-  };
-  if (e?.requestContext === undefined || e.pathParameters === undefined) return event;
+  const raw = event as { requestContext?: unknown; pathParameters?: unknown } | null;
+  if (
+    raw === null ||
+    typeof raw !== 'object' ||
+    raw.requestContext === undefined ||
+    raw.pathParameters === undefined
+  )
+    return event;
+  const e = parseInput(HttpEventSchema, event);
   return {
     approvalId: e.pathParameters.approvalId,
     decision: e.pathParameters.decision,

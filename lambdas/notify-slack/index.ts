@@ -6,9 +6,13 @@
  * subscription's dead-letter queue keeps it.
  */
 import type { SNSEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { SlackNotifier } from '../../src/adapters/slack/slack-notifier.js';
 import { approvalSecret } from '../../src/app/approval-secret.js';
+import { parseInput } from '../../src/app/inputs.js';
 import { eventDecisionLinks } from '../../src/core/approval-links.js';
+import { ValidationError } from '../../src/core/errors.js';
+import { StageSchema } from '../../src/core/model.js';
 import type { RegistryEvent } from '../../src/core/ports.js';
 import { logger, metrics } from '../shared/telemetry.js';
 
@@ -26,8 +30,41 @@ async function webhookUrl(): Promise<string> {
   return webhook;
 }
 
+/** What SNS delivers: each record's message is one registry event as JSON. */
+const SnsEventSchema = z.object({
+  Records: z.array(z.object({ Sns: z.object({ Message: z.string() }) }), {
+    error: 'an SNS event has Records: [{ Sns: { Message } }]',
+  }),
+});
+const RegistryEventSchema = z.object({
+  type: z.string().min(1),
+  useCase: z.string().min(1),
+  modelName: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+  at: z.string(),
+  actor: z.string(),
+  version: z.string().nullable(),
+  fromStage: StageSchema.nullable(),
+  toStage: StageSchema.nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** Parses every message, naming the record that is not a registry event. */
+function registryEvents(event: unknown): RegistryEvent[] {
+  const { Records } = parseInput(SnsEventSchema, event);
+  return Records.map((r, i) => {
+    let message: unknown;
+    try {
+      message = JSON.parse(r.Sns.Message);
+    } catch (e) {
+      throw new ValidationError(`Records[${i}].Sns.Message is not JSON: ${(e as Error).message}`);
+    }
+    return parseInput(RegistryEventSchema, message) as RegistryEvent;
+  });
+}
+
 export const handler = async (event: SNSEvent): Promise<{ posted: number }> => {
-  const events = event.Records.map((r) => JSON.parse(r.Sns.Message) as RegistryEvent);
+  const events = registryEvents(event);
   const secret = await approvalSecret();
   const base = process.env.MODELREG_APPROVAL_API_URL;
   const notifier = new SlackNotifier({

@@ -108,6 +108,12 @@ export async function stageCopy(
         },
       );
     }
+    if (isErrno(e, 'ENAMETOOLONG', 'ELOOP', 'EINVAL')) {
+      throw new ValidationError(
+        `${what} path ${JSON.stringify(sourcePath.length > 80 ? `${sourcePath.slice(0, 80)}…` : sourcePath)} is not a usable path (${(e as NodeJS.ErrnoException).code}); pass the path of the file or directory.`,
+        { field: what, code: (e as NodeJS.ErrnoException).code },
+      );
+    }
     if (isErrno(e, 'EACCES', 'EPERM')) {
       throw new ValidationError(`${what} ${sourcePath} cannot be read (permission denied).`, {
         field: what,
@@ -137,11 +143,38 @@ export async function stageCopy(
     });
   } catch (e) {
     await rm(handle, { recursive: true, force: true });
+    if (isErrno(e, 'ENAMETOOLONG', 'ELOOP', 'EINVAL')) {
+      throw new ValidationError(
+        `${what} path ${JSON.stringify(sourcePath.length > 80 ? `${sourcePath.slice(0, 80)}…` : sourcePath)} is not a usable path (${(e as NodeJS.ErrnoException).code}); pass the path of the file or directory.`,
+        { field: what, code: (e as NodeJS.ErrnoException).code },
+      );
+    }
     if (isErrno(e, 'EACCES', 'EPERM')) {
       throw new ValidationError(`${what} ${sourcePath} cannot be read (permission denied).`, {
         field: what,
       });
     }
     throw e;
+  }
+}
+
+/**
+ * Makes the directory a fetched artifact is copied into, turning a path the system
+ * refuses (too long, under a file, read-only, not permitted) into a ValidationError about --output.
+ */
+export async function makeOutputDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!code) throw e;
+    const shown = dir.length > 80 ? `${dir.slice(0, 80)}…` : dir;
+    throw new ValidationError(
+      `cannot create the output directory ${shown} (${code}); choose another --output.`,
+      {
+        field: 'output',
+        code,
+      },
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import type { z } from 'zod';
-import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
+import type { AuditEvent } from '../core/audit.js';
+import type { AuditCheckpoint, CheckpointSigner } from '../core/audit-checkpoint.js';
 import { compareMetrics, type MetricDelta } from '../core/compare.js';
 import {
   type AliasResult,
@@ -36,7 +37,7 @@ import {
   VersionNotFoundError,
 } from '../core/errors.js';
 import type { GateResult } from '../core/gates.js';
-import { aliasesOf, type ModelHead } from '../core/head.js';
+import { aliasesOf, aliasTarget, type ModelHead } from '../core/head.js';
 import { type ModelRef, type ModelVersion, refLabel, type Stage } from '../core/model.js';
 import { type Policy, validatePolicy } from '../core/policy.js';
 import type {
@@ -46,6 +47,7 @@ import type {
   Notifier,
   OrphanedArtifact,
   Page,
+  RecordWrite,
   RegistryEvent,
   RegistryStore,
   StagedArtifact,
@@ -53,6 +55,14 @@ import type {
   VersionRecord,
 } from '../core/ports.js';
 import { parseVersion } from '../core/versioning.js';
+import {
+  type AnchoredVerification,
+  authenticCheckpoint,
+  signCheckpoint,
+  type VerifyOptions,
+  VerifyOptionsSchema,
+  verifyStoredChain,
+} from './audit-anchor.js';
 import {
   type AliasRemoveInput,
   AliasRemoveSchema,
@@ -113,6 +123,16 @@ export interface RegistryPorts {
 export interface ResendResult {
   sent: string[];
   failed: { id: string; error: string }[];
+}
+
+/**
+ * Makes a registration happen once per key (a training event's id): `record` is written
+ * in the registration's own commit on the condition that it is absent, so of two
+ * concurrent deliveries one commits and the other, retrying, finds it with `find`.
+ */
+export interface RegisterDedupe {
+  find: () => Promise<VersionRecord | null>;
+  record: (version: VersionRecord) => RecordWrite;
 }
 
 /** The answer of `artifacts sweep`. */
@@ -323,7 +343,7 @@ export class RegistryCore {
     }
     if (sel.alias !== undefined || sel.version?.startsWith('@')) {
       const alias = sel.alias ?? sel.version!.slice(1);
-      const target = head.aliases[alias];
+      const target = aliasTarget(head, alias);
       if (target === undefined) {
         throw new AliasNotFoundError(
           `${refLabel(ref)} has no alias ${JSON.stringify(alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,
@@ -420,11 +440,14 @@ export class RegistryCore {
   protected async registerStaged(
     req: z.output<typeof RegisterSchema>,
     staged: StagedArtifact,
+    dedupe?: RegisterDedupe,
   ): Promise<ModelVersion> {
     const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
     let published: string | null = null;
     const record = await this.mutate(
       async () => {
+        const earlier = dedupe ? await dedupe.find() : null;
+        if (earlier) return { change: null, result: earlier };
         const { head, versions } = await this.store.getHeadAndVersions(ref, req.version ? [req.version] : []);
         const version = chooseVersion(
           head,
@@ -453,7 +476,11 @@ export class RegistryCore {
           registeredBy: who.actor,
           stageUpdatedAt: who.now,
         };
-        return decideRegister(ref, head, null, record, who);
+        const decision = decideRegister(ref, head, null, record, who);
+        if (dedupe && decision.change) {
+          decision.change.records = [...(decision.change.records ?? []), dedupe.record(record)];
+        }
+        return decision;
       },
       async (error, change) => {
         if (published === null) return 'lost';
@@ -820,14 +847,42 @@ export class RegistryCore {
     });
   }
 
-  /** Recomputes a model's hash chain and names the first event that does not verify. */
-  async verifyAudit(input: ModelInput): Promise<AuditVerification> {
+  /**
+   * Recomputes a model's hash chain page by page and names the first event that does not
+   * verify. Against a signed checkpoint, a rewrite of the chain up to it is caught too, and
+   * only the events from the checkpoint on are read unless `full` is set.
+   */
+  async verifyAudit(input: ModelInput, options: VerifyOptions = {}): Promise<AnchoredVerification> {
     const req = parseInput(ModelSchema, input);
-    const head = await this.store.getHead(req);
-    if (head === null) throw this.modelNotFound(req);
-    const events: AuditEvent[] = [];
-    events.push(...(await allPages((cursor) => this.store.listAudit(req, { limit: 1000, cursor }))));
-    return verifyChain(req, events, head.auditTip);
+    const opts = parseInput(VerifyOptionsSchema, { against: options.against, full: options.full });
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const checkpoint =
+      opts.against === undefined ? undefined : await authenticCheckpoint(ref, opts.against, options.signer);
+    const head = await this.store.getHead(ref);
+    if (head === null) throw this.modelNotFound(ref);
+    return verifyStoredChain(this.store, ref, head, { checkpoint, full: opts.full });
+  }
+
+  /**
+   * Verifies the chain and signs its tip with a key the store does not hold: the anchor a
+   * later `verifyAudit({ against })` checks. Given the previous checkpoint, only the
+   * events after it are verified.
+   */
+  async checkpointAudit(
+    input: ModelInput,
+    signer: CheckpointSigner,
+    options: { previous?: unknown; full?: boolean } = {},
+  ): Promise<{ checkpoint: AuditCheckpoint; verification: AnchoredVerification }> {
+    const req = parseInput(ModelSchema, input);
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const previous =
+      options.previous === undefined ? undefined : await authenticCheckpoint(ref, options.previous, signer);
+    const head = await this.store.getHead(ref);
+    if (head === null) throw this.modelNotFound(ref);
+    return signCheckpoint(this.store, ref, head, signer, this.clock.now().toISOString(), {
+      previous,
+      full: options.full ?? false,
+    });
   }
 
   /** The versions a training run produced. */

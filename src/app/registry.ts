@@ -4,11 +4,12 @@
  * training-completed event, and approval requests. The lifecycle use cases live in
  * registry-core.ts; this class adds what the promotion workflow's steps call.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { canonicalJson } from '../core/canonical-json.js';
 import type { Actor, MeasuredMetrics } from '../core/decisions.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
@@ -16,7 +17,7 @@ import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef } from '../core/model.js';
 import { refLabel } from '../core/model.js';
 import { policyOf } from '../core/policy.js';
-import type { VersionRecord } from '../core/ports.js';
+import type { RecordWrite, VersionRecord } from '../core/ports.js';
 import {
   type Approval,
   assertMayDecide,
@@ -57,6 +58,8 @@ export const TrainingCompletedSchema = z.object({
   modelName: Name,
   artifactUri: z.string().min(1, 'artifactUri is required: the model file or directory (s3://… on AWS)'),
   runId: z.string().min(1).max(256),
+  /** The event's own id (EventBridge `id`); without it the key is the model, run and artifact digest. */
+  eventId: z.string().min(1).max(256).optional(),
   datasetVersion: z.string().min(1).max(256).nullable().default(null),
   codeVersion: z.string().min(1).max(256).nullable().default(null),
   requestedBy: z.string().min(1).max(256),
@@ -65,6 +68,17 @@ export const TrainingCompletedSchema = z.object({
   tags: z.record(z.string(), z.string()).default({}),
 });
 export type TrainingCompleted = z.input<typeof TrainingCompletedSchema>;
+
+/**
+ * The key a training event is registered once under: its id when it has one, else its
+ * model, run and artifact digest (a redelivery carries the same of each).
+ */
+export function deliveryKey(event: z.output<typeof TrainingCompletedSchema>, sha256: string): string {
+  if (event.eventId !== undefined) return `event:${event.eventId}`;
+  return `run:${createHash('sha256')
+    .update(canonicalJson({ useCase: event.useCase, modelName: event.modelName, runId: event.runId, sha256 }))
+    .digest('hex')}`;
+}
 
 /** The answer of registration from an event. */
 export interface RegisteredFromEvent {
@@ -519,13 +533,36 @@ export class Registry extends RegistryCore {
     const staged = await this.artifacts.stage(artifactPath);
     try {
       const sha256 = staged.sha256;
-      const runVersions = await allPages((cursor) =>
-        this.store.findByRunId(event.runId, { limit: 1000, cursor }),
-      );
-      const same = runVersions.find(
-        (v) => v.useCase === ref.useCase && v.modelName === ref.modelName && v.artifact.sha256 === sha256,
-      );
-      if (same) return { ...ref, version: same.version, stage: same.stage, sha256, alreadyRegistered: true };
+      const key = deliveryKey(event, sha256);
+      let already = false;
+      const find = async (): Promise<VersionRecord | null> => {
+        const delivered = await this.store.getRecord('delivery', key);
+        const version = delivered ? (delivered.doc.version as string) : null;
+        if (version !== null) {
+          const { versions } = await this.store.getHeadAndVersions(ref, [version]);
+          const found = versions.get(version) ?? null;
+          already = found !== null;
+          return found;
+        }
+        // registered before deliveries were keyed: the run's version with the same bytes
+        const runVersions = await allPages((cursor) =>
+          this.store.findByRunId(event.runId, { limit: 1000, cursor }),
+        );
+        const same = runVersions.find(
+          (v) => v.useCase === ref.useCase && v.modelName === ref.modelName && v.artifact.sha256 === sha256,
+        );
+        already = same !== undefined;
+        return same ?? null;
+      };
+      const record = (v: VersionRecord): RecordWrite => ({
+        record: {
+          kind: 'delivery',
+          id: key,
+          scope: `${ref.useCase}/${ref.modelName}`,
+          doc: { ...ref, version: v.version, runId: event.runId, sha256, eventId: event.eventId ?? null },
+        },
+        expect: 'absent',
+      });
       const v = await this.registerStaged(
         parseInput(RegisterSchema, {
           ...ref,
@@ -541,13 +578,14 @@ export class Registry extends RegistryCore {
           registeredBy: event.requestedBy,
         }),
         staged,
+        { find, record },
       );
       return {
         ...ref,
         version: v.version,
         stage: v.stage,
         sha256: v.artifact.sha256,
-        alreadyRegistered: false,
+        alreadyRegistered: already,
       };
     } finally {
       await this.artifacts.discard(staged);

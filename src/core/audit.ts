@@ -82,6 +82,74 @@ export interface AuditVerification {
 }
 
 /**
+ * Checks a chain one event at a time, so a trail of any length is verified in pages and
+ * in constant memory. It starts at the genesis or at a tip already verified (a
+ * checkpoint), and names the first event whose number, link or hash is wrong.
+ */
+export class ChainVerifier {
+  private prev: AuditTip;
+  private count = 0;
+  private failure: AuditVerification | null = null;
+
+  constructor(
+    private readonly ref: ModelRef,
+    start: AuditTip = EMPTY_TIP,
+  ) {
+    this.prev = start;
+  }
+
+  /** The last event that verified (the start tip until one does). */
+  get tip(): AuditTip {
+    return this.prev;
+  }
+
+  /** Events checked so far. */
+  get checked(): number {
+    return this.count;
+  }
+
+  /** Checks the next event; returns the failure (and keeps it) once one is found. */
+  push(event: AuditEvent): AuditVerification | null {
+    if (this.failure) return this.failure;
+    const prev = this.prev;
+    const bad = (reason: string): AuditVerification => {
+      this.failure = { valid: false, checked: this.count, firstBadSeq: prev.seq + 1, reason };
+      return this.failure;
+    };
+    if (event.seq !== prev.seq + 1) return bad(`expected seq ${prev.seq + 1}, found ${event.seq}`);
+    if (event.prevHash !== prev.hash)
+      return bad(`seq ${event.seq} does not link to the hash of seq ${prev.seq}`);
+    const { hash, ...unhashed } = event;
+    if (hashEvent(this.ref, unhashed) !== hash)
+      return bad(`seq ${event.seq} was altered: its hash does not match`);
+    this.prev = { seq: event.seq, hash };
+    this.count++;
+    return null;
+  }
+
+  /**
+   * The answer once every event was pushed. When the model head's tip is given, a chain
+   * that was cut short (events deleted at the end) or extended is caught too.
+   */
+  finish(expectedTip?: AuditTip): AuditVerification {
+    if (this.failure) return this.failure;
+    const prev = this.prev;
+    if (expectedTip !== undefined && (expectedTip.seq !== prev.seq || expectedTip.hash !== prev.hash)) {
+      return {
+        valid: false,
+        checked: this.count,
+        firstBadSeq: Math.min(prev.seq, expectedTip.seq) + 1,
+        reason:
+          expectedTip.seq === prev.seq
+            ? `the model head's tip hash does not match the hash of seq ${prev.seq}`
+            : `the model records ${expectedTip.seq} events but the trail ends at seq ${prev.seq}`,
+      };
+    }
+    return { valid: true, checked: this.count };
+  }
+}
+
+/**
  * Recomputes the chain from the first event and names the first event whose number,
  * link or hash is wrong. When the model head's tip is given, a chain that was cut
  * short (events deleted at the end) is caught too.
@@ -91,29 +159,10 @@ export function verifyChain(
   events: readonly AuditEvent[],
   expectedTip?: AuditTip,
 ): AuditVerification {
-  let prev = EMPTY_TIP;
-  for (const [index, event] of events.entries()) {
-    const bad = (reason: string): AuditVerification => ({
-      valid: false,
-      checked: index,
-      firstBadSeq: prev.seq + 1,
-      reason,
-    });
-    if (event.seq !== prev.seq + 1) return bad(`expected seq ${prev.seq + 1}, found ${event.seq}`);
-    if (event.prevHash !== prev.hash)
-      return bad(`seq ${event.seq} does not link to the hash of seq ${prev.seq}`);
-    const { hash, ...unhashed } = event;
-    if (hashEvent(ref, unhashed) !== hash)
-      return bad(`seq ${event.seq} was altered: its hash does not match`);
-    prev = { seq: event.seq, hash };
+  const verifier = new ChainVerifier(ref);
+  for (const event of events) {
+    const bad = verifier.push(event);
+    if (bad) return bad;
   }
-  if (expectedTip !== undefined && (expectedTip.seq !== prev.seq || expectedTip.hash !== prev.hash)) {
-    return {
-      valid: false,
-      checked: events.length,
-      firstBadSeq: prev.seq + 1,
-      reason: `the model records ${expectedTip.seq} events but the trail ends at seq ${prev.seq}`,
-    };
-  }
-  return { valid: true, checked: events.length };
+  return verifier.finish(expectedTip);
 }

@@ -18,7 +18,7 @@ import {
   type Gates,
   type IncomparableBaseline,
 } from './gates.js';
-import { emptyHead, type ModelHead } from './head.js';
+import { aliasTarget, emptyHead, type ModelHead } from './head.js';
 import { type Metrics, type ModelRef, refLabel, type Stage } from './model.js';
 import type { Policy } from './policy.js';
 import type { ChangeSet, StageChange, VersionRecord } from './ports.js';
@@ -472,7 +472,7 @@ export function decideSetAlias(
   version: VersionRecord,
   who: Actor,
 ): Decision<AliasResult> {
-  const previous = head.aliases[alias] ?? null;
+  const previous = aliasTarget(head, alias) ?? null;
   if (previous === version.version) {
     return {
       change: null,
@@ -500,7 +500,7 @@ export function decideRemoveAlias(
   alias: string,
   who: Actor,
 ): Decision<AliasResult> {
-  const previous = head.aliases[alias];
+  const previous = aliasTarget(head, alias);
   if (previous === undefined) {
     throw new AliasNotFoundError(
       `${refLabel(ref)} has no alias ${JSON.stringify(alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,

@@ -45,6 +45,14 @@ export function emptyHead(ref: ModelRef, now: string): ModelHead {
   };
 }
 
+/**
+ * The version an alias points at, or undefined: own keys only, so an alias named like an
+ * Object.prototype member (`valueOf`, `constructor`) is not found where none was set.
+ */
+export function aliasTarget(head: Pick<ModelHead, 'aliases'>, alias: string): string | undefined {
+  return Object.hasOwn(head.aliases, alias) ? head.aliases[alias] : undefined;
+}
+
 /** Aliases that point at `version`, sorted. */
 export function aliasesOf(head: ModelHead | null, version: string): string[] {
   if (head === null) return [];

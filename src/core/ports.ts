@@ -31,11 +31,11 @@ export interface ChangeSet {
 }
 
 /** The kinds of records kept beside models and versions. */
-export type RecordKind = 'evidence' | 'approval' | 'evalset';
+export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
- * a version of an evaluation set. `scope` groups records for listing (a model, or an
+ * a version of an evaluation set, the delivery of a training event (its dedupe key). `scope` groups records for listing (a model, or an
  * evaluation set's name); `status` lists them across scopes (pending approvals).
  */
 export interface StoredRecord {
@@ -110,8 +110,8 @@ export interface RegistryStore {
   listModels(useCase: string, options: PageRequest): Promise<Page<ModelHead>>;
   /** Versions produced by a training run. */
   findByRunId(runId: string, options: PageRequest): Promise<Page<VersionRecord>>;
-  /** A model's audit events in sequence order. */
-  listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>>;
+  /** A model's audit events in sequence order (from `fromSeq` on, when given). */
+  listAudit(ref: ModelRef, options: PageRequest & { fromSeq?: number }): Promise<Page<AuditEvent>>;
   /**
    * Writes the change set atomically, or throws ConcurrentModificationError (head or a
    * version moved since it was read) or VersionExistsError (a new version exists).

@@ -30,7 +30,9 @@ import type {
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
 import { decodeCursor as decodePage, encodeCursor, pageLimit } from '../paging.js';
+import { pauseIfAsked } from '../pause-hook.js';
 import {
+  AUDIT_SEQ_MAX,
   auditSk,
   crossModelSk,
   GSI_MODELS,
@@ -290,12 +292,16 @@ export class DynamoRegistryStore implements RegistryStore {
     return { items: page.items.map(toHead), nextCursor: page.nextCursor };
   }
 
-  async listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>> {
+  async listAudit(ref: ModelRef, options: PageRequest & { fromSeq?: number }): Promise<Page<AuditEvent>> {
     const page = await this.page(
       {
         TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :a)',
-        ExpressionAttributeValues: { ':pk': modelPk(ref), ':a': 'A#' },
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': modelPk(ref),
+          ':from': auditSk(Math.max(options.fromSeq ?? 1, 1)),
+          ':to': auditSk(AUDIT_SEQ_MAX),
+        },
         ConsistentRead: true,
       },
       options,
@@ -391,6 +397,7 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   async commit(change: ChangeSet, options: CommitOptions = {}): Promise<void> {
+    await pauseIfAsked('commit');
     const { input, slots } = this.transaction(change, options);
     try {
       await this.doc.send(new TransactWriteCommand(input));

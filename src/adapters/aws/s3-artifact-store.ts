@@ -26,7 +26,7 @@ import {
 } from '../../core/errors.js';
 import type { ArtifactInfo, ModelRef } from '../../core/model.js';
 import type { ArtifactSidecars, ArtifactStore, StagedArtifact } from '../../core/ports.js';
-import { isErrno, listFiles, manifestDigest, stageCopy } from '../files.js';
+import { isErrno, listFiles, makeOutputDir, manifestDigest, stageCopy } from '../files.js';
 
 /** Options of the S3 artifact store. */
 export interface S3ArtifactStoreOptions {
@@ -423,7 +423,7 @@ export class S3ArtifactStore implements ArtifactStore {
         throw new NotFoundError(`the artifact s3://${bucket}/${key} is missing.`);
       throw e;
     }
-    await mkdir(dirname(to), { recursive: true });
+    await makeOutputDir(dirname(to));
     const hash = createHash('sha256');
     const tap = new Transform({
       transform(chunk: Buffer, _enc, done) {

@@ -25,6 +25,8 @@ export const GSI_RUN = 'GSI3';
 export const modelPk = (ref: ModelRef): string => `M#${ref.useCase}#${ref.modelName}`;
 export const HEAD_SK = 'HEAD';
 export const versionSk = (sortKey: string): string => `V#${sortKey}`;
+/** The highest sequence number an audit sort key can hold (12 digits). */
+export const AUDIT_SEQ_MAX = 999_999_999_999;
 export const auditSk = (seq: number): string => `A#${String(seq).padStart(12, '0')}`;
 export const useCasePk = (useCase: string): string => `UC#${useCase}`;
 export const modelSk = (modelName: string): string => `M#${modelName}`;

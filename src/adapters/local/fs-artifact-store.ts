@@ -10,7 +10,7 @@ import {
 } from '../../core/errors.js';
 import type { ArtifactInfo, ModelRef } from '../../core/model.js';
 import type { ArtifactSidecars, ArtifactStore, StagedArtifact } from '../../core/ports.js';
-import { copyHashing, copyTree, isErrno, stageCopy } from '../files.js';
+import { copyHashing, copyTree, isErrno, makeOutputDir, stageCopy } from '../files.js';
 
 export { manifestDigest } from '../files.js';
 
@@ -128,7 +128,7 @@ export class FsArtifactStore implements ArtifactStore {
       }
       throw e;
     }
-    await mkdir(destDir, { recursive: true });
+    await makeOutputDir(destDir);
     let target: string;
     let got: { sha256: string };
     try {

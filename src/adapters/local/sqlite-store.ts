@@ -19,6 +19,7 @@ import type {
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
 import { decodeCursor as decodePage, encodeCursor, pageLimit } from '../paging.js';
+import { pauseIfAsked } from '../pause-hook.js';
 
 const SCHEMA_VERSION = 3;
 
@@ -232,12 +233,13 @@ export class SqliteRegistryStore implements RegistryStore {
     };
   }
 
-  async listAudit(ref: ModelRef, options: PageRequest): Promise<Page<AuditEvent>> {
+  async listAudit(ref: ModelRef, options: PageRequest & { fromSeq?: number }): Promise<Page<AuditEvent>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 1);
+    const floor = Math.max(after ? Number(after[0]) : 0, (options.fromSeq ?? 1) - 1);
     const rows = this.statement(
       'SELECT seq, doc FROM audit WHERE use_case = ? AND model_name = ? AND seq > ? ORDER BY seq LIMIT ?',
-    ).all(ref.useCase, ref.modelName, after ? Number(after[0]) : 0, limit + 1) as {
+    ).all(ref.useCase, ref.modelName, floor, limit + 1) as {
       seq: number;
       doc: string;
     }[];
@@ -250,6 +252,7 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async commit(change: ChangeSet): Promise<void> {
+    await pauseIfAsked('commit');
     const { ref } = change;
     const tx = this.db.transaction(() => {
       const current = this.statement<[string, string], { revision: number }>(

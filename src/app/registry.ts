@@ -380,7 +380,13 @@ export class Registry extends RegistryCore {
   ): Promise<GateResult | null> {
     if (!policyOf(head.policy).requireApproval) return null;
     const approvals = (await this.approvalsOf(ref)).filter((a) => a.version === version.version);
-    const approved = approvals.find((a) => a.status === 'approved');
+    // an approval counts only when it was given before the request expired
+    const approved = approvals.find(
+      (a) =>
+        a.status === 'approved' &&
+        a.decidedAt !== null &&
+        Date.parse(a.decidedAt) < Date.parse(a.expiresAt),
+    );
     const pending = approvals.find((a) => a.status === 'pending');
     return {
       gate: 'require_approval',

@@ -279,6 +279,37 @@ export function describeRegistryContract(
         expect((await reg.info({ ...ref, version: v.version })).artifact).toEqual(v.artifact);
       });
 
+      it('keeps __proto__ and constructor as ordinary metric, tag and metadata names', async () => {
+        // Prepare: own keys named like Object.prototype's, as JSON.parse gives them
+        const hostile = JSON.parse('{"__proto__": 1, "constructor": 2, "auc": 0.9}');
+        const tags = JSON.parse('{"__proto__": "a", "constructor": "b"}');
+        const metadata = JSON.parse('{"__proto__": {"x": 1}, "toString": "t"}');
+
+        // Act
+        const v = await register({ metrics: hostile, tags, metadata });
+        const back = await reg.info({ ...ref, version: v.version });
+
+        // Assess
+        for (const got of [v, back]) {
+          expect(Object.keys(got.metrics).sort()).toEqual(['__proto__', 'auc', 'constructor']);
+          expect(Object.getOwnPropertyDescriptor(got.metrics, '__proto__')?.value).toBe(1);
+          expect(Object.entries(got.tags).sort()).toEqual([
+            ['__proto__', 'a'],
+            ['constructor', 'b'],
+          ]);
+          expect(Object.keys(got.metadata).sort()).toEqual(['__proto__', 'toString']);
+        }
+      });
+
+      it('refuses control characters in tag values, registering nothing', async () => {
+        // Act
+        const error = await rejection(register({ tags: { note: 'red\u001b[31m' } }), ValidationError);
+
+        // Assess
+        expect(error.message).toContain('control characters');
+        await rejection(reg.info({ ...ref, version: '1.0.0' }), ModelNotFoundError);
+      });
+
       it('records who registered and when, from the registry actor and clock', async () => {
         // Prepare
         const at = new Date('2025-02-03T04:05:06.000Z');

@@ -53,6 +53,7 @@ export function openAwsRegistry(
     notifier: new SnsNotifier(clients.sns, {
       topicArn: config.topicArn,
       environment: config.environment,
+      ...(config.subjectPrefix !== undefined ? { subjectPrefix: config.subjectPrefix } : {}),
       ...(config.approvalApiUrl ? { linksFor: approvalLinks(config.approvalApiUrl) } : {}),
     }),
     // clients given by the caller are the caller's to destroy

@@ -214,7 +214,7 @@ export class Registry extends RegistryCore {
     useCase: string;
     modelName: string;
     version: string;
-    evaluatedBy?: string;
+    evaluatedBy?: string | undefined;
   }): Promise<EvaluationResult> {
     const req = parseInput(VersionRefSchema.extend({ evaluatedBy: z.string().min(1).optional() }), input);
     const ref = { useCase: req.useCase, modelName: req.modelName };

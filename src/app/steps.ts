@@ -22,7 +22,8 @@ export const RegisterOutputSchema = z.object({
   alreadyRegistered: z.boolean(),
 });
 
-export const EvaluateInputSchema = VersionRef;
+/** `evaluatedBy` is the actor of the evaluation's audit event: the workflow passes the event's requestedBy. */
+export const EvaluateInputSchema = VersionRef.extend({ evaluatedBy: z.string().min(1).max(256).optional() });
 export const EvaluateOutputSchema = z.object({
   evaluated: z.boolean(),
   evalSetId: z.string().nullable(),

@@ -308,6 +308,9 @@ describe('pipeline run without approval', () => {
       runId: 'run-more-features',
       codeVersion: 'git:3f9c2ab',
     });
+    // the evaluation is the event's requester's, not the OS user running the CLI
+    const evaluations = (await auditOf(mr)).filter((e) => e.action === 'evaluate');
+    expect(evaluations.map((e) => e.actor)).toEqual(['ci-bot']);
   });
 
   it('with --json prints only {status, output} and archives the production version a better model replaces', async () => {

@@ -1593,6 +1593,18 @@ export function describeRegistryContract(
         expect(result.metrics.loss).toEqual({ a: 0.5, b: null, delta: null });
       });
 
+      it('lists metrics in the order the versions were registered with, not alphabetically', async () => {
+        // Prepare: the reference's order (auc, f1, accuracy); B adds one A lacks
+        await register({ metrics: { auc: 0.8, f1: 0.7, accuracy: 0.9 } });
+        await register({ metrics: { accuracy: 0.91, auc: 0.85, f1: 0.72, brier: 0.1 } });
+
+        // Act
+        const result = await reg.compare({ ...ref, a: '1.0.0', b: '1.0.1' });
+
+        // Assess
+        expect(Object.keys(result.metrics)).toEqual(['auc', 'f1', 'accuracy', 'brier']);
+      });
+
       it('compares versions named by alias', async () => {
         // Prepare
         await register({ metrics: { auc: 0.75 } });

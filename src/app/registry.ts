@@ -368,7 +368,7 @@ export class Registry extends RegistryCore {
           ? `evaluation set ${evalSet} is not registered`
           : passed
             ? `evaluated on ${set.id}`
-            : `not evaluated on ${set.id}: run \`modelreg evalsets evaluate\` (the promotion workflow does)`,
+            : `not evaluated on ${set.id}: evaluate first with \`modelreg evalsets evaluate --use-case ${ref.useCase} --model ${ref.modelName} --version ${version.version}\` (or Registry.evaluate); the promotion workflow evaluates by itself`,
     };
   }
 
@@ -383,9 +383,7 @@ export class Registry extends RegistryCore {
     // an approval counts only when it was given before the request expired
     const approved = approvals.find(
       (a) =>
-        a.status === 'approved' &&
-        a.decidedAt !== null &&
-        Date.parse(a.decidedAt) < Date.parse(a.expiresAt),
+        a.status === 'approved' && a.decidedAt !== null && Date.parse(a.decidedAt) < Date.parse(a.expiresAt),
     );
     const pending = approvals.find((a) => a.status === 'pending');
     return {

@@ -262,6 +262,46 @@ describe('evalsets', () => {
   });
 });
 
+describe('models promote under a policy that names an evaluation set', () => {
+  it('refuses production without evidence with the exact command to evaluate first, which then lets it pass', async () => {
+    // Prepare
+    const { mr } = await newStore({ gates: PRODUCTION_GATES, evaluation: EVALUATION });
+    okJson(await mr('models', 'register', ...MODEL, '--artifact', modelFile('more-features'), '--json'));
+    okJson(await mr('models', 'promote', ...MODEL, '--version', '1.0.0', '--to', 'staging', '--json'));
+
+    // Act
+    const refused = await mr(
+      'models',
+      'promote',
+      ...MODEL,
+      '--version',
+      '1.0.0',
+      '--to',
+      'production',
+      '--json',
+    );
+    const note = parseJson(refused).gates.find((g: Json) => g.gate === 'require_evaluation').note as string;
+    const command = /`modelreg ([^`]+)`/.exec(note)?.[1];
+    const evaluated = await mr(...(command ?? '').split(' '), '--json');
+    const again = await mr(
+      'models',
+      'promote',
+      ...MODEL,
+      '--version',
+      '1.0.0',
+      '--to',
+      'production',
+      '--json',
+    );
+
+    // Assess
+    expectExit(refused, 3);
+    expect(command).toBe(`evalsets evaluate ${MODEL.join(' ')} --version 1.0.0`);
+    expect(okJson(evaluated)).toMatchObject({ evaluated: true, evalSetId: 'holdout@1' });
+    expect(okJson(again)).toMatchObject({ promoted: true, stage: 'production' });
+  });
+});
+
 describe('pipeline run without approval', () => {
   const POLICY = { gates: PRODUCTION_GATES, evaluation: EVALUATION };
 

@@ -141,6 +141,65 @@ describe('local backend only', () => {
     });
   });
 
+  describe('leftovers of crashed registrations', () => {
+    /** Writes `files` under `{store}/{folder}/{name}` and ages the whole tree by `ageMs`. */
+    async function leftover(folder: string, name: string, files: Record<string, string>, ageMs: number) {
+      const dir = await writeTree(join(backend.dir, folder, name), files);
+      const when = new Date(Date.now() - ageMs);
+      const dirs = Object.keys(files).flatMap((f) =>
+        f
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+      );
+      for (const rel of [...Object.keys(files), ...dirs, '.']) await utimes(join(dir, rel), when, when);
+      return dir;
+    }
+    const HOUR = 3_600_000;
+
+    it('removes .staging/<uuid> and .orphans/ entries older than the safe age, reporting the bytes freed', async () => {
+      // Prepare: what a killed register leaves, and a set-aside version folder
+      const uuid = randomUUID();
+      await leftover('.staging', uuid, { 'model.pkl': 'x'.repeat(1000) }, 2 * HOUR);
+      await leftover('.orphans', 'churn-1.0.0-abcd1234', { 'model/model.pkl': 'y'.repeat(500) }, 2 * HOUR);
+      const fresh = await leftover('.staging', randomUUID(), { 'model.pkl': 'copying' }, 0);
+
+      // Act
+      const dry = await reg.sweepArtifacts({ dryRun: true });
+      const swept = await reg.sweepArtifacts();
+
+      // Assess
+      const expected = [
+        { path: `.staging/${uuid}`, bytes: 1000 },
+        { path: '.orphans/churn-1.0.0-abcd1234', bytes: 500 },
+      ];
+      expect(dry).toMatchObject({ leftovers: expected, freedBytes: 1500, dryRun: true });
+      expect(swept).toMatchObject({ leftovers: expected, freedBytes: 1500, dryRun: false });
+      expect(await listFilesUnder(join(backend.dir, '.staging'))).toEqual([
+        `${fresh.split(/[\\/]/).at(-1)}/model.pkl`,
+      ]);
+      expect(await listFilesUnder(join(backend.dir, '.orphans'))).toEqual([]);
+    });
+
+    it('keeps a staged copy a registration is still writing into (a fresh file in an old folder)', async () => {
+      // Prepare
+      const dir = await leftover('.staging', randomUUID(), { 'old.bin': 'a' }, 2 * HOUR);
+      await writeFile(join(dir, 'new.bin'), 'still copying');
+
+      // Act
+      const swept = await reg.sweepArtifacts();
+
+      // Assess
+      expect(swept.leftovers).toEqual([]);
+      expect((await listFilesUnder(dir)).sort()).toEqual(['new.bin', 'old.bin']);
+    });
+
+    it('refuses a safe age under one minute', async () => {
+      const error = await rejection(reg.sweepArtifacts({ olderThanMs: 1000 }), ValidationError);
+      expect(error.message).toContain('at least one minute');
+    });
+  });
+
   describe('directory digest', () => {
     it('is the sha256 of the sorted manifest of path<TAB>sha256<LF> lines', async () => {
       // Prepare: names whose byte order differs from a depth-first walk ('-' < '.' < '/').

@@ -10,7 +10,7 @@ import {
 } from '../../core/errors.js';
 import type { ArtifactInfo, ModelRef } from '../../core/model.js';
 import type { ArtifactSidecars, ArtifactStore, StagedArtifact } from '../../core/ports.js';
-import { copyHashing, copyTree, isErrno, stageCopy } from '../files.js';
+import { copyHashing, copyTree, isErrno, type Leftover, stageCopy, sweepFolder } from '../files.js';
 
 export { manifestDigest } from '../files.js';
 
@@ -106,6 +106,15 @@ export class FsArtifactStore implements ArtifactStore {
     const dir = this.versionDir(ref, version);
     if (staged) await rename(join(dir, 'model'), staged.handle);
     await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Staged copies (`.staging/<uuid>`) and set-aside folders (`.orphans/`) of crashed registrations. */
+  async sweepLeftovers(options: { olderThanMs: number; dryRun: boolean }): Promise<Leftover[]> {
+    const at = { ...options, nowMs: Date.now() };
+    return [
+      ...(await sweepFolder(join(this.root, '.staging'), '.staging', at)),
+      ...(await sweepFolder(join(this.root, '.orphans'), '.orphans', at)),
+    ];
   }
 
   async discard(staged: StagedArtifact): Promise<void> {

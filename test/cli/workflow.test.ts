@@ -176,7 +176,7 @@ describe('evalsets', () => {
       description: 'held-out rows',
       registeredBy: 'platform-team',
       artifact: {
-        uri: expect.stringMatching(/^file:\/\/.*eval\.csv$/),
+        uri: expect.stringMatching(/^store:.*eval\.csv$/),
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         sizeBytes: (await readFile(join(root, 'eval.csv'))).length,
       },

@@ -4,11 +4,12 @@
  * registry-contract.ts.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FsArtifactStore } from '../../src/adapters/local/fs-artifact-store.js';
 import { SqliteRegistryStore } from '../../src/adapters/local/sqlite-store.js';
 import type { Registry } from '../../src/app/registry.js';
 import {
@@ -20,7 +21,15 @@ import {
   VersionNotFoundError,
 } from '../../src/core/errors.js';
 import type { ChangeSet, RegistryStore } from '../../src/core/ports.js';
-import { listFilesUnder, readTree, sha256, writeFileArtifact, writeTree } from '../support/artifacts.js';
+import { openRegistry } from '../../src/index.js';
+import {
+  listFilesUnder,
+  readTree,
+  sha256,
+  storedPath,
+  writeFileArtifact,
+  writeTree,
+} from '../support/artifacts.js';
 import { type LocalBackend, makeLocalBackend } from '../support/local-backend.js';
 import { rejection } from './registry-contract.js';
 
@@ -99,7 +108,7 @@ describe('local backend only', () => {
       expect(await readFile(join(dir, 'model', 'model.pkl'), 'utf8')).toBe('pickled weights');
       expect(JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'))).toEqual(metadata);
       expect(JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'))).toEqual(metrics);
-      expect(v.artifact.uri).toBe(pathToFileURL(join(dir, 'model', 'model.pkl')).href);
+      expect(v.artifact.uri).toBe(`store:${ref.useCase}/churn/versions/1.0.0/model/model.pkl`);
     });
 
     it('keeps a directory artifact as the contents of model/', async () => {
@@ -197,6 +206,93 @@ describe('local backend only', () => {
     it('refuses a safe age under one minute', async () => {
       const error = await rejection(reg.sweepArtifacts({ olderThanMs: 1000 }), ValidationError);
       expect(error.message).toContain('at least one minute');
+    });
+  });
+
+  describe('a store copied or moved', () => {
+    async function openAt(store: string) {
+      return openRegistry({ backend: 'local', store, actor: 'mover', warn: () => {} });
+    }
+
+    it('finds and verifies its own artifacts, never the original store’s', async () => {
+      // Prepare: a file and a directory artifact in store A
+      const a = join(work, 'store-a');
+      const first = await openAt(a);
+      const file = await first.register({
+        ...ref,
+        artifactPath: await writeFileArtifact(join(work, 'in', 'model.pkl'), 'the bytes'),
+      });
+      const tree = await first.register({
+        ...ref,
+        artifactPath: await writeTree(join(work, 'bundle'), { 'w.bin': 'w', 'cfg/p.json': '{}' }),
+      });
+      await first.close();
+
+      // Act: copy A to B and alter A's file; then move B to C
+      const b = join(work, 'store-b');
+      await cp(a, b, { recursive: true });
+      await writeFile(storedPath(a, file.artifact.uri), 'tampered');
+      const copied = await openAt(b);
+      const fromCopy = await copied.getArtifact({
+        ...ref,
+        version: file.version,
+        output: join(work, 'out-b'),
+      });
+      await copied.close();
+      const original = await openAt(a);
+      const fromOriginal = original.getArtifact({
+        ...ref,
+        version: file.version,
+        output: join(work, 'out-a'),
+      });
+      await rejection(fromOriginal, ArtifactIntegrityError);
+      await original.close();
+      const c = join(work, 'moved', 'store-c');
+      await mkdir(join(work, 'moved'));
+      await rename(b, c);
+      const moved = await openAt(c);
+      const fileAfterMove = await moved.getArtifact({
+        ...ref,
+        version: file.version,
+        output: join(work, 'out-c1'),
+      });
+      const treeAfterMove = await moved.getArtifact({
+        ...ref,
+        version: tree.version,
+        output: join(work, 'out-c2'),
+      });
+      await moved.close();
+
+      // Assess
+      expect(file.artifact.uri.startsWith('store:')).toBe(true);
+      expect(fromCopy.sha256).toBe(file.artifact.sha256);
+      expect(await readFile(join(work, 'out-b', 'model.pkl'), 'utf8')).toBe('the bytes');
+      expect(fileAfterMove.sha256).toBe(file.artifact.sha256);
+      expect(treeAfterMove.sha256).toBe(tree.artifact.sha256);
+      expect(await readTree(join(work, 'out-c2'))).toEqual({ 'w.bin': 'w', 'cfg/p.json': '{}' });
+    });
+
+    it('still reads an artifact recorded with an absolute file:// URI (before locations were relative)', async () => {
+      // Prepare
+      const path = await writeFileArtifact(join(work, 'legacy', 'model.pkl'), 'legacy bytes');
+      const store = new FsArtifactStore(backend.dir);
+
+      // Act
+      const got = await store.fetch(
+        { uri: pathToFileURL(path).href, sha256: sha256('legacy bytes'), sizeBytes: 12 },
+        join(work, 'legacy-out'),
+      );
+
+      // Assess
+      expect(got.sha256).toBe(sha256('legacy bytes'));
+    });
+
+    it('refuses a store: location that climbs out of the store', async () => {
+      const store = new FsArtifactStore(backend.dir);
+      await rejection(
+        store.fetch({ uri: 'store:../../etc/passwd', sha256: 'a'.repeat(64), sizeBytes: 1 }, join(work, 'x')),
+        ValidationError,
+      );
     });
   });
 

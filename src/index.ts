@@ -3,6 +3,7 @@
  * on the embedded backend (the default) or on AWS (DynamoDB + S3 + SNS).
  */
 import { openLocalRegistry } from './adapters/local/index.js';
+import { useApprovalSecretStore } from './app/approval-secret.js';
 import type { Registry, RegistryPorts } from './app/registry.js';
 import { ValidationError } from './core/errors.js';
 import type { RegistryEvent } from './core/ports.js';
@@ -59,6 +60,7 @@ export async function openRegistry(options: OpenRegistryOptions = {}): Promise<R
     return openAwsRegistry(awsConfigFromEnv(env), extra);
   }
   const store = options.store ?? (env.MODELREG_STORE || '.modelreg');
+  useApprovalSecretStore(store);
   return openLocalRegistry({ store, ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, extra);
 }
 

@@ -1,7 +1,7 @@
 /** File helpers shared by the artifact stores: hashing while copying, and directory manifests. */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rm, type stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -38,7 +38,7 @@ export async function listFiles(root: string): Promise<string[]> {
       else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
       else {
         throw new ValidationError(
-          `artifact contains ${full}, which is neither a regular file nor a directory (symlinks and devices are not registered); copy the real file in its place.`,
+          `artifact contains ${full}, which is ${entry.isSymbolicLink() ? 'a symlink' : 'neither a regular file nor a directory'}; symlinks (at the top or inside a directory) and devices are not registered. Copy the real file in its place.`,
         );
       }
     }
@@ -85,7 +85,15 @@ export async function stageCopy(
 ): Promise<StagedArtifact> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
-    info = await stat(sourcePath);
+    info = await lstat(sourcePath);
+    // the same rule at the top as inside a directory: symlinks are not followed
+    if (info.isSymbolicLink()) {
+      const target = await readlink(sourcePath).catch(() => '?');
+      throw new ValidationError(
+        `${what} ${sourcePath} is a symlink (to ${target}); symlinks are not registered, at the top or inside a directory. Pass the real path instead.`,
+        { field: what, value: sourcePath },
+      );
+    }
   } catch (e) {
     if (isErrno(e, 'ENOENT', 'ENOTDIR')) {
       throw new ValidationError(

@@ -449,7 +449,8 @@ describe('a failed register loses nothing', () => {
     await writeFile(join(dir, 'linked', 'a.bin'), 'a');
     await symlink(join(dir, 'good.bin'), join(dir, 'linked', 'sub', 'link.bin'));
     const error = await expectNothingChanged(2, 'ValidationError', '--artifact', 'linked');
-    expect(error.message).toContain('neither a regular file nor a directory');
+    expect(error.message).toContain('is a symlink');
+    expect(error.message).toContain(join('linked', 'sub', 'link.bin'));
   });
 
   it('an empty directory artifact', async () => {

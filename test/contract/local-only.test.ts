@@ -344,6 +344,54 @@ describe('local backend only', () => {
     });
   });
 
+  describe('what is never registered', () => {
+    it('refuses a top-level symlink as an inner one is refused, saying it is a symlink and to what', async () => {
+      // Prepare
+      const real = await writeFileArtifact(join(work, 'real', 'model.pkl'), 'r');
+      const link = join(work, 'latest.pkl');
+      await symlink(real, link);
+      const dir = await writeTree(join(work, 'with-link'), { 'a.bin': 'a' });
+      await symlink(real, join(dir, 'inner.pkl'));
+
+      // Act
+      const top = await rejection(reg.register({ ...ref, artifactPath: link }), ValidationError);
+      const inner = await rejection(reg.register({ ...ref, artifactPath: dir }), ValidationError);
+
+      // Assess
+      expect(top.message).toContain(`${link} is a symlink (to ${real})`);
+      expect(inner.message).toContain(`${join(dir, 'inner.pkl')}, which is a symlink`);
+      expect(await listFilesUnder(join(backend.dir, '.staging'))).toEqual([]);
+      await rejection(reg.info({ ...ref, version: '1.0.0' }), ModelNotFoundError);
+    });
+
+    it('refuses the store itself, and a folder that contains it, copying nothing', async () => {
+      // Prepare: a store inside a project folder, with one version in it
+      const project = join(work, 'project');
+      const store = join(project, '.modelreg');
+      const registry = await openRegistry({ backend: 'local', store, warn: () => {} });
+      await registry.register({ ...ref, artifactPath: await writeFileArtifact(join(project, 'm.pkl'), 'm') });
+
+      try {
+        // Act
+        const itself = await rejection(registry.register({ ...ref, artifactPath: store }), ValidationError);
+        const parent = await rejection(registry.register({ ...ref, artifactPath: project }), ValidationError);
+        const asEvalSet = await rejection(
+          registry.registerEvalSet({ useCase: ref.useCase, name: 'holdout', file: join(store, '..') }),
+          ValidationError,
+        );
+
+        // Assess
+        expect(itself.message).toContain('is the registry store');
+        expect(parent.message).toContain('contains the registry store');
+        expect(asEvalSet.message).toContain('contains the registry store');
+        expect((await registry.listVersions({ ...ref })).items.map((v) => v.version)).toEqual(['1.0.0']);
+        expect(await listFilesUnder(join(store, '.staging'))).toEqual([]);
+      } finally {
+        await registry.close();
+      }
+    });
+  });
+
   describe('failed commits', () => {
     it('leaves no files behind when the commit of a first registration fails', async () => {
       // Prepare

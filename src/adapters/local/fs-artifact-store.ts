@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve as resolvePath, sep } from 'node:path';
+import { lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ArtifactIntegrityError,
@@ -70,7 +70,24 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async stage(sourcePath: string, what?: 'artifact' | 'evaluation set'): Promise<StagedArtifact> {
+    await this.refuseStore(sourcePath, what ?? 'artifact');
     return stageCopy(sourcePath, join(this.root, '.staging'), what);
+  }
+
+  /**
+   * Registering the store itself, or a folder that contains it, would snapshot the live
+   * registry.db (and every artifact) into a version: refused, comparing real paths.
+   */
+  private async refuseStore(sourcePath: string, what: string): Promise<void> {
+    const real = async (p: string) => realpath(p).catch(() => resolvePath(p));
+    const [source, root] = await Promise.all([real(sourcePath), real(this.root)]);
+    const up = relative(source, root);
+    if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
+      throw new ValidationError(
+        `${what} ${sourcePath} ${up === '' ? 'is' : 'contains'} the registry store ${this.root}; registering it would copy the live registry.db into a version. Pass the model's own file or folder.`,
+        { field: what, value: sourcePath },
+      );
+    }
   }
 
   async publish(

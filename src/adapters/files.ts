@@ -1,6 +1,7 @@
 /** File helpers shared by the artifact stores: hashing while copying, and directory manifests. */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, readlink, rm, type stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import type { StagedArtifact } from '../core/ports.js';
@@ -50,7 +51,7 @@ export async function listFiles(root: string): Promise<string[]> {
       else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
       else {
         throw new ValidationError(
-          `artifact contains ${full}, which is neither a regular file nor a directory (symlinks and devices are not registered); copy the real file in its place.`,
+          `artifact contains ${full}, which is ${entry.isSymbolicLink() ? 'a symlink' : 'neither a regular file nor a directory'}; symlinks (at the top or inside a directory) and devices are not registered. Copy the real file in its place.`,
         );
       }
     }
@@ -97,7 +98,15 @@ export async function stageCopy(
 ): Promise<StagedArtifact> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
-    info = await stat(sourcePath);
+    info = await lstat(sourcePath);
+    // the same rule at the top as inside a directory: symlinks are not followed
+    if (info.isSymbolicLink()) {
+      const target = await readlink(sourcePath).catch(() => '?');
+      throw new ValidationError(
+        `${what} ${sourcePath} is a symlink (to ${target}); symlinks are not registered, at the top or inside a directory. Pass the real path instead.`,
+        { field: what, value: sourcePath },
+      );
+    }
   } catch (e) {
     if (isErrno(e, 'ENOENT', 'ENOTDIR')) {
       throw new ValidationError(
@@ -177,4 +186,56 @@ export async function makeOutputDir(dir: string): Promise<void> {
       },
     );
   }
+}
+
+/** One entry of a leftovers folder that a sweep removed (or would remove). */
+export interface Leftover {
+  /** The folder it was found in and its name, e.g. `.staging/5f0c…`. */
+  path: string;
+  bytes: number;
+}
+
+/** Bytes under `path` and the newest modification time in the tree (a copy in progress keeps it fresh). */
+async function footprint(path: string): Promise<{ bytes: number; newestMs: number }> {
+  const info = await lstat(path);
+  if (!info.isDirectory()) return { bytes: info.size, newestMs: info.mtimeMs };
+  let bytes = 0;
+  let newestMs = info.mtimeMs;
+  for (const entry of await readdir(path)) {
+    const sub = await footprint(join(path, entry));
+    bytes += sub.bytes;
+    newestMs = Math.max(newestMs, sub.newestMs);
+  }
+  return { bytes, newestMs };
+}
+
+/**
+ * Removes every entry of `dir` untouched for `olderThanMs` (by the newest modification
+ * time inside it, so a registration still copying is never removed). `label` names the
+ * folder in the answer. A missing folder has nothing to sweep.
+ */
+export async function sweepFolder(
+  dir: string,
+  label: string,
+  options: { olderThanMs: number; nowMs: number; dryRun: boolean },
+): Promise<Leftover[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return [];
+    throw e;
+  }
+  const out: Leftover[] = [];
+  for (const name of entries.sort()) {
+    const path = join(dir, name);
+    const info = await footprint(path).catch((e: unknown) => {
+      if (isErrno(e, 'ENOENT')) return null; // removed meanwhile
+      throw e;
+    });
+    if (info === null || options.nowMs - info.newestMs < options.olderThanMs) continue;
+    if (!options.dryRun) await rm(path, { recursive: true, force: true });
+    out.push({ path: `${label}/${name}`, bytes: info.bytes });
+  }
+  return out;
 }

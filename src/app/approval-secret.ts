@@ -7,6 +7,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 let cached: Promise<Buffer> | undefined;
+let localStore: string | undefined;
+
+/**
+ * The store whose `approval-secret` file signs links in this process: openRegistry sets it
+ * to the store it opened (the CLI's --store), which MODELREG_STORE alone would not say.
+ */
+export function useApprovalSecretStore(store: string): void {
+  if (store !== localStore) cached = undefined;
+  localStore = store;
+}
 
 /** The signing secret of this process (read once). */
 export function approvalSecret(env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
@@ -23,7 +33,7 @@ async function load(env: NodeJS.ProcessEnv): Promise<Buffer> {
     if (!out.SecretString) throw new Error(`secret ${env.MODELREG_APPROVAL_SECRET_ARN} has no string value`);
     return Buffer.from(out.SecretString, 'utf8');
   }
-  const file = join(env.MODELREG_STORE || '.modelreg', 'approval-secret');
+  const file = join(localStore ?? (env.MODELREG_STORE || '.modelreg'), 'approval-secret');
   try {
     return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
   } catch (e) {
@@ -45,4 +55,5 @@ async function load(env: NodeJS.ProcessEnv): Promise<Buffer> {
 /** Forgets the cached secret (tests). */
 export function resetApprovalSecret(): void {
   cached = undefined;
+  localStore = undefined;
 }

@@ -48,6 +48,49 @@ export type SelectorInput = z.input<typeof SelectorSchema>;
 
 const TagKey = /^[A-Za-z0-9_.:/-]{1,128}$/;
 
+/** C0 and C1 control characters: a terminal would run them as escape codes when a value is printed. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const Printable = (what: string) =>
+  z.string().refine((v) => !CONTROL.test(v), {
+    message: `${what} must not contain control characters (escape codes, newlines, NUL); use printable text only`,
+  });
+
+/**
+ * A record whose keys and values are checked like `z.record`, but kept in a map without
+ * a prototype: `z.record` drops a `__proto__` key, and a plain object would treat
+ * `constructor` or `__proto__` as inherited.
+ */
+export function safeRecord<V extends z.ZodType>(key: z.ZodString | z.ZodType<string>, value: V) {
+  return z
+    .custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v), {
+      message: 'expected an object of name: value',
+    })
+    .transform((input, ctx) => {
+      const out: Record<string, z.output<V>> = Object.create(null);
+      for (const k of Object.keys(input)) {
+        const kr = key.safeParse(k);
+        if (!kr.success) {
+          ctx.issues.push({ code: 'custom', message: kr.error.issues[0]!.message, path: [k], input: k });
+          continue;
+        }
+        const vr = value.safeParse(input[k]);
+        if (!vr.success) {
+          const issue = vr.error.issues[0]!;
+          ctx.issues.push({
+            code: 'custom',
+            message: issue.message,
+            path: [k, ...issue.path],
+            input: input[k],
+          });
+          continue;
+        }
+        out[k] = vr.data as z.output<V>;
+      }
+      return out;
+    });
+}
+
 export const RegisterSchema = z.object({
   useCase: UseCase,
   modelName: ModelName,
@@ -56,18 +99,13 @@ export const RegisterSchema = z.object({
     .min(1, 'artifact path is required (--artifact PATH)'),
   version: Version.optional(),
   bump: z.enum(BUMPS as [string, ...string[]]).optional(),
-  metrics: z
-    .record(
-      z
-        .string()
-        .regex(
-          METRIC_NAME,
-          'metric names start with a letter or "_" and use letters, digits, "_", "." or "-"',
-        ),
-      z.number().finite(),
-    )
-    .default({}),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  metrics: safeRecord(
+    z
+      .string()
+      .regex(METRIC_NAME, 'metric names start with a letter or "_" and use letters, digits, "_", "." or "-"'),
+    z.number().finite(),
+  ).default(() => Object.create(null)),
+  metadata: safeRecord(z.string(), z.unknown()).default(() => Object.create(null)),
   lineage: z
     .object({
       runId: z.string().min(1).max(256).nullable().default(null),
@@ -75,9 +113,10 @@ export const RegisterSchema = z.object({
       codeVersion: z.string().min(1).max(256).nullable().default(null),
     })
     .default({ runId: null, datasetVersion: null, codeVersion: null }),
-  tags: z
-    .record(z.string().regex(TagKey, 'tag keys use letters, digits and _ . : / -'), z.string().max(256))
-    .default({}),
+  tags: safeRecord(
+    z.string().regex(TagKey, 'tag keys use letters, digits and _ . : / -'),
+    Printable('tag values').pipe(z.string().max(256)),
+  ).default(() => Object.create(null)),
   registeredBy: Actor.optional(),
 });
 export type RegisterInput = z.input<typeof RegisterSchema>;

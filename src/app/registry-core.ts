@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
-import type { z } from 'zod';
-import type { AuditEvent } from '../core/audit.js';
+import * as z from 'zod';
+import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
 import type { AuditCheckpoint, CheckpointSigner } from '../core/audit-checkpoint.js';
 import { compareMetrics, type MetricDelta } from '../core/compare.js';
 import {
@@ -140,8 +140,15 @@ export interface SweepResult {
   removed: string[];
   kept: string[];
   failed: { artifact: string; error: string }[];
+  /** Staged copies and set-aside folders of crashed registrations, removed (or, dry, to remove). */
+  leftovers: { path: string; bytes: number }[];
+  /** Bytes those leftovers held. */
+  freedBytes: number;
   dryRun: boolean;
 }
+
+/** Leftovers younger than this are left alone: a registration may still be copying a large artifact. */
+export const SWEEP_SAFE_AGE_MS = 60 * 60 * 1000;
 
 /** The id an undelivered event is kept under: one per audit event. */
 export function undeliveredId(e: RegistryEvent): string {
@@ -601,8 +608,36 @@ export class RegistryCore {
    * Removes uploads whose registration never committed (recorded when their removal
    * failed). An upload that turns out to belong to a registered version is kept.
    */
-  async sweepArtifacts(input: { dryRun?: boolean } = {}): Promise<SweepResult> {
-    const result: SweepResult = { removed: [], kept: [], failed: [], dryRun: Boolean(input.dryRun) };
+  async sweepArtifacts(input: { dryRun?: boolean; olderThanMs?: number } = {}): Promise<SweepResult> {
+    const req = parseInput(
+      z.object({
+        dryRun: z.boolean().default(false),
+        olderThanMs: z
+          .number()
+          .int()
+          .min(60_000, 'the safe age is at least one minute: a registration may still be copying')
+          .default(SWEEP_SAFE_AGE_MS),
+      }),
+      input,
+    );
+    const result: SweepResult = {
+      removed: [],
+      kept: [],
+      failed: [],
+      leftovers: [],
+      freedBytes: 0,
+      dryRun: req.dryRun,
+    };
+    if (this.artifacts.sweepLeftovers) {
+      try {
+        result.leftovers = [
+          ...(await this.artifacts.sweepLeftovers({ olderThanMs: req.olderThanMs, dryRun: req.dryRun })),
+        ];
+        result.freedBytes = result.leftovers.reduce((n, l) => n + l.bytes, 0);
+      } catch (e) {
+        result.failed.push({ artifact: 'leftovers', error: (e as Error).message });
+      }
+    }
     const orphans: OrphanedArtifact[] = [];
     orphans.push(...(await allPages((cursor) => this.store.listOrphans({ limit: 1000, cursor }))));
     for (const o of orphans) {

@@ -228,7 +228,7 @@ export class Registry extends RegistryCore {
     useCase: string;
     modelName: string;
     version: string;
-    evaluatedBy?: string;
+    evaluatedBy?: string | undefined;
   }): Promise<EvaluationResult> {
     const req = parseInput(VersionRefSchema.extend({ evaluatedBy: z.string().min(1).optional() }), input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
@@ -382,7 +382,7 @@ export class Registry extends RegistryCore {
           ? `evaluation set ${evalSet} is not registered`
           : passed
             ? `evaluated on ${set.id}`
-            : `not evaluated on ${set.id}: run \`modelreg evalsets evaluate\` (the promotion workflow does)`,
+            : `not evaluated on ${set.id}: evaluate first with \`modelreg evalsets evaluate --use-case ${ref.useCase} --model ${ref.modelName} --version ${version.version}\` (or Registry.evaluate); the promotion workflow evaluates by itself`,
     };
   }
 
@@ -394,7 +394,11 @@ export class Registry extends RegistryCore {
   ): Promise<GateResult | null> {
     if (!policyOf(head.policy).requireApproval) return null;
     const approvals = (await this.approvalsOf(ref)).filter((a) => a.version === version.version);
-    const approved = approvals.find((a) => a.status === 'approved');
+    // an approval counts only when it was given before the request expired
+    const approved = approvals.find(
+      (a) =>
+        a.status === 'approved' && a.decidedAt !== null && Date.parse(a.decidedAt) < Date.parse(a.expiresAt),
+    );
     const pending = approvals.find((a) => a.status === 'pending');
     return {
       gate: 'require_approval',

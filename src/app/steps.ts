@@ -22,7 +22,8 @@ export const RegisterOutputSchema = z.object({
   alreadyRegistered: z.boolean(),
 });
 
-export const EvaluateInputSchema = VersionRef;
+/** `evaluatedBy` is the actor of the evaluation's audit event: the workflow passes the event's requestedBy. */
+export const EvaluateInputSchema = VersionRef.extend({ evaluatedBy: z.string().min(1).max(256).optional() });
 export const EvaluateOutputSchema = z.object({
   evaluated: z.boolean(),
   evalSetId: z.string().nullable(),
@@ -66,6 +67,101 @@ export const PromoteOutputSchema = z.object({
   reason: z.string().optional(),
   gates: z.array(z.record(z.string(), z.unknown())).optional(),
 });
+
+/**
+ * The reference promote-model function's own input, in snake_case
+ * (`{"model_name", "new_version", "confidence"}`), accepted beside ours so that its Step
+ * Functions payload works unchanged. It names no use case: `use_case`, or the handler's
+ * configured default (MODELREG_DEFAULT_USE_CASE), supplies it. Always a production promotion.
+ */
+export const SeedPromoteInputSchema = z.object({
+  model_name: Name,
+  new_version: z
+    .union([z.string().min(1), z.number().int().nonnegative()])
+    .transform(String)
+    .nullable()
+    .optional(),
+  confidence: z.number().min(0).max(1).nullable().optional(),
+  use_case: Name.optional(),
+});
+
+/** The reference's output: `{"promoted", "new_version", "new_stage": "Production", "archived_version", "already_promoted"}`. */
+export const SeedPromoteOutputSchema = z.object({
+  promoted: z.boolean(),
+  new_version: z.string().nullable(),
+  new_stage: z.string().nullable(),
+  archived_version: z.string().nullable(),
+  already_promoted: z.literal(true).optional(),
+  reason: z.string().optional(),
+  gates: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
+/** Which contract a promote event was written in, with the input in our shape. */
+export type PromoteEvent = { shape: 'modelreg' | 'reference'; input: z.output<typeof PromoteInputSchema> };
+
+function isReferenceShape(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && 'model_name' in v && !('modelName' in v);
+}
+
+/**
+ * The promote handler's input: ours (camelCase) or the reference's (snake_case), told apart
+ * by `model_name`. A missing use case takes `defaultUseCase` (the handler passes
+ * MODELREG_DEFAULT_USE_CASE), so the reference's payload needs no new field.
+ */
+export function promoteEventSchema(defaultUseCase?: string) {
+  return z.unknown().transform((event, ctx): PromoteEvent => {
+    const fail = (issues: z.core.$ZodIssue[], useCaseGiven: boolean) => {
+      for (const issue of issues) {
+        const missingUseCase = issue.path[0] === 'useCase' && !useCaseGiven;
+        ctx.issues.push({
+          ...issue,
+          input: event,
+          message: missingUseCase
+            ? 'the use case is missing: pass useCase (use_case in the reference shape) or set MODELREG_DEFAULT_USE_CASE on the function'
+            : issue.message,
+        } as never);
+      }
+      return z.NEVER;
+    };
+    let ours: unknown = event;
+    if (isReferenceShape(event)) {
+      const seed = SeedPromoteInputSchema.safeParse(event);
+      if (!seed.success) return fail(seed.error.issues, true);
+      ours = {
+        useCase: seed.data.use_case ?? defaultUseCase,
+        modelName: seed.data.model_name,
+        ...(seed.data.new_version ? { version: seed.data.new_version } : {}),
+        ...(seed.data.confidence !== undefined ? { confidence: seed.data.confidence } : {}),
+      };
+    } else if (typeof event === 'object' && event !== null && !('useCase' in event) && defaultUseCase) {
+      ours = { ...event, useCase: defaultUseCase };
+    }
+    const result = PromoteInputSchema.safeParse(ours);
+    if (!result.success)
+      return fail(result.error.issues, (ours as { useCase?: unknown } | null)?.useCase !== undefined);
+    return { shape: isReferenceShape(event) ? 'reference' : 'modelreg', input: result.data };
+  });
+}
+
+/** Our promote answer in the reference's words (`new_stage: "Production"`, snake_case keys). */
+export function toReferenceOutput(out: z.output<typeof PromoteOutputSchema>) {
+  const stage = out.stage === null ? null : `${out.stage[0]!.toUpperCase()}${out.stage.slice(1)}`;
+  return SeedPromoteOutputSchema.parse({
+    promoted: out.promoted,
+    new_version: out.version,
+    new_stage: stage,
+    archived_version: out.archivedVersion,
+    ...(out.alreadyPromoted ? { already_promoted: true } : {}),
+    ...(out.reason !== undefined ? { reason: out.reason } : {}),
+    ...(out.gates ? { gates: out.gates } : {}),
+  });
+}
+
+/** The promote handler's step: either contract in, the answer in the same contract out. */
+export async function promoteEventStep(registry: Registry, event: PromoteEvent) {
+  const out = await promoteStep(registry, event.input);
+  return event.shape === 'reference' ? toReferenceOutput(out) : out;
+}
 
 export const RequestApprovalInputSchema = VersionRef.extend({
   requestedBy: Name,

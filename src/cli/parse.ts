@@ -2,9 +2,29 @@ import { readFileSync } from 'node:fs';
 import { ValidationError } from '../core/errors.js';
 import { METRIC_NAME } from '../core/gates.js';
 
-/** Parses `--metrics auc=0.93,f1=0.88` into numbers, refusing anything that is not one. */
+/** A plain decimal number (`0.93`, `-1`, `1e-3`): no hex, octal, binary, `Infinity` or blanks. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** C0 and C1 control characters (escape codes, NUL, newlines …). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Refuses control characters, which a terminal would interpret when `info` prints the value. */
+function refuseControl(what: string, value: string, field: string): void {
+  if (CONTROL.test(value)) {
+    throw new ValidationError(
+      `${what} ${JSON.stringify(value)} contains a control character (an escape code, newline or NUL); use printable text only.`,
+      { field, value },
+    );
+  }
+}
+
+/**
+ * Parses `--metrics auc=0.93,f1=0.88` into numbers, refusing anything that is not a
+ * decimal number. The map has no prototype, so `constructor` or `__proto__` are names like any other.
+ */
 export function parseMetrics(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = Object.create(null);
   for (const part of text.split(',')) {
     const item = part.trim();
     if (item === '') continue;
@@ -12,9 +32,9 @@ export function parseMetrics(text: string): Record<string, number> {
     const name = eq === -1 ? item : item.slice(0, eq).trim();
     const raw = eq === -1 ? '' : item.slice(eq + 1).trim();
     const value = Number(raw);
-    if (eq === -1 || raw === '' || !Number.isFinite(value)) {
+    if (eq === -1 || !DECIMAL.test(raw) || !Number.isFinite(value)) {
       throw new ValidationError(
-        `metric ${JSON.stringify(item)} is not name=number; write --metrics auc=0.93,f1=0.88.`,
+        `metric ${JSON.stringify(item)} is not name=number (a decimal number such as 0.93 or 1e-3); write --metrics auc=0.93,f1=0.88.`,
         { field: 'metrics', value: item },
       );
     }
@@ -24,16 +44,19 @@ export function parseMetrics(text: string): Record<string, number> {
         { field: 'metrics', value: name },
       );
     }
-    if (name in out)
+    if (Object.hasOwn(out, name))
       throw new ValidationError(`metric ${name} is given twice.`, { field: 'metrics', value: name });
     out[name] = value;
   }
   return out;
 }
 
-/** Parses repeatable `--tag key=value`. */
+/**
+ * Parses repeatable `--tag key=value` into a map without a prototype (so `__proto__` is
+ * kept as a tag), refusing a key given twice and control characters in keys or values.
+ */
 export function parseTags(items: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) {
@@ -42,7 +65,15 @@ export function parseTags(items: readonly string[]): Record<string, string> {
         value: item,
       });
     }
-    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    refuseControl('tag', item, 'tags');
+    if (Object.hasOwn(out, key))
+      throw new ValidationError(`tag ${key} is given twice; give each --tag key once.`, {
+        field: 'tags',
+        value: key,
+      });
+    out[key] = value;
   }
   return out;
 }
@@ -63,6 +94,7 @@ export function readJsonObject(path: string, what: string): Record<string, unkno
   }
   let value: unknown;
   try {
+    // JSON.parse keeps "__proto__" as an own key (it does not set the prototype)
     value = JSON.parse(text);
   } catch (e) {
     throw new ValidationError(`${what} file ${path} is not valid JSON: ${(e as Error).message}.`, {

@@ -1006,14 +1006,25 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
     .command('artifacts')
     .description('artifact housekeeping')
     .command('sweep')
-    .description('remove uploads whose registration never committed and could not be cleaned up at the time')
+    .description(
+      'remove uploads whose registration never committed, and what crashed registrations left (.staging/, .orphans/)',
+    )
     .option('--dry-run', 'say what would be removed, change nothing')
+    .option(
+      '--older-than-minutes <n>',
+      'leave leftovers younger than this alone (a registration may still be copying); default 60',
+      parsePositiveInt('--older-than-minutes'),
+    )
     .action(
       withRegistry(async (registry, o, cmd) => {
-        const r = await registry.sweepArtifacts({ dryRun: Boolean(o.dryRun) });
+        const r = await registry.sweepArtifacts({
+          dryRun: Boolean(o.dryRun),
+          ...(o.olderThanMinutes ? { olderThanMs: (o.olderThanMinutes as number) * 60_000 } : {}),
+        });
         print(cmd, r, () =>
           [
             `${o.dryRun ? 'Would remove' : 'Removed'} ${r.removed.length}${r.removed.length ? `: ${r.removed.join(', ')}` : ''}.`,
+            `${o.dryRun ? 'Would free' : 'Freed'} ${r.freedBytes} bytes of ${r.leftovers.length} leftover(s)${r.leftovers.length ? `: ${r.leftovers.map((l) => l.path).join(', ')}` : ''}.`,
             ...(r.kept.length ? [`Kept (registered after all): ${r.kept.join(', ')}`] : []),
             ...r.failed.map((f) => `Failed: ${f.artifact}: ${f.error}`),
           ].join('\n'),

@@ -59,5 +59,7 @@ export async function openRegistry(options: OpenRegistryOptions = {}): Promise<R
   }
   const store = options.store ?? (env.MODELREG_STORE || '.modelreg');
   const { openLocalRegistry } = await import('./local.js');
+  const { useApprovalSecretStore } = await import('../app/approval-secret.js');
+  useApprovalSecretStore(store);
   return openLocalRegistry({ store, ...(options.onEvent ? { onEvent: options.onEvent } : {}) }, extra);
 }

@@ -8,10 +8,14 @@ export interface MetricDelta {
   delta: number | null;
 }
 
-/** For every metric in either version, `{a, b, delta}` with `delta = b − a`. */
+/**
+ * For every metric in either version, `{a, b, delta}` with `delta = b − a`, in the order
+ * the versions were registered with (A's metrics, then those only B has), as the reference
+ * lists them (auc, f1, accuracy), not alphabetically.
+ */
 export function compareMetrics(a: Metrics, b: Metrics): Record<string, MetricDelta> {
-  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  const out: Record<string, MetricDelta> = {};
+  const names = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const out: Record<string, MetricDelta> = Object.create(null);
   for (const name of names) {
     const va = a[name] ?? null;
     const vb = b[name] ?? null;

@@ -63,6 +63,14 @@ export class ConcurrentModificationError extends ConflictError {
   override readonly name = 'ConcurrentModificationError';
 }
 
+/**
+ * An approval request was decided after its `expiresAt`: the approver saw evidence that
+ * may be stale, so the decision is refused and a new request must be made.
+ */
+export class ApprovalExpiredError extends ConflictError {
+  override readonly name = 'ApprovalExpiredError';
+}
+
 /** One or more promotion gates failed; `details.gates` lists every gate evaluated. */
 export class GateFailedError extends ModelregError {
   override readonly name = 'GateFailedError';

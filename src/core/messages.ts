@@ -25,13 +25,23 @@ export function eventTitle(type: string): string {
   return TITLES[type] ?? type;
 }
 
-/** The subject line: `[modelreg] Model Promoted: FraudRiskModel` (SNS caps subjects at 100 characters). */
-export function eventSubject(e: RegistryEvent): string {
-  return `[modelreg] ${eventTitle(e.type)}: ${e.modelName}`.slice(0, 100);
+/** The subject prefix when none is configured. */
+export const DEFAULT_SUBJECT_PREFIX = '[modelreg]';
+
+/**
+ * The subject line: `[modelreg] Model Promoted: FraudRiskModel`, with a configurable prefix
+ * (the reference uses `[TradAI]`; an empty prefix leaves it out). SNS caps subjects at 100 characters.
+ */
+export function eventSubject(e: RegistryEvent, prefix: string = DEFAULT_SUBJECT_PREFIX): string {
+  return `${prefix ? `${prefix} ` : ''}${eventTitle(e.type)}: ${e.modelName}`.slice(0, 100);
 }
 
-function percent(x: unknown): string {
-  return typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a';
+/**
+ * The confidence as a percentage. The reference prints `0.0%` when no comparison gave one;
+ * we say "not measured" instead, so a promotion nobody compared is not read as one with zero confidence.
+ */
+export function percent(x: unknown): string {
+  return typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'not measured (no comparison with production)';
 }
 
 /** The plain-text body an email subscriber reads (with approve/reject links for approval requests). */

@@ -181,6 +181,14 @@ export interface ArtifactStore {
   discard(staged: StagedArtifact): Promise<void>;
   /** Copies the artifact to `destDir` and proves it still has its recorded sha256. */
   fetch(artifact: ArtifactInfo, destDir: string): Promise<{ path: string; sha256: string }>;
+  /**
+   * Removes what crashed registrations left on local disk (staged copies, set-aside
+   * version folders) untouched for `olderThanMs`; answers what was (or would be) freed.
+   */
+  sweepLeftovers?(options: {
+    olderThanMs: number;
+    dryRun: boolean;
+  }): Promise<ReadonlyArray<{ path: string; bytes: number }>>;
 }
 
 /** A change that happened, as subscribers receive it (one per audit event). */

@@ -7,7 +7,7 @@ import type { AuditDraft } from './audit.js';
 import { chainEvents } from './audit.js';
 import { compareMetrics, type MetricDelta } from './compare.js';
 import type { Actor, Decision } from './decisions.js';
-import { ConflictError, ValidationError } from './errors.js';
+import { ApprovalExpiredError, ConflictError, ValidationError } from './errors.js';
 import type { ModelHead } from './head.js';
 import { type ArtifactInfo, MetricsSchema, type ModelRef, refLabel } from './model.js';
 import type { ChangeSet, RecordWrite } from './ports.js';
@@ -285,6 +285,12 @@ export function decideApproval(
     throw new ConflictError(
       `approval ${approval.approvalId} of ${refLabel(ref)} ${approval.version} was already ${approval.status}${approval.decidedBy ? ` by ${approval.decidedBy}` : ''}; a decision is made once.`,
       { approvalId: approval.approvalId, status: approval.status },
+    );
+  }
+  if (decision !== 'expired' && Date.parse(who.now) >= Date.parse(approval.expiresAt)) {
+    throw new ApprovalExpiredError(
+      `approval ${approval.approvalId} of ${refLabel(ref)} ${approval.version} expired at ${approval.expiresAt}; it can no longer be ${decision}. Request a new approval (\`modelreg approvals request\`) or run the promotion workflow again.`,
+      { approvalId: approval.approvalId, expiresAt: approval.expiresAt },
     );
   }
   const decided: Approval = {

@@ -815,6 +815,8 @@ describe('AWS backend failures', () => {
         removed: [`${ref.useCase}/${ref.modelName} 1.0.1`],
         kept: [],
         failed: [],
+        leftovers: expect.any(Array),
+        freedBytes: expect.any(Number),
         dryRun: true,
       });
       expect(await keys('1.0.1')).toHaveLength(3);
@@ -849,6 +851,8 @@ describe('AWS backend failures', () => {
         removed: [`${ref.useCase}/${ref.modelName} 1.0.1`],
         kept: [],
         failed: [],
+        leftovers: expect.any(Array),
+        freedBytes: expect.any(Number),
         dryRun: false,
       });
       expect(await keys('1.0.1')).toEqual([]);
@@ -906,8 +910,22 @@ describe('AWS backend failures', () => {
 
       // Assess
       const label = `${ref.useCase}/${ref.modelName} 1.0.0`;
-      expect(dry).toEqual({ removed: [], kept: [label], failed: [], dryRun: true });
-      expect(result).toEqual({ removed: [], kept: [label], failed: [], dryRun: false });
+      expect(dry).toEqual({
+        removed: [],
+        kept: [label],
+        failed: [],
+        leftovers: expect.any(Array),
+        freedBytes: expect.any(Number),
+        dryRun: true,
+      });
+      expect(result).toEqual({
+        removed: [],
+        kept: [label],
+        failed: [],
+        leftovers: expect.any(Array),
+        freedBytes: expect.any(Number),
+        dryRun: false,
+      });
       expect((await reader.store.listOrphans({})).items).toEqual([]);
       expect(await keys('1.0.0')).toHaveLength(3);
       const got = await reader.registry.getArtifact({ ...ref, version: '1.0.0', output: join(work, 'out') });

@@ -263,7 +263,7 @@ describe('SnsNotifier on moto, delivering to SQS', () => {
         'Model: churn',
         'New Production Version: 1.0.1',
         'Previous Version: 1.0.0',
-        'Comparison Confidence: n/a',
+        'Comparison Confidence: not measured (no comparison with production)',
         'Environment: test',
         '',
         'Use case: notify',
@@ -282,7 +282,7 @@ describe('SnsNotifier on moto, delivering to SQS', () => {
         'Model: churn',
         'New Production Version: 1.0.0',
         'Previous Version: none',
-        'Comparison Confidence: n/a',
+        'Comparison Confidence: not measured (no comparison with production)',
         'Environment: test',
       ]);
     });

@@ -4,9 +4,9 @@
  */
 import { chmod, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedPath } from '../support/artifacts.js';
 import {
   type CliResult,
   cliAt,
@@ -293,7 +293,7 @@ describe('integrity errors exit 6', () => {
   it('get of a file artifact altered on disk: ArtifactIntegrityError, nothing left in --output', async () => {
     // Prepare
     const v = okJson(await mr('models', 'register', ...MODEL, '--artifact', 'model.bin', '--json'));
-    await writeFile(fileURLToPath(v.artifact.uri), 'tampered bytes\n');
+    await writeFile(storedPath(store, v.artifact.uri), 'tampered bytes\n');
 
     // Act
     const [human, json] = await Promise.all([
@@ -305,7 +305,7 @@ describe('integrity errors exit 6', () => {
     const error = expectError(human, json, 6, 'ArtifactIntegrityError', 'was altered after registration');
     expect(error.details.expected).toBe(v.artifact.sha256);
     expect(error.details.actual).not.toBe(v.artifact.sha256);
-    expect(human.stderr).toContain(fileURLToPath(v.artifact.uri));
+    expect(human.stderr).toContain(storedPath(store, v.artifact.uri));
     expect(await readdir(join(dir, 'out-human'))).toEqual([]);
     expect(await readdir(join(dir, 'out-json'))).toEqual([]);
   });
@@ -313,7 +313,7 @@ describe('integrity errors exit 6', () => {
   it('get of a directory artifact with a file added in the store: exit 6, nothing left in --output', async () => {
     // Prepare
     const v = okJson(await mr('models', 'register', ...MODEL, '--artifact', 'model-dir', '--json'));
-    await writeFile(join(fileURLToPath(v.artifact.uri), 'sub', 'extra.bin'), 'x');
+    await writeFile(join(storedPath(store, v.artifact.uri), 'sub', 'extra.bin'), 'x');
 
     // Act
     const r = await mr('models', 'get', ...MODEL, '--version', v.version, '--output', 'out-dir', '--json');
@@ -449,7 +449,8 @@ describe('a failed register loses nothing', () => {
     await writeFile(join(dir, 'linked', 'a.bin'), 'a');
     await symlink(join(dir, 'good.bin'), join(dir, 'linked', 'sub', 'link.bin'));
     const error = await expectNothingChanged(2, 'ValidationError', '--artifact', 'linked');
-    expect(error.message).toContain('neither a regular file nor a directory');
+    expect(error.message).toContain('is a symlink');
+    expect(error.message).toContain(join('linked', 'sub', 'link.bin'));
   });
 
   it('an empty directory artifact', async () => {

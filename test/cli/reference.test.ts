@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedPath } from '../support/artifacts.js';
 import {
   type CliResult,
   cliAt,
@@ -192,14 +192,14 @@ describe('the reference examples on `modelreg models …`', () => {
     });
     expect(v.registeredAt).toMatch(ISO);
     expect(v.stageUpdatedAt).toBe(v.registeredAt);
-    const stored = fileURLToPath(v.artifact.uri);
+    const stored = storedPath(store, v.artifact.uri);
     expect(stored.startsWith(join(store, 'fraud_detection', 'FraudRiskModel', 'versions', '1.0.2'))).toBe(
       true,
     );
     expect(await readFile(stored)).toEqual(bytes);
   });
 
-  it('compares two versions: a Metric/vA/vB/Delta table with signed deltas, and --json', async () => {
+  it('compares two versions: a Metric/vA/vB/Delta table with signed deltas in registration order, and --json', async () => {
     // Act
     const [r, back, compared] = await Promise.all([
       mr('models', 'compare', ...MODEL, '--versions', '1.0.0', '1.0.1'),
@@ -214,16 +214,16 @@ describe('the reference examples on `modelreg models …`', () => {
     expect(title).toBe('Comparing fraud_detection/FraudRiskModel: 1.0.0 vs 1.0.1');
     const rows = parseTable(table, /^Metric +v1\.0\.0 {2}v1\.0\.1 {2}Delta$/);
     expect(rows).toEqual([
-      ['accuracy', '-', '0.9400', '-'],
       ['auc', '0.8800', '0.9100', '+0.0300'],
       ['f1', '0.8500', '0.8700', '+0.0200'],
+      ['accuracy', '-', '0.9400', '-'],
     ]);
     expectExit(back, 0);
     expect(lines(back)[0]).toBe('Comparing fraud_detection/FraudRiskModel: 1.0.2 vs 1.0.0');
     expect(parseTable(lines(back).slice(1), /^Metric/)).toEqual([
-      ['accuracy', '0.9500', '-', '-'],
       ['auc', '0.9300', '0.8800', '-0.0500'],
       ['f1', '0.8800', '0.8500', '-0.0300'],
+      ['accuracy', '0.9500', '-', '-'],
     ]);
     expect(Object.keys(json).sort()).toEqual(['a', 'b', 'metrics', 'modelName', 'useCase']);
     expect(json).toMatchObject({

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedPath } from '../support/artifacts.js';
 import {
   expectExit,
   type Json,
@@ -49,9 +49,8 @@ describe.concurrent('choosing the store (each test in its own directory)', () =>
 
     // Assess
     expect(existsSync(join(dir, '.modelreg', 'registry.db'))).toBe(true);
-    expect(fileURLToPath(v.artifact.uri)).toBe(
-      join(dir, '.modelreg', 'uc', 'M', 'versions', '1.0.0', 'model', 'model.bin'),
-    );
+    expect(v.artifact.uri).toBe('store:uc/M/versions/1.0.0/model/model.bin');
+    expect(existsSync(storedPath(join(dir, '.modelreg'), v.artifact.uri))).toBe(true);
     expect(list.items.map((i: Json) => i.version)).toEqual(['1.0.0']);
     expect((await readdir(dir)).sort()).toEqual(['.modelreg', 'model.bin']);
   });
@@ -65,7 +64,7 @@ describe.concurrent('choosing the store (each test in its own directory)', () =>
     const list = okJson(await run({ MODELREG_STORE: 'from-env' }, 'models', 'list', ...MODEL, '--json'));
 
     // Assess
-    expect(fileURLToPath(v.artifact.uri).startsWith(join(dir, 'from-env', 'uc', 'M'))).toBe(true);
+    expect(existsSync(storedPath(join(dir, 'from-env'), v.artifact.uri))).toBe(true);
     expect(existsSync(join(dir, 'from-env', 'registry.db'))).toBe(true);
     expect(list.items).toHaveLength(1);
     expect((await readdir(dir)).sort()).toEqual(['from-env', 'model.bin']);
@@ -80,7 +79,7 @@ describe.concurrent('choosing the store (each test in its own directory)', () =>
     const inEnvStore = await run({ MODELREG_STORE: 'from-env' }, 'models', 'list', ...MODEL, '--json');
 
     // Assess
-    expect(fileURLToPath(v.artifact.uri).startsWith(join(dir, 'from-flag', 'uc', 'M'))).toBe(true);
+    expect(existsSync(storedPath(join(dir, 'from-flag'), v.artifact.uri))).toBe(true);
     expectExit(inEnvStore, 4);
     expect(parseJson(inEnvStore).error.name).toBe('ModelNotFoundError');
     expect(existsSync(join(dir, '.modelreg'))).toBe(false);
@@ -120,7 +119,7 @@ describe.concurrent('choosing the store (each test in its own directory)', () =>
     const v = await register({ MODELREG_STORE: '', MODELREG_BACKEND: '' });
 
     // Assess
-    expect(fileURLToPath(v.artifact.uri).startsWith(join(dir, '.modelreg', 'uc', 'M'))).toBe(true);
+    expect(existsSync(storedPath(join(dir, '.modelreg'), v.artifact.uri))).toBe(true);
     expect((await readdir(dir)).sort()).toEqual(['.modelreg', 'model.bin']);
   });
 });

@@ -176,7 +176,7 @@ describe('evalsets', () => {
       description: 'held-out rows',
       registeredBy: 'platform-team',
       artifact: {
-        uri: expect.stringMatching(/^file:\/\/.*eval\.csv$/),
+        uri: expect.stringMatching(/^store:.*eval\.csv$/),
         sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
         sizeBytes: (await readFile(join(root, 'eval.csv'))).length,
       },
@@ -262,6 +262,46 @@ describe('evalsets', () => {
   });
 });
 
+describe('models promote under a policy that names an evaluation set', () => {
+  it('refuses production without evidence with the exact command to evaluate first, which then lets it pass', async () => {
+    // Prepare
+    const { mr } = await newStore({ gates: PRODUCTION_GATES, evaluation: EVALUATION });
+    okJson(await mr('models', 'register', ...MODEL, '--artifact', modelFile('more-features'), '--json'));
+    okJson(await mr('models', 'promote', ...MODEL, '--version', '1.0.0', '--to', 'staging', '--json'));
+
+    // Act
+    const refused = await mr(
+      'models',
+      'promote',
+      ...MODEL,
+      '--version',
+      '1.0.0',
+      '--to',
+      'production',
+      '--json',
+    );
+    const note = parseJson(refused).gates.find((g: Json) => g.gate === 'require_evaluation').note as string;
+    const command = /`modelreg ([^`]+)`/.exec(note)?.[1];
+    const evaluated = await mr(...(command ?? '').split(' '), '--json');
+    const again = await mr(
+      'models',
+      'promote',
+      ...MODEL,
+      '--version',
+      '1.0.0',
+      '--to',
+      'production',
+      '--json',
+    );
+
+    // Assess
+    expectExit(refused, 3);
+    expect(command).toBe(`evalsets evaluate ${MODEL.join(' ')} --version 1.0.0`);
+    expect(okJson(evaluated)).toMatchObject({ evaluated: true, evalSetId: 'holdout@1' });
+    expect(okJson(again)).toMatchObject({ promoted: true, stage: 'production' });
+  });
+});
+
 describe('pipeline run without approval', () => {
   const POLICY = { gates: PRODUCTION_GATES, evaluation: EVALUATION };
 
@@ -308,6 +348,9 @@ describe('pipeline run without approval', () => {
       runId: 'run-more-features',
       codeVersion: 'git:3f9c2ab',
     });
+    // the evaluation is the event's requester's, not the OS user running the CLI
+    const evaluations = (await auditOf(mr)).filter((e) => e.action === 'evaluate');
+    expect(evaluations.map((e) => e.actor)).toEqual(['ci-bot']);
   });
 
   it('with --json prints only {status, output} and archives the production version a better model replaces', async () => {

@@ -4,11 +4,12 @@
  * registry-contract.ts.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FsArtifactStore } from '../../src/adapters/local/fs-artifact-store.js';
 import { SqliteRegistryStore } from '../../src/adapters/local/sqlite-store.js';
 import type { Registry } from '../../src/app/registry.js';
 import {
@@ -20,7 +21,15 @@ import {
   VersionNotFoundError,
 } from '../../src/core/errors.js';
 import type { ChangeSet, RegistryStore } from '../../src/core/ports.js';
-import { listFilesUnder, readTree, sha256, writeFileArtifact, writeTree } from '../support/artifacts.js';
+import { openRegistry } from '../../src/index.js';
+import {
+  listFilesUnder,
+  readTree,
+  sha256,
+  storedPath,
+  writeFileArtifact,
+  writeTree,
+} from '../support/artifacts.js';
 import { type LocalBackend, makeLocalBackend } from '../support/local-backend.js';
 import { rejection } from './registry-contract.js';
 
@@ -99,7 +108,7 @@ describe('local backend only', () => {
       expect(await readFile(join(dir, 'model', 'model.pkl'), 'utf8')).toBe('pickled weights');
       expect(JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'))).toEqual(metadata);
       expect(JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'))).toEqual(metrics);
-      expect(v.artifact.uri).toBe(pathToFileURL(join(dir, 'model', 'model.pkl')).href);
+      expect(v.artifact.uri).toBe(`store:${ref.useCase}/churn/versions/1.0.0/model/model.pkl`);
     });
 
     it('keeps a directory artifact as the contents of model/', async () => {
@@ -138,6 +147,152 @@ describe('local backend only', () => {
         'model.register',
         'model.promote',
       ]);
+    });
+  });
+
+  describe('leftovers of crashed registrations', () => {
+    /** Writes `files` under `{store}/{folder}/{name}` and ages the whole tree by `ageMs`. */
+    async function leftover(folder: string, name: string, files: Record<string, string>, ageMs: number) {
+      const dir = await writeTree(join(backend.dir, folder, name), files);
+      const when = new Date(Date.now() - ageMs);
+      const dirs = Object.keys(files).flatMap((f) =>
+        f
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+      );
+      for (const rel of [...Object.keys(files), ...dirs, '.']) await utimes(join(dir, rel), when, when);
+      return dir;
+    }
+    const HOUR = 3_600_000;
+
+    it('removes .staging/<uuid> and .orphans/ entries older than the safe age, reporting the bytes freed', async () => {
+      // Prepare: what a killed register leaves, and a set-aside version folder
+      const uuid = randomUUID();
+      await leftover('.staging', uuid, { 'model.pkl': 'x'.repeat(1000) }, 2 * HOUR);
+      await leftover('.orphans', 'churn-1.0.0-abcd1234', { 'model/model.pkl': 'y'.repeat(500) }, 2 * HOUR);
+      const fresh = await leftover('.staging', randomUUID(), { 'model.pkl': 'copying' }, 0);
+
+      // Act
+      const dry = await reg.sweepArtifacts({ dryRun: true });
+      const swept = await reg.sweepArtifacts();
+
+      // Assess
+      const expected = [
+        { path: `.staging/${uuid}`, bytes: 1000 },
+        { path: '.orphans/churn-1.0.0-abcd1234', bytes: 500 },
+      ];
+      expect(dry).toMatchObject({ leftovers: expected, freedBytes: 1500, dryRun: true });
+      expect(swept).toMatchObject({ leftovers: expected, freedBytes: 1500, dryRun: false });
+      expect(await listFilesUnder(join(backend.dir, '.staging'))).toEqual([
+        `${fresh.split(/[\\/]/).at(-1)}/model.pkl`,
+      ]);
+      expect(await listFilesUnder(join(backend.dir, '.orphans'))).toEqual([]);
+    });
+
+    it('keeps a staged copy a registration is still writing into (a fresh file in an old folder)', async () => {
+      // Prepare
+      const dir = await leftover('.staging', randomUUID(), { 'old.bin': 'a' }, 2 * HOUR);
+      await writeFile(join(dir, 'new.bin'), 'still copying');
+
+      // Act
+      const swept = await reg.sweepArtifacts();
+
+      // Assess
+      expect(swept.leftovers).toEqual([]);
+      expect((await listFilesUnder(dir)).sort()).toEqual(['new.bin', 'old.bin']);
+    });
+
+    it('refuses a safe age under one minute', async () => {
+      const error = await rejection(reg.sweepArtifacts({ olderThanMs: 1000 }), ValidationError);
+      expect(error.message).toContain('at least one minute');
+    });
+  });
+
+  describe('a store copied or moved', () => {
+    async function openAt(store: string) {
+      return openRegistry({ backend: 'local', store, actor: 'mover', warn: () => {} });
+    }
+
+    it('finds and verifies its own artifacts, never the original store’s', async () => {
+      // Prepare: a file and a directory artifact in store A
+      const a = join(work, 'store-a');
+      const first = await openAt(a);
+      const file = await first.register({
+        ...ref,
+        artifactPath: await writeFileArtifact(join(work, 'in', 'model.pkl'), 'the bytes'),
+      });
+      const tree = await first.register({
+        ...ref,
+        artifactPath: await writeTree(join(work, 'bundle'), { 'w.bin': 'w', 'cfg/p.json': '{}' }),
+      });
+      await first.close();
+
+      // Act: copy A to B and alter A's file; then move B to C
+      const b = join(work, 'store-b');
+      await cp(a, b, { recursive: true });
+      await writeFile(storedPath(a, file.artifact.uri), 'tampered');
+      const copied = await openAt(b);
+      const fromCopy = await copied.getArtifact({
+        ...ref,
+        version: file.version,
+        output: join(work, 'out-b'),
+      });
+      await copied.close();
+      const original = await openAt(a);
+      const fromOriginal = original.getArtifact({
+        ...ref,
+        version: file.version,
+        output: join(work, 'out-a'),
+      });
+      await rejection(fromOriginal, ArtifactIntegrityError);
+      await original.close();
+      const c = join(work, 'moved', 'store-c');
+      await mkdir(join(work, 'moved'));
+      await rename(b, c);
+      const moved = await openAt(c);
+      const fileAfterMove = await moved.getArtifact({
+        ...ref,
+        version: file.version,
+        output: join(work, 'out-c1'),
+      });
+      const treeAfterMove = await moved.getArtifact({
+        ...ref,
+        version: tree.version,
+        output: join(work, 'out-c2'),
+      });
+      await moved.close();
+
+      // Assess
+      expect(file.artifact.uri.startsWith('store:')).toBe(true);
+      expect(fromCopy.sha256).toBe(file.artifact.sha256);
+      expect(await readFile(join(work, 'out-b', 'model.pkl'), 'utf8')).toBe('the bytes');
+      expect(fileAfterMove.sha256).toBe(file.artifact.sha256);
+      expect(treeAfterMove.sha256).toBe(tree.artifact.sha256);
+      expect(await readTree(join(work, 'out-c2'))).toEqual({ 'w.bin': 'w', 'cfg/p.json': '{}' });
+    });
+
+    it('still reads an artifact recorded with an absolute file:// URI (before locations were relative)', async () => {
+      // Prepare
+      const path = await writeFileArtifact(join(work, 'legacy', 'model.pkl'), 'legacy bytes');
+      const store = new FsArtifactStore(backend.dir);
+
+      // Act
+      const got = await store.fetch(
+        { uri: pathToFileURL(path).href, sha256: sha256('legacy bytes'), sizeBytes: 12 },
+        join(work, 'legacy-out'),
+      );
+
+      // Assess
+      expect(got.sha256).toBe(sha256('legacy bytes'));
+    });
+
+    it('refuses a store: location that climbs out of the store', async () => {
+      const store = new FsArtifactStore(backend.dir);
+      await rejection(
+        store.fetch({ uri: 'store:../../etc/passwd', sha256: 'a'.repeat(64), sizeBytes: 1 }, join(work, 'x')),
+        ValidationError,
+      );
     });
   });
 
@@ -186,6 +341,54 @@ describe('local backend only', () => {
       // Act / Assess
       await rejection(reg.register({ ...ref, artifactPath: source }), ValidationError);
       expect(await listFilesUnder(join(backend.dir, '.staging'))).toEqual([]);
+    });
+  });
+
+  describe('what is never registered', () => {
+    it('refuses a top-level symlink as an inner one is refused, saying it is a symlink and to what', async () => {
+      // Prepare
+      const real = await writeFileArtifact(join(work, 'real', 'model.pkl'), 'r');
+      const link = join(work, 'latest.pkl');
+      await symlink(real, link);
+      const dir = await writeTree(join(work, 'with-link'), { 'a.bin': 'a' });
+      await symlink(real, join(dir, 'inner.pkl'));
+
+      // Act
+      const top = await rejection(reg.register({ ...ref, artifactPath: link }), ValidationError);
+      const inner = await rejection(reg.register({ ...ref, artifactPath: dir }), ValidationError);
+
+      // Assess
+      expect(top.message).toContain(`${link} is a symlink (to ${real})`);
+      expect(inner.message).toContain(`${join(dir, 'inner.pkl')}, which is a symlink`);
+      expect(await listFilesUnder(join(backend.dir, '.staging'))).toEqual([]);
+      await rejection(reg.info({ ...ref, version: '1.0.0' }), ModelNotFoundError);
+    });
+
+    it('refuses the store itself, and a folder that contains it, copying nothing', async () => {
+      // Prepare: a store inside a project folder, with one version in it
+      const project = join(work, 'project');
+      const store = join(project, '.modelreg');
+      const registry = await openRegistry({ backend: 'local', store, warn: () => {} });
+      await registry.register({ ...ref, artifactPath: await writeFileArtifact(join(project, 'm.pkl'), 'm') });
+
+      try {
+        // Act
+        const itself = await rejection(registry.register({ ...ref, artifactPath: store }), ValidationError);
+        const parent = await rejection(registry.register({ ...ref, artifactPath: project }), ValidationError);
+        const asEvalSet = await rejection(
+          registry.registerEvalSet({ useCase: ref.useCase, name: 'holdout', file: join(store, '..') }),
+          ValidationError,
+        );
+
+        // Assess
+        expect(itself.message).toContain('is the registry store');
+        expect(parent.message).toContain('contains the registry store');
+        expect(asEvalSet.message).toContain('contains the registry store');
+        expect((await registry.listVersions({ ...ref })).items.map((v) => v.version)).toEqual(['1.0.0']);
+        expect(await listFilesUnder(join(store, '.staging'))).toEqual([]);
+      } finally {
+        await registry.close();
+      }
     });
   });
 

@@ -279,6 +279,37 @@ export function describeRegistryContract(
         expect((await reg.info({ ...ref, version: v.version })).artifact).toEqual(v.artifact);
       });
 
+      it('keeps __proto__ and constructor as ordinary metric, tag and metadata names', async () => {
+        // Prepare: own keys named like Object.prototype's, as JSON.parse gives them
+        const hostile = JSON.parse('{"__proto__": 1, "constructor": 2, "auc": 0.9}');
+        const tags = JSON.parse('{"__proto__": "a", "constructor": "b"}');
+        const metadata = JSON.parse('{"__proto__": {"x": 1}, "toString": "t"}');
+
+        // Act
+        const v = await register({ metrics: hostile, tags, metadata });
+        const back = await reg.info({ ...ref, version: v.version });
+
+        // Assess
+        for (const got of [v, back]) {
+          expect(Object.keys(got.metrics).sort()).toEqual(['__proto__', 'auc', 'constructor']);
+          expect(Object.getOwnPropertyDescriptor(got.metrics, '__proto__')?.value).toBe(1);
+          expect(Object.entries(got.tags).sort()).toEqual([
+            ['__proto__', 'a'],
+            ['constructor', 'b'],
+          ]);
+          expect(Object.keys(got.metadata).sort()).toEqual(['__proto__', 'toString']);
+        }
+      });
+
+      it('refuses control characters in tag values, registering nothing', async () => {
+        // Act
+        const error = await rejection(register({ tags: { note: 'red\u001b[31m' } }), ValidationError);
+
+        // Assess
+        expect(error.message).toContain('control characters');
+        await rejection(reg.info({ ...ref, version: '1.0.0' }), ModelNotFoundError);
+      });
+
       it('records who registered and when, from the registry actor and clock', async () => {
         // Prepare
         const at = new Date('2025-02-03T04:05:06.000Z');
@@ -1560,6 +1591,18 @@ export function describeRegistryContract(
         expect(result.metrics.auc?.delta).toBeCloseTo(0.1, 12);
         expect(result.metrics.f1).toEqual({ a: null, b: 0.7, delta: null });
         expect(result.metrics.loss).toEqual({ a: 0.5, b: null, delta: null });
+      });
+
+      it('lists metrics in the order the versions were registered with, not alphabetically', async () => {
+        // Prepare: the reference's order (auc, f1, accuracy); B adds one A lacks
+        await register({ metrics: { auc: 0.8, f1: 0.7, accuracy: 0.9 } });
+        await register({ metrics: { accuracy: 0.91, auc: 0.85, f1: 0.72, brier: 0.1 } });
+
+        // Act
+        const result = await reg.compare({ ...ref, a: '1.0.0', b: '1.0.1' });
+
+        // Assess
+        expect(Object.keys(result.metrics)).toEqual(['auc', 'f1', 'accuracy', 'brier']);
       });
 
       it('compares versions named by alias', async () => {

@@ -45,7 +45,7 @@ describe('compareMetrics', () => {
     expect(result).toEqual(expected);
   });
 
-  it('covers the union of both versions’ metric names, sorted', () => {
+  it('covers the union of both versions’ metric names, in registration order (A, then what only B has)', () => {
     // Prepare
     const a = { loss: 0.3, auc: 0.8 };
     const b = { f1: 0.6, auc: 0.85 };
@@ -54,7 +54,7 @@ describe('compareMetrics', () => {
     const result = compareMetrics(a, b);
 
     // Assess
-    expect(Object.keys(result)).toEqual(['auc', 'f1', 'loss']);
+    expect(Object.keys(result)).toEqual(['loss', 'auc', 'f1']);
     expect(result.auc?.delta).toBe(0.05);
     expect(result.f1).toEqual({ a: null, b: 0.6, delta: null });
     expect(result.loss).toEqual({ a: 0.3, b: null, delta: null });

@@ -17,6 +17,8 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // approval-decision builds an SFN client at module scope; its Node 20 notice is not what these tests check
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // the promote handler's default use case, for the reference's payload that names none
+  process.env.MODELREG_DEFAULT_USE_CASE = 'fraud';
 });
 
 import { handler as approvalDecision } from '../../lambdas/approval-decision/index.js';
@@ -37,8 +39,10 @@ import {
   CompareOutputSchema,
   EvaluateOutputSchema,
   PromoteOutputSchema,
+  promoteEventSchema,
   RegisterOutputSchema,
   RequestApprovalOutputSchema,
+  SeedPromoteOutputSchema,
 } from '../../src/app/steps.js';
 import { signDecisionToken } from '../../src/core/approval-links.js';
 import { StageSchema } from '../../src/core/model.js';
@@ -335,6 +339,89 @@ describe('lambdas/promote', () => {
     const parsed = PromoteOutputSchema.parse(out);
     expect(parsed).toMatchObject({ promoted: false, stage: 'staging' });
     expect(parsed.gates).toEqual([expect.objectContaining({ gate: 'require_approval', passed: false })]);
+  });
+});
+
+describe('lambdas/promote with the reference contract (snake_case)', () => {
+  it("promotes the reference's payload unchanged, the use case from MODELREG_DEFAULT_USE_CASE", async () => {
+    // Prepare: a champion, and a challenger in staging
+    const champion = await version('baseline', 'production');
+    const challenger = await version('all-features', 'staging');
+
+    // Act
+    const out = await promote({ model_name: 'detector', new_version: challenger, confidence: 0.85 });
+
+    // Assess: the reference's output shape, and the promotion really happened
+    expect(SeedPromoteOutputSchema.strict().parse(out)).toEqual({
+      promoted: true,
+      new_version: challenger,
+      new_stage: 'Production',
+      archived_version: champion,
+    });
+    expect((await reg.info({ ...ref, version: challenger })).stage).toBe('production');
+    expect((await reg.info({ ...ref, version: champion })).stage).toBe('archived');
+    const audit = (await reg.auditTrail({ ...ref, limit: 1000 })).items.find(
+      (e) => e.toStage === 'production' && e.version === challenger,
+    );
+    expect(audit?.details.confidence).toBe(0.85);
+  });
+
+  it('answers already_promoted the second time, writing nothing', async () => {
+    // Prepare
+    const v = await version('all-features', 'staging');
+
+    // Act
+    const { second, after, afterSecond } = await twice(promote, { model_name: 'detector', new_version: v });
+
+    // Assess
+    expect(second).toEqual({
+      promoted: true,
+      new_version: v,
+      new_stage: 'Production',
+      archived_version: null,
+      already_promoted: true,
+    });
+    expect(afterSecond).toBe(after);
+  });
+
+  it('promotes the latest staging version without new_version, and says when there is none', async () => {
+    // Prepare
+    await version('baseline');
+
+    // Act
+    const none = await promote({ model_name: 'detector' });
+    const v = await version('all-features', 'staging');
+    const out = await promote({ model_name: 'detector' });
+
+    // Assess
+    expect(none).toMatchObject({ promoted: false, new_version: null, reason: 'No Staging version found' });
+    expect(out).toMatchObject({ promoted: true, new_version: v, new_stage: 'Production' });
+  });
+
+  it('names the bad snake_case field', async () => {
+    const error = await failure(promote({ model_name: 'detector', confidence: 2 }));
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toContain('confidence');
+  });
+
+  it('says how to give the use case when neither the event nor the environment does', () => {
+    // Act
+    const result = promoteEventSchema(undefined).safeParse({ model_name: 'detector' });
+
+    // Assess
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toContain('MODELREG_DEFAULT_USE_CASE');
+  });
+
+  it('takes the default use case for our camelCase shape too, and answers in our shape', async () => {
+    // Prepare
+    const v = await version('all-features', 'staging');
+
+    // Act
+    const out = await promote({ modelName: 'detector', version: v });
+
+    // Assess
+    expect(PromoteOutputSchema.strict().parse(out)).toMatchObject({ promoted: true, version: v });
   });
 });
 

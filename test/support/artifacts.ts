@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Hex sha256 of a buffer or string, as the registry records artifact digests. */
 export function sha256(data: Buffer | string): string {
@@ -48,4 +49,10 @@ export async function listFilesUnder(root: string): Promise<string[]> {
     if ((e as { code?: string }).code === 'ENOENT') return [];
     throw e;
   }
+}
+
+/** Where a recorded artifact location of the embedded store lives: `store:` is relative to the store root. */
+export function storedPath(store: string, uri: string): string {
+  if (uri.startsWith('store:')) return join(resolve(store), ...uri.slice('store:'.length).split('/'));
+  return fileURLToPath(uri);
 }

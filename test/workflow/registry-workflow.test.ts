@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Registry } from '../../src/app/registry.js';
 import { PromoteOutputSchema, promoteStep } from '../../src/app/steps.js';
 import type { PolicyInput } from '../../src/core/policy.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../src/index.js';
+import { ApprovalExpiredError, ConflictError, NotFoundError, ValidationError } from '../../src/index.js';
 import { rejection } from '../contract/registry-contract.js';
 import { sha256 } from '../support/artifacts.js';
 import {
@@ -602,6 +602,39 @@ describe('the require_approval gate', () => {
         note: expect.stringContaining('approved by bob'),
       }),
     ]);
+  });
+
+  it('refuses to approve a request past its expiresAt, and the gate stays closed', async () => {
+    // Prepare: a clock the test moves past the request's expiry
+    let now = new Date('2026-01-01T00:00:00.000Z');
+    await ws.cleanup();
+    ws = await openWorkspace({ clock: { now: () => now } });
+    reg = ws.registry;
+    const version = await stagedUnderApproval();
+    const approval = await reg.requestApproval({
+      ...ref,
+      version,
+      requestedBy: 'alice',
+      taskToken: 'local-1',
+      timeoutSeconds: 60,
+    });
+    now = new Date(Date.parse(approval.expiresAt) + 1000);
+    const before = await auditLength(reg, ref);
+
+    // Act
+    const error = await rejection(
+      reg.decideApproval({ approvalId: approval.approvalId, decision: 'approve', by: 'bob' }),
+      ApprovalExpiredError,
+    );
+    const result = await reg.promote({ ...ref, version, to: 'production' });
+
+    // Assess
+    expect(error.message).toContain(approval.expiresAt);
+    expect(error.message).toContain('approvals request');
+    expect((await reg.getApproval(approval.approvalId)).status).toBe('pending');
+    expect(await auditLength(reg, ref)).toBe(before);
+    expect(result.promoted).toBe(false);
+    expect(result.gates?.find((g) => g.gate === 'require_approval')?.passed).toBe(false);
   });
 
   it('asks nothing of a promotion to staging', async () => {

@@ -144,7 +144,7 @@ describe('promotion workflow', () => {
     ]);
     expect(s.callsOf('register')).toEqual([input]);
     expect(s.callsOf('evaluate')).toEqual([
-      { useCase: 'fraud', modelName: 'FraudRiskModel', version: '1.1.0' },
+      { useCase: 'fraud', modelName: 'FraudRiskModel', version: '1.1.0', evaluatedBy: 'alice' },
     ]);
     expect(s.callsOf('promote')).toEqual([
       {

@@ -14,6 +14,15 @@ export const AwsConfigSchema = z.object({
   kmsKeyId: z.string().min(1).optional(),
   region: z.string().min(1).optional(),
   environment: z.string().min(1).default('dev'),
+  /** Starts every SNS subject (MODELREG_SNS_SUBJECT_PREFIX; empty for none). */
+  subjectPrefix: z
+    .string()
+    .max(40, 'MODELREG_SNS_SUBJECT_PREFIX must be at most 40 characters (SNS subjects hold 100)')
+    .regex(
+      /^[\x20-\x7e]*$/,
+      'MODELREG_SNS_SUBJECT_PREFIX must be printable ASCII (SNS subjects allow no line breaks)',
+    )
+    .optional(),
   /** Base URL of the approval API: approval notifications then carry signed approve/reject links. */
   approvalApiUrl: z.string().url().optional(),
   /** Path-style S3 addressing, needed by most emulators. Defaults to true when an S3 endpoint is overridden. */
@@ -30,6 +39,9 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfi
     ...(env.MODELREG_KMS_KEY_ID ? { kmsKeyId: env.MODELREG_KMS_KEY_ID } : {}),
     ...(env.AWS_REGION || env.AWS_DEFAULT_REGION ? { region: env.AWS_REGION || env.AWS_DEFAULT_REGION } : {}),
     ...(env.MODELREG_ENVIRONMENT ? { environment: env.MODELREG_ENVIRONMENT } : {}),
+    ...(env.MODELREG_SNS_SUBJECT_PREFIX !== undefined
+      ? { subjectPrefix: env.MODELREG_SNS_SUBJECT_PREFIX }
+      : {}),
     ...(env.MODELREG_APPROVAL_API_URL ? { approvalApiUrl: env.MODELREG_APPROVAL_API_URL } : {}),
     ...(env.MODELREG_S3_FORCE_PATH_STYLE
       ? { forcePathStyle: env.MODELREG_S3_FORCE_PATH_STYLE === 'true' }

@@ -53,6 +53,7 @@ export function awsPorts(
     notifier: new SnsNotifier(clients.sns, {
       topicArn: config.topicArn,
       environment: config.environment,
+      ...(config.subjectPrefix !== undefined ? { subjectPrefix: config.subjectPrefix } : {}),
       ...(linksFor ? { linksFor } : {}),
     }),
   };

@@ -26,7 +26,15 @@ import {
 } from '../../core/errors.js';
 import type { ArtifactInfo, ModelRef } from '../../core/model.js';
 import type { ArtifactSidecars, ArtifactStore, StagedArtifact } from '../../core/ports.js';
-import { isErrno, listFiles, makeOutputDir, manifestDigest, stageCopy } from '../files.js';
+import {
+  isErrno,
+  type Leftover,
+  listFiles,
+  makeOutputDir,
+  manifestDigest,
+  stageCopy,
+  sweepFolder,
+} from '../files.js';
 
 /** Options of the S3 artifact store. */
 export interface S3ArtifactStoreOptions {
@@ -399,6 +407,11 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async unpublish(ref: ModelRef, version: string): Promise<void> {
     await this.deletePrefix(this.prefix(ref, version));
+  }
+
+  /** Staged copies and downloads that crashed registrations left in the local staging folder. */
+  async sweepLeftovers(options: { olderThanMs: number; dryRun: boolean }): Promise<Leftover[]> {
+    return sweepFolder(this.stagingDir, 'staging', { ...options, nowMs: Date.now() });
   }
 
   async discard(staged: StagedArtifact): Promise<void> {

@@ -8,6 +8,8 @@ export interface SnsNotifierOptions {
   topicArn: string;
   /** Shown in messages (`Environment: prod`). @default 'dev' */
   environment?: string;
+  /** Starts every subject (`[TradAI]` in the reference). @default '[modelreg]' */
+  subjectPrefix?: string;
   /** Approve/reject links for approval requests (signed, expiring), when an approval API exists. */
   linksFor?: (event: RegistryEvent) => Promise<{ approve: string; reject: string } | null>;
 }
@@ -32,7 +34,7 @@ export class SnsNotifier implements Notifier {
     const attr = (value: string) => ({ DataType: 'String', StringValue: value });
     return {
       TopicArn: this.options.topicArn,
-      Subject: eventSubject(e),
+      Subject: eventSubject(e, this.options.subjectPrefix),
       MessageStructure: 'json',
       Message: JSON.stringify({ default: JSON.stringify(e), email: text }),
       MessageAttributes: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   ArtifactIntegrityError,
   ConcurrentModificationError,
@@ -10,7 +10,15 @@ import {
 } from '../../core/errors.js';
 import type { ArtifactInfo, ModelRef } from '../../core/model.js';
 import type { ArtifactSidecars, ArtifactStore, StagedArtifact } from '../../core/ports.js';
-import { copyHashing, copyTree, isErrno, makeOutputDir, stageCopy } from '../files.js';
+import {
+  copyHashing,
+  copyTree,
+  isErrno,
+  type Leftover,
+  makeOutputDir,
+  stageCopy,
+  sweepFolder,
+} from '../files.js';
 
 export { manifestDigest } from '../files.js';
 
@@ -20,18 +28,74 @@ export { manifestDigest } from '../files.js';
  * `metrics.json` beside it. Staged copies wait in `{root}/.staging/` until a version
  * number is settled, then move in with one rename.
  */
+/**
+ * The scheme of an artifact location relative to the store root (`store:fraud/churn/versions/1.0.0/model/m.pkl`),
+ * so a store can be copied or moved and still find (and verify) its own files.
+ */
+export const STORE_SCHEME = 'store:';
+
 /** How long an unregistered version directory must sit untouched before it counts as abandoned. */
 export const ABANDONED_AFTER_MS = 60_000;
 
 export class FsArtifactStore implements ArtifactStore {
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+
+  /** `root` may be relative: it is resolved once, so error messages name absolute paths. */
+  constructor(root: string) {
+    this.root = resolvePath(root);
+  }
+
+  /** The store-relative location of a path inside the store (a trailing `/` for a directory). */
+  private location(path: string, directory: boolean): string {
+    return `${STORE_SCHEME}${relative(this.root, path).split(sep).join('/')}${directory ? '/' : ''}`;
+  }
+
+  /**
+   * The path of a recorded location: `store:` locations resolve against this store's root;
+   * absolute `file://` URIs (recorded before locations were relative) are read as they are.
+   */
+  resolve(uri: string): string {
+    if (uri.startsWith(STORE_SCHEME)) {
+      const parts = uri
+        .slice(STORE_SCHEME.length)
+        .split('/')
+        .filter((p) => p !== '');
+      if (parts.some((p) => p === '..' || p === '.')) {
+        throw new ValidationError(
+          `artifact location ${uri} leaves the store; it was not written by modelreg.`,
+        );
+      }
+      return join(this.root, ...parts);
+    }
+    if (uri.startsWith('file:')) return fileURLToPath(uri);
+    throw new ValidationError(
+      `artifact ${uri} is not on this machine's filesystem; use the backend that stored it.`,
+    );
+  }
 
   versionDir(ref: ModelRef, version: string): string {
     return join(this.root, ref.useCase, ref.modelName, 'versions', version);
   }
 
   async stage(sourcePath: string, what?: 'artifact' | 'evaluation set'): Promise<StagedArtifact> {
+    await this.refuseStore(sourcePath, what ?? 'artifact');
     return stageCopy(sourcePath, join(this.root, '.staging'), what);
+  }
+
+  /**
+   * Registering the store itself, or a folder that contains it, would snapshot the live
+   * registry.db (and every artifact) into a version: refused, comparing real paths.
+   */
+  private async refuseStore(sourcePath: string, what: string): Promise<void> {
+    const real = async (p: string) => realpath(p).catch(() => resolvePath(p));
+    const [source, root] = await Promise.all([real(sourcePath), real(this.root)]);
+    const up = relative(source, root);
+    if (up === '' || (!up.startsWith('..') && !isAbsolute(up))) {
+      throw new ValidationError(
+        `${what} ${sourcePath} ${up === '' ? 'is' : 'contains'} the registry store ${this.root}; registering it would copy the live registry.db into a version. Pass the model's own file or folder.`,
+        { field: what, value: sourcePath },
+      );
+    }
   }
 
   async publish(
@@ -58,8 +122,12 @@ export class FsArtifactStore implements ArtifactStore {
     await writeFile(join(dir, 'metrics.json'), `${JSON.stringify(sidecars.metrics, null, 2)}\n`);
     const modelDir = join(dir, 'model');
     await rename(staged.handle, modelDir);
-    const target = staged.kind === 'file' ? join(modelDir, staged.name) : `${modelDir}${sep}`;
-    return { uri: pathToFileURL(target).href, sha256: staged.sha256, sizeBytes: staged.sizeBytes };
+    const target = staged.kind === 'file' ? join(modelDir, staged.name) : modelDir;
+    return {
+      uri: this.location(target, staged.kind !== 'file'),
+      sha256: staged.sha256,
+      sizeBytes: staged.sizeBytes,
+    };
   }
 
   /**
@@ -98,8 +166,12 @@ export class FsArtifactStore implements ArtifactStore {
     }
     const dataDir = join(dir, 'data');
     await rename(staged.handle, dataDir);
-    const target = staged.kind === 'file' ? join(dataDir, staged.name) : `${dataDir}${sep}`;
-    return { uri: pathToFileURL(target).href, sha256: staged.sha256, sizeBytes: staged.sizeBytes };
+    const target = staged.kind === 'file' ? join(dataDir, staged.name) : dataDir;
+    return {
+      uri: this.location(target, staged.kind !== 'file'),
+      sha256: staged.sha256,
+      sizeBytes: staged.sizeBytes,
+    };
   }
 
   async unpublish(ref: ModelRef, version: string, staged?: StagedArtifact): Promise<void> {
@@ -108,17 +180,21 @@ export class FsArtifactStore implements ArtifactStore {
     await rm(dir, { recursive: true, force: true });
   }
 
+  /** Staged copies (`.staging/<uuid>`) and set-aside folders (`.orphans/`) of crashed registrations. */
+  async sweepLeftovers(options: { olderThanMs: number; dryRun: boolean }): Promise<Leftover[]> {
+    const at = { ...options, nowMs: Date.now() };
+    return [
+      ...(await sweepFolder(join(this.root, '.staging'), '.staging', at)),
+      ...(await sweepFolder(join(this.root, '.orphans'), '.orphans', at)),
+    ];
+  }
+
   async discard(staged: StagedArtifact): Promise<void> {
     await rm(staged.handle, { recursive: true, force: true });
   }
 
   async fetch(artifact: ArtifactInfo, destDir: string): Promise<{ path: string; sha256: string }> {
-    if (!artifact.uri.startsWith('file:')) {
-      throw new ValidationError(
-        `artifact ${artifact.uri} is not on this machine's filesystem; use the backend that stored it.`,
-      );
-    }
-    const source = fileURLToPath(artifact.uri);
+    const source = this.resolve(artifact.uri);
     const isDir = artifact.uri.endsWith('/');
     try {
       await lstat(source);

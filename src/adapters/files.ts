@@ -1,6 +1,5 @@
 /** File helpers shared by the artifact stores: hashing while copying, and directory manifests. */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, rm, type stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { ValidationError } from '../core/errors.js';

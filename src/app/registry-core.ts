@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import * as z from 'zod';
-import { type AuditEvent, type AuditVerification, verifyChain } from '../core/audit.js';
+import type { AuditEvent } from '../core/audit.js';
 import type { AuditCheckpoint, CheckpointSigner } from '../core/audit-checkpoint.js';
 import { compareMetrics, type MetricDelta } from '../core/compare.js';
 import {

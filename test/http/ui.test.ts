@@ -4,6 +4,8 @@
  * CSRF, roles, the dry run of a promotion and its refusal.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokens } from '../../src/app/api-tokens.js';
+import { createApp } from '../../src/http/app.js';
 import { as, csrfOf, DETECTOR, MARKUP_TAG, makeUiFixture, type UiFixture } from './browser/fixture.js';
 
 let fx: UiFixture;
@@ -163,6 +165,19 @@ describe('web UI pages', () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('ranker bytes');
     expect(res.headers.get('x-checksum-sha256')).toBe(version.artifact.sha256);
+  });
+
+  it('in the real app, an anonymous GET of an approval link is sent to sign in and decides nothing', async () => {
+    const app = createApp({
+      registry: fx.registry,
+      auth: { mode: 'embedded', tokens: new ApiTokens(fx.registry.records), secret: Buffer.from('s') },
+    });
+    const res = await app.request(fx.link('approve'));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/^\/login\?next=/);
+    const login = await app.request('/login');
+    expect(login.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect((await fx.registry.getApproval(fx.approval.approvalId)).status).toBe('pending');
   });
 
   it('answers an unknown model with a 404 page naming the error', async () => {

@@ -3,12 +3,13 @@ import { html } from 'hono/html';
 import { alert, type FrameContext, page } from './layout.js';
 
 /** Renders the login form. */
-export function loginPage(ctx: FrameContext, problem?: string) {
+export function loginPage(ctx: FrameContext, next: string, problem?: string) {
   const body = html`<div class="login panel">
 <h1>Sign in</h1>
 <p class="sub">Paste an API token (<code>modelreg tokens create --name you --role approver</code>).</p>
 ${problem ? alert('error', 'Not signed in', problem) : ''}
 <form method="post" action="/login">
+  <input type="hidden" name="next" value="${next}">
   <label>Token<input type="password" name="token" required autocomplete="current-password" data-testid="token"></label>
   <button type="submit">Sign in</button>
 </form></div>`;

@@ -17,7 +17,7 @@ export const UC = 'fraud';
 export const DETECTOR = { useCase: UC, modelName: 'detector' };
 export const RANKER = { useCase: UC, modelName: 'ranker' };
 export const MARKUP_TAG = '<script>alert(1)</script>';
-export const APPROVAL_SECRET = 'ui-test-approval-secret';
+export const APPROVAL_SECRET = Buffer.from('ui-test-approval-secret');
 
 /** The store, its registry, the pending approval and the app serving the pages. */
 export interface UiFixture {
@@ -57,8 +57,10 @@ export function as(actor: string, role: Role): Record<string, string> {
   return { cookie: `test-user=${encodeURIComponent(`${actor}:${role}`)}` };
 }
 
-/** Builds the store described above. */
-export async function makeUiFixture(): Promise<UiFixture> {
+/** Builds the store described above; `requester` is who asked for the approval (an actor as the app names it). */
+export async function makeUiFixture(
+  options: { requester?: string; secret?: () => Promise<Buffer> } = {},
+): Promise<UiFixture> {
   const ws = await openWorkspace();
   const registry = ws.registry;
   const { demoFixtures } = await import('../../support/workflow-fixtures.js');
@@ -99,7 +101,7 @@ export async function makeUiFixture(): Promise<UiFixture> {
   const approval = await registry.requestApproval({
     ...DETECTOR,
     version: '1.0.2',
-    requestedBy: 'alice',
+    requestedBy: options.requester ?? 'alice',
     taskToken: 'cli-ui-test',
     evidence: { ...comparison },
   });
@@ -114,9 +116,10 @@ export async function makeUiFixture(): Promise<UiFixture> {
   app.use('*', testIdentity(registry));
   app.route('/', pageRoutes({ approvalSecret: async () => APPROVAL_SECRET }));
   const expiresAt = new Date(Date.now() + 3600_000);
+  const secret = options.secret ? await options.secret() : APPROVAL_SECRET;
   const link = (decision: 'approve' | 'reject') =>
     `/approvals/${approval.approvalId}/${decision}?token=${encodeURIComponent(
-      signDecisionToken(APPROVAL_SECRET, { approvalId: approval.approvalId, decision, expiresAt }),
+      signDecisionToken(secret, { approvalId: approval.approvalId, decision, expiresAt }),
     )}`;
   return { ws, registry, approval, app, link, cleanup: () => ws.cleanup() };
 }

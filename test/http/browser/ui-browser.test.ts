@@ -5,12 +5,16 @@
  * nothing on GET, an approval decided by a second user while the requester is refused,
  * and a refused promotion with its gate table. Each page is saved to test-results/screenshots/.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokens } from '../../../src/app/api-tokens.js';
+import { approvalSecret, resetApprovalSecret } from '../../../src/app/approval-secret.js';
+import { createApp } from '../../../src/http/app.js';
 import type { Role } from '../../../src/http/env.js';
 import { DETECTOR, makeUiFixture, type UiFixture } from './fixture.js';
 
@@ -18,15 +22,37 @@ const SHOTS = join('test-results', 'screenshots');
 
 let fx: UiFixture;
 let server: ServerType;
+/** The API token of each test user, created with the real token use case. */
+const tokens = new Map<string, string>();
+let secretDir: string | undefined;
 let base: string;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  fx = await makeUiFixture();
+  // the app as `modelreg serve` builds it: real API tokens, sessions and CSRF
+  // links are signed with the store's own approval secret, as `modelreg serve` signs them
+  secretDir = await mkdtemp(join(tmpdir(), 'modelreg-ui-secret-'));
+  process.env.MODELREG_STORE = secretDir;
+  resetApprovalSecret();
+  fx = await makeUiFixture({ requester: 'token:alice', secret: () => approvalSecret() });
+  const apiTokens = new ApiTokens(fx.registry.records);
+  const users: [string, Role][] = [
+    ['alice', 'approver'],
+    ['bob', 'approver'],
+    ['vera', 'viewer'],
+    ['erin', 'editor'],
+  ];
+  for (const [name, role] of users) {
+    tokens.set(name, (await apiTokens.create({ name, role, createdBy: 'test' })).token);
+  }
+  const app = createApp({
+    registry: fx.registry,
+    auth: { mode: 'embedded', tokens: apiTokens, secret: Buffer.from('ui-test-session-secret') },
+  });
   await mkdir(SHOTS, { recursive: true });
   server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: fx.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
@@ -48,19 +74,27 @@ afterAll(async () => {
   await browser?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await fx?.cleanup();
+  delete process.env.MODELREG_STORE;
+  resetApprovalSecret();
+  if (secretDir) await rm(secretDir, { recursive: true, force: true });
 });
 
-/** A browser tab signed in as `actor` with `role`, failing the test on any console error (a CSP block, say). */
-async function tab(actor: string, role: Role): Promise<{ page: Page; errors: string[] }> {
+/**
+ * A browser tab signed in through the login form with the user's API token, collecting
+ * console errors (a CSP block, a failed asset) so each test can insist there are none.
+ */
+async function tab(user: string): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   contexts.push(context);
-  await context.addCookies([{ name: 'test-user', value: encodeURIComponent(`${actor}:${role}`), url: base }]);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/login`);
+  await page.fill('input[name="token"]', tokens.get(user)!);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('button:has-text("Sign in")')]);
   return { page, errors };
 }
 
@@ -70,7 +104,7 @@ async function shot(page: Page, name: string): Promise<void> {
 
 describe('web UI in Chromium', () => {
   it('browses from the models page to a model and a version', async () => {
-    const { page, errors } = await tab('vera', 'viewer');
+    const { page, errors } = await tab('vera');
     await page.goto(`${base}/`);
     await expect(page.locator('tr[data-model="detector"]').textContent()).resolves.toContain('1.0.0');
     await shot(page, 'models');
@@ -87,7 +121,7 @@ describe('web UI in Chromium', () => {
   });
 
   it('plots each metric with one point per version, production marked', async () => {
-    const { page, errors } = await tab('vera', 'viewer');
+    const { page, errors } = await tab('vera');
     await page.goto(`${base}/models/fraud/detector`);
     await page.waitForFunction(
       () => (globalThis as unknown as { modelregCharts?: unknown[] }).modelregCharts?.length,
@@ -128,7 +162,7 @@ describe('web UI in Chromium', () => {
   });
 
   it('compares two versions side by side with deltas and a chart', async () => {
-    const { page, errors } = await tab('vera', 'viewer');
+    const { page, errors } = await tab('vera');
     await page.goto(`${base}/models/fraud/detector`);
     await page.check('input[name="v"][value="1.0.1"]');
     await page.check('input[name="v"][value="1.0.2"]');
@@ -147,14 +181,14 @@ describe('web UI in Chromium', () => {
   });
 
   it('shows the audit chain as verified', async () => {
-    const { page } = await tab('vera', 'viewer');
+    const { page } = await tab('vera');
     await page.goto(`${base}/models/fraud/detector/audit`);
     expect(await page.locator('[data-testid="audit-status"]').textContent()).toContain('Verified');
     await shot(page, 'audit');
   });
 
   it('refuses a promotion that fails its gates and shows the gate table', async () => {
-    const { page, errors } = await tab('erin', 'editor');
+    const { page, errors } = await tab('erin');
     await page.goto(`${base}/models/fraud/detector/versions/1.0.1/actions/promote?to=production`);
     await page.waitForSelector('[data-testid="gate-table"]');
     expect(await page.locator('tr.gate-fail').count()).toBeGreaterThan(0);
@@ -167,20 +201,20 @@ describe('web UI in Chromium', () => {
 
   it('a GET of the approval link decides nothing; the requester is refused; a second user approves', async () => {
     // the requester opens the link: the page shows, nothing is decided
-    const alice = await tab('alice', 'approver');
+    const alice = await tab('alice');
     await alice.page.goto(`${base}${fx.link('approve')}`);
     await alice.page.waitForSelector('[data-testid="vs-production"]');
-    expect(await alice.page.locator('[data-testid="requester"]').textContent()).toBe('alice');
+    expect(await alice.page.locator('[data-testid="requester"]').textContent()).toBe('token:alice');
     expect((await fx.registry.getApproval(fx.approval.approvalId)).status).toBe('pending');
     await shot(alice.page, 'approval-link');
     // the requester presses the button: the use case refuses
     await alice.page.click('[data-testid="decide"]');
     await alice.page.waitForSelector('.alert.error');
-    expect(await alice.page.locator('.alert.error').first().textContent()).toMatch(/alice/);
+    expect(await alice.page.locator('.alert.error').first().textContent()).toMatch(/token:alice requested/);
     expect((await fx.registry.getApproval(fx.approval.approvalId)).status).toBe('pending');
     await shot(alice.page, 'approval-refused');
     // a second user, an approver, opens the approvals page and the link, and approves
-    const bob = await tab('bob', 'approver');
+    const bob = await tab('bob');
     await bob.page.goto(`${base}/approvals`);
     expect(await bob.page.locator(`[data-approval="${fx.approval.approvalId}"] button`).count()).toBe(2);
     await shot(bob.page, 'approvals');
@@ -188,17 +222,28 @@ describe('web UI in Chromium', () => {
     await bob.page.click('[data-testid="decide"]');
     await bob.page.waitForSelector('.alert.ok');
     const decided = await fx.registry.getApproval(fx.approval.approvalId);
-    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'bob' });
+    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'token:bob' });
     await shot(bob.page, 'approval-approved');
     // the refusal is answered with its status (409), which Chromium logs; nothing else may fail
     expect(alice.errors.filter((e) => !e.includes('status of 409'))).toEqual([]);
     expect(bob.errors).toEqual([]);
   });
 
-  it('renders the sign-in page', async () => {
-    const { page } = await tab('vera', 'viewer');
-    await page.goto(`${base}/login`);
-    expect(await page.locator('form[action="/login"] input[name="token"]').count()).toBe(1);
+  it('sends a visitor without a session to the sign-in page, and refuses a wrong token', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${base}/models/fraud/detector`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('input[name="token"]', 'mr_not-a-token');
+    await page.click('button:has-text("Sign in")');
+    await page.waitForSelector('.alert.error');
+    expect(await page.locator('.alert.error').textContent()).toContain('unknown');
     await shot(page, 'login');
+    // signing out drops the session
+    const { page: vera } = await tab('vera');
+    await Promise.all([vera.waitForURL(`${base}/login`), vera.click('button:has-text("Sign out")')]);
+    await vera.goto(`${base}/approvals`);
+    expect(new URL(vera.url()).pathname).toBe('/login');
   });
 });

@@ -158,9 +158,14 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
   app.route('/assets', assetRoutes());
 
   app.get('/login', (c) => {
-    const q = parse(z.object({ next: z.string().max(2000).optional(), error: z.string().max(40).optional() }), c.req.query());
+    const q = parse(
+      z.object({ next: z.string().max(2000).optional(), error: z.string().max(40).optional() }),
+      c.req.query(),
+    );
     const next = q.next?.startsWith('/') && !q.next.startsWith('//') ? q.next : '/';
-    const problem = q.error ? 'that token is unknown, revoked or mistyped; paste it again or ask an admin for a new one.' : undefined;
+    const problem = q.error
+      ? 'that token is unknown, revoked or mistyped; paste it again or ask an admin for a new one.'
+      : undefined;
     return c.html(loginPage(frame(c), next, problem), problem ? 401 : 200);
   });
 

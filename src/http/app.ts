@@ -41,7 +41,7 @@ export function createApp(options: AppOptions): Hono<HttpEnv> {
     '/api/v1',
     apiRoutes({ sources: options.sources ?? { roots: [], s3: false }, approvalSecret: secret }),
   );
-  app.route('/', pageRoutes());
+  app.route('/', pageRoutes({ approvalSecret: secret }));
   app.onError((e, c) => {
     if (!c.req.path.startsWith('/api/') && c.req.method === 'GET' && statusOf(e) === 401) {
       return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);

@@ -64,7 +64,7 @@ dl.facts dd { margin: 0; word-break: break-all; }
 .empty { color: var(--muted); padding: 16px; text-align: center; }
 .login { max-width: 380px; margin: 60px auto; }
 .login form { display: flex; flex-direction: column; gap: 12px; }
-.legend { color: var(--muted); font-size: 12px; display: flex; gap: 6px; align-items: center; flex-wrap: wrap; margin: 0 0 10px; }
+.legend { color: var(--muted); font-size: 12px; display: flex; gap: 6px; align-items: center; flex-wrap: wrap; margin: 14px 0 10px; }
 .legend .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; background: var(--dev); margin-left: 8px; }
 .legend .dot.staging { background: var(--staging); } .legend .dot.production { background: var(--production); } .legend .dot.archived { background: var(--archived); }
 .legend .ring { display: inline-block; width: 14px; height: 14px; border-radius: 50%; border: 2px solid #111827; margin-left: 8px; }

@@ -85,6 +85,12 @@ async function main(): Promise<void> {
       await medianMs(get('/models/bench/small?limit=10')),
       await medianMs(get('/models/bench/large?limit=10')),
     ]);
+    // the version page filters the model's audit trail for the version's events: it grows with the model
+    rows.push([
+      'version page (GET …/versions/1.0.5)',
+      await medianMs(get('/models/bench/small/versions/1.0.5')),
+      await medianMs(get('/models/bench/large/versions/1.0.5')),
+    ]);
     const list = (modelName: string) => () =>
       registry.listVersions({ useCase: 'bench', modelName, limit: 10 });
     rows.push([

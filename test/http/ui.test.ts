@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../../src/app/api-tokens.js';
 import { createApp } from '../../src/http/app.js';
+import { demoFixtures } from '../support/workflow-fixtures.js';
 import { as, csrfOf, DETECTOR, MARKUP_TAG, makeUiFixture, type UiFixture } from './browser/fixture.js';
 
 let fx: UiFixture;
@@ -138,6 +139,21 @@ describe('web UI pages', () => {
     expect((await fx.registry.info({ ...DETECTOR, version: '1.0.1' })).stage).toBe('staging');
   });
 
+  it('shows a viewer the dry run but no confirm button', async () => {
+    const body = await (
+      await fx.app.request('/models/fraud/detector/versions/1.0.0/actions/archive', {
+        headers: as('vera', 'viewer'),
+      })
+    ).text();
+    expect(body).toContain('data-testid="needs-editor"');
+    expect(body).not.toContain('data-testid="confirm"');
+    const refused = await post('/models/fraud/detector/versions/1.0.0/actions/archive', 'vera', 'viewer', {
+      _csrf: csrfOf('vera'),
+    });
+    expect(refused.status).toBe(403);
+    expect((await fx.registry.info({ ...DETECTOR, version: '1.0.0' })).stage).toBe('production');
+  });
+
   it('sets an alias from the actions page as the signed-in editor', async () => {
     const res = await post('/models/fraud/detector/versions/1.0.0/actions/alias', 'erin', 'editor', {
       name: 'champion',
@@ -184,6 +200,38 @@ describe('web UI pages', () => {
     const res = await fx.app.request('/models/fraud/nope', { headers: as('vera', 'viewer') });
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('ModelNotFoundError');
+  });
+});
+
+describe('compare page and evaluation sets', () => {
+  it('compares evidence on the set both versions share, and refuses versions measured on different sets', async () => {
+    const same = await (
+      await fx.app.request('/models/fraud/detector/compare?v=1.0.2&v=1.0.1', {
+        headers: as('vera', 'viewer'),
+      })
+    ).text();
+    expect(same).toContain('data-testid="compare-table"');
+    expect(same).toMatch(
+      /<strong>1\.0\.2<\/strong> against <strong>1\.0\.1<\/strong> on <code>holdout@1<\/code>/,
+    );
+    // a second version of the set, and a version measured only on it
+    await fx.registry.registerEvalSet({
+      useCase: 'fraud',
+      name: 'holdout',
+      file: await fx.ws.csv(demoFixtures().holdout2),
+    });
+    const v = await fx.registry.register({
+      ...DETECTOR,
+      artifactPath: await fx.ws.model('all-features', 'again'),
+    });
+    await fx.registry.evaluate({ ...DETECTOR, version: v.version });
+    const refused = await (
+      await fx.app.request(`/models/fraud/detector/compare?v=1.0.1&v=${v.version}`, {
+        headers: as('vera', 'viewer'),
+      })
+    ).text();
+    expect(refused).toContain('measured on different evaluation sets (holdout@2 vs holdout@1)');
+    expect(refused).toContain(`${v.version} cannot be compared with 1.0.1`);
   });
 });
 

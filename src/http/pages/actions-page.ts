@@ -2,6 +2,7 @@
 import { html } from 'hono/html';
 import type { PromoteResult } from '../../core/decisions.js';
 import type { ModelVersion } from '../../core/model.js';
+import { hasRole } from '../env.js';
 import { alert, badge, csrfField, type FrameContext, gateTable, page, versionUrl } from './layout.js';
 
 /** The four actions the UI offers on a version. */
@@ -67,6 +68,7 @@ export function actionPage(ctx: FrameContext, d: ActionPageData) {
   const v = d.version;
   const url = `${versionUrl(v.useCase, v.modelName, v.version)}/actions/${d.action}`;
   const refused = d.preview !== null && !d.preview.promoted;
+  const editor = ctx.identity !== undefined && hasRole(ctx.identity.role, 'editor');
   const body = html`<div class="crumbs"><a href="/">Models</a> / ${v.useCase} / <a href="${versionUrl(v.useCase, v.modelName, v.version)}">${v.modelName} ${v.version}</a></div>
 <h1>${TITLES[d.action]} ${v.modelName} <span class="mono">${v.version}</span></h1>
 ${d.done ? alert('ok', 'Done', d.done) : ''}
@@ -85,7 +87,9 @@ ${gateTable(d.preview?.gates)}</div>
 ${
   d.done || refused
     ? ''
-    : html`<form method="post" action="${url}" class="panel actions">${csrfField(ctx.csrf)}${fields(d)}
+    : !editor
+      ? html`<p class="sub" data-testid="needs-editor">Only editors can confirm this change.</p>`
+      : html`<form method="post" action="${url}" class="panel actions">${csrfField(ctx.csrf)}${fields(d)}
 <button type="submit" data-testid="confirm" class="${d.action === 'archive' ? 'danger' : ''}">Confirm: ${TITLES[d.action].toLowerCase()} ${v.version}</button>
 <a class="button secondary" href="${versionUrl(v.useCase, v.modelName, v.version)}">Cancel</a></form>`
 }`;

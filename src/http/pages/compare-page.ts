@@ -2,7 +2,7 @@
 import { html } from 'hono/html';
 import type { CompareResult } from '../../app/registry.js';
 import type { ModelVersion } from '../../core/model.js';
-import type { EvidenceComparison } from '../../core/workflow.js';
+import type { Evidence, EvidenceComparison } from '../../core/workflow.js';
 import { alert, badge, chart, delta, type FrameContext, modelUrl, num, page, versionUrl } from './layout.js';
 import { legend } from './model-page.js';
 
@@ -14,6 +14,24 @@ export interface ComparePageData {
   comparisons: CompareResult[];
   /** Evidence of each later version against the first, on the same evaluation set (or the refusal). */
   evidence: { version: string; comparison: EvidenceComparison }[];
+}
+
+/**
+ * Which evidence of two versions to put side by side: the newest measurement of the
+ * candidate on a set (same id and bytes) the baseline was also measured on; when they share
+ * none, the newest of each, so compareEvidence refuses and says which sets differ.
+ */
+export function pairEvidence(
+  candidate: readonly Evidence[],
+  baseline: readonly Evidence[],
+): [Evidence | null, Evidence | null] {
+  const newestFirst = (xs: readonly Evidence[]) =>
+    [...xs].sort((a, b) => b.evaluatedAt.localeCompare(a.evaluatedAt));
+  for (const c of newestFirst(candidate)) {
+    const b = baseline.find((e) => e.evalSetId === c.evalSetId && e.evalSetSha256 === c.evalSetSha256);
+    if (b) return [c, b];
+  }
+  return [newestFirst(candidate)[0] ?? null, newestFirst(baseline)[0] ?? null];
 }
 
 /** The picker shown when fewer than two versions are named. */

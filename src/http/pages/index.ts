@@ -24,7 +24,7 @@ import { CsrfError, ForbiddenError, statusOf, UnauthorizedError } from '../error
 import { ACTIONS, type ActionName, type ActionPageData, actionPage } from './actions-page.js';
 import { approvalLinkPage, approvalsPage } from './approvals-page.js';
 import { auditPage } from './audit-page.js';
-import { comparePage, comparePicker } from './compare-page.js';
+import { comparePage, comparePicker, pairEvidence } from './compare-page.js';
 import { alert, type FrameContext, PAGE_CSP } from './layout.js';
 import { lineagePage } from './lineage-page.js';
 import { errorPage, loginPage } from './login-page.js';
@@ -289,12 +289,10 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const evidence = await Promise.all(
       rest.map(async (v) => {
         const mine = await registry.evidence({ ...ref, version: v.version });
-        const latest = mine.sort((a, b) => a.evaluatedAt.localeCompare(b.evaluatedAt)).at(-1) ?? null;
-        const same = latest ? baseEvidence.find((e) => e.evalSetId === latest.evalSetId) : undefined;
-        const other = baseEvidence.sort((a, b) => a.evaluatedAt.localeCompare(b.evaluatedAt)).at(-1) ?? null;
+        const [candidate, baseline] = pairEvidence(mine, baseEvidence);
         return {
           version: v.version,
-          comparison: compareEvidence(latest, { version: first!.version, evidence: same ?? other }),
+          comparison: compareEvidence(candidate, { version: first!.version, evidence: baseline }),
         };
       }),
     );

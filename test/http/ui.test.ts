@@ -3,6 +3,8 @@
  * security headers, escaping, pagination, the approval link that decides nothing on GET,
  * CSRF, roles, the dry run of a promotion and its refusal.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../../src/app/api-tokens.js';
 import { createApp } from '../../src/http/app.js';
@@ -232,6 +234,30 @@ describe('compare page and evaluation sets', () => {
     ).text();
     expect(refused).toContain('measured on different evaluation sets (holdout@2 vs holdout@1)');
     expect(refused).toContain(`${v.version} cannot be compared with 1.0.1`);
+  });
+});
+
+describe('audit page on a tampered chain', () => {
+  it('names the first event that does not verify', async () => {
+    await fx.registry.setAlias({ ...RANKER_REF, version: '1.0.0', name: 'stable' });
+    // rewrite who registered the ranker, behind the registry's back
+    const db = new Database(join(fx.ws.store, 'registry.db'));
+    const row = db
+      .prepare('SELECT doc FROM audit WHERE use_case = ? AND model_name = ? AND seq = 1')
+      .get('fraud', 'ranker') as { doc: string };
+    const doc = JSON.parse(row.doc) as { actor: string };
+    db.prepare('UPDATE audit SET doc = ? WHERE use_case = ? AND model_name = ? AND seq = 1').run(
+      JSON.stringify({ ...doc, actor: 'mallory' }),
+      'fraud',
+      'ranker',
+    );
+    db.close();
+    const body = await (
+      await fx.app.request('/models/fraud/ranker/audit', { headers: as('vera', 'viewer') })
+    ).text();
+    expect(body).toContain('Not verified');
+    expect(body).toContain('The first bad event is #1');
+    expect(body).toMatch(/<tr data-seq="1" class="bad-event">/);
   });
 });
 

@@ -2,16 +2,16 @@
  * How the web UI's model page scales: the median response time of GET /models/:useCase/:model
  * on a model with 10 versions and on one with 10,000, served in-process by the app, and
  * their ratio (target ≤ 1.2×: the page reads one page of versions through the registry's
- * cursor, never all of them). The registry's version list, which the API's list route
- * wraps, is measured the same way. Run with `npm run build && node dist/bench/http-pages.js`.
+ * cursor, never all of them). The API's version list is measured the same way, on the
+ * same app. Run with `npm run build && node dist/bench/http-pages.js`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hono } from 'hono';
 import { openLocalRegistry } from '../src/adapters/local/index.js';
-import type { HttpEnv } from '../src/http/env.js';
-import { pageRoutes } from '../src/http/pages/index.js';
+import { ApiTokens } from '../src/app/api-tokens.js';
+import { ids } from '../src/core/workflow.js';
+import { createApp } from '../src/http/app.js';
 
 const LARGE = Number(process.env.BENCH_PAGE_VERSIONS ?? 10_000);
 const SMALL = 10;
@@ -40,32 +40,63 @@ async function main(): Promise<void> {
     const artifact = join(dir, 'model.bin');
     writeFileSync(artifact, 'weights');
     const registry = openLocalRegistry({ store: join(dir, 'store') }, { actor: 'bench', warn: () => {} });
+    const csv = join(dir, 'holdout.csv');
+    writeFileSync(csv, 'x,label\n0.1,0\n0.9,1\n');
+    const set = await registry.registerEvalSet({ useCase: 'bench', name: 'holdout', file: csv });
     const seed = async (modelName: string, n: number) => {
+      const ref = { useCase: 'bench', modelName };
       for (let i = 0; i < n; i++) {
-        await registry.register({
+        const v = await registry.register({
           useCase: 'bench',
           modelName,
           artifactPath: artifact,
           metrics: { auc: 0.8 + (i % 100) / 1000, f1: 0.7 },
           tags: { team: 'bench' },
         });
+        // evidence on the standard set for every version, kept as the evaluation step keeps it
+        // (the bench does not run an evaluator 10,000 times)
+        await registry.records.putRecord({
+          record: {
+            kind: 'evidence',
+            id: ids.evidence(ref, v.version, set.id),
+            scope: ids.modelScope(ref),
+            doc: {
+              ...ref,
+              version: v.version,
+              evalSetId: set.id,
+              evalSetSha256: set.artifact.sha256,
+              metrics: { auc: 0.8 + (i % 100) / 1000 },
+              evaluator: 'bench',
+              evaluatedAt: new Date().toISOString(),
+              evaluatedBy: 'bench',
+            },
+          },
+          expect: 'absent',
+        });
       }
+      await registry.setPolicy({
+        ...ref,
+        policy: { evaluation: { evalSet: 'holdout', evaluator: 'bench' } },
+      });
     };
     const t0 = performance.now();
     await seed('small', SMALL);
     await seed('large', LARGE);
     console.log(
-      `seeded ${SMALL} + ${LARGE} versions through register() in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `seeded ${SMALL} + ${LARGE} versions through register(), each with evidence, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
 
-    const app = new Hono<HttpEnv>();
-    app.use('*', async (c, next) => {
-      c.set('registry', registry);
-      c.set('identity', { actor: 'bench', role: 'viewer', via: 'os-user' });
-      c.set('csrf', 'bench');
-      await next();
+    // the app as `modelreg serve` builds it on loopback without tokens (the OS user)
+    const app = createApp({
+      registry,
+      auth: {
+        mode: 'embedded',
+        tokens: new ApiTokens(registry.records),
+        secret: Buffer.from('bench'),
+        osUser: 'bench',
+      },
+      approvalSecret: async () => Buffer.from('bench'),
     });
-    app.route('/', pageRoutes({ approvalSecret: async () => 'bench' }));
     const get = (path: string) => async () => {
       const res = await app.request(path);
       if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
@@ -91,12 +122,15 @@ async function main(): Promise<void> {
       await medianMs(get('/models/bench/small/versions/1.0.5')),
       await medianMs(get('/models/bench/large/versions/1.0.5')),
     ]);
-    const list = (modelName: string) => () =>
-      registry.listVersions({ useCase: 'bench', modelName, limit: 10 });
     rows.push([
-      'version list (Registry.listVersions, 10)',
-      await medianMs(list('small')),
-      await medianMs(list('large')),
+      'API version list (GET /api/v1/…/versions?limit=10)',
+      await medianMs(get('/api/v1/models/bench/small/versions?limit=10')),
+      await medianMs(get('/api/v1/models/bench/large/versions?limit=10')),
+    ]);
+    rows.push([
+      'API version list, default page',
+      await medianMs(get('/api/v1/models/bench/small/versions')),
+      await medianMs(get('/api/v1/models/bench/large/versions')),
     ]);
 
     console.log(`\nmedian of ${RUNS} runs           ${SMALL} versions   ${LARGE} versions   ratio`);

@@ -11,13 +11,15 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { compare as compareVersions } from 'semver';
 import { z } from 'zod';
 import { approvalSecret } from '../../app/approval-secret.js';
+import { evidenceOfVersions } from '../../app/evidence-of-versions.js';
+import { listVersionsFiltered } from '../../app/filtered-versions.js';
 import type { Registry } from '../../app/registry.js';
 import { resumeWorkflow } from '../../app/resume-workflow.js';
 import { approvalDecisionStep } from '../../app/steps.js';
 import { type ApprovalLinkSecret, verifyDecisionToken } from '../../core/approval-links.js';
 import { ValidationError } from '../../core/errors.js';
 import { STAGES } from '../../core/model.js';
-import { compareEvidence, type Evidence } from '../../core/workflow.js';
+import { compareEvidence } from '../../core/workflow.js';
 import { assetRoutes } from '../assets/index.js';
 import { type HttpEnv, hasRole, type Role } from '../env.js';
 import { CsrfError, ForbiddenError, statusOf, UnauthorizedError } from '../errors.js';
@@ -115,12 +117,6 @@ async function form(c: Context<HttpEnv>): Promise<Record<string, string>> {
   >;
 }
 
-function tagFilter(tag: string | undefined): [string, string] | null {
-  if (!tag) return null;
-  const at = tag.indexOf('=');
-  return [tag.slice(0, at), tag.slice(at + 1)];
-}
-
 /** Use cases to show without one named: those of recent versions in any stage, and of pending approvals. */
 async function knownUseCases(registry: Registry): Promise<string[]> {
   const found = new Set<string>();
@@ -198,22 +194,20 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const useCase = c.req.param('useCase');
     const modelName = c.req.param('model');
     const limit = q.limit ?? PAGE_SIZE;
-    const page = await registry.listVersions({
+    const page = await listVersionsFiltered(registry, {
       useCase,
       modelName,
       limit,
       cursor: q.cursor ?? null,
       ...(q.stage ? { stage: q.stage } : {}),
+      tags: q.tag ? [q.tag] : [],
     });
-    const tag = tagFilter(q.tag);
-    const versions = tag ? page.items.filter((v) => v.tags[tag[0]] === tag[1]) : page.items;
-    const evidence = new Map<string, Evidence[]>();
-    const lists = await Promise.all(
-      versions.map((v) => registry.evidence({ useCase, modelName, version: v.version })),
+    const versions = page.items;
+    const evidence = await evidenceOfVersions(
+      registry,
+      { useCase, modelName },
+      versions.map((v) => v.version),
     );
-    versions.forEach((v, i) => {
-      if (lists[i]!.length) evidence.set(v.version, lists[i]!);
-    });
     return c.html(
       modelPage(frame(c), {
         useCase,

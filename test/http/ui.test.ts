@@ -3,7 +3,9 @@
  * security headers, escaping, pagination, the approval link that decides nothing on GET,
  * CSRF, roles, the dry run of a promotion and its refusal.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../../src/app/api-tokens.js';
@@ -258,6 +260,21 @@ describe('audit page on a tampered chain', () => {
     expect(body).toContain('Not verified');
     expect(body).toContain('The first bad event is #1');
     expect(body).toMatch(/<tr data-seq="1" class="bad-event">/);
+  });
+});
+
+describe('download of a tampered artifact', () => {
+  it('is refused with the integrity error instead of serving the bytes', async () => {
+    const v = await fx.registry.info({ ...RANKER_REF, version: '1.0.0' });
+    expect(v.artifact.uri.startsWith('file:')).toBe(true);
+    await writeFile(fileURLToPath(v.artifact.uri), 'tampered bytes');
+    const res = await fx.app.request('/models/fraud/ranker/versions/1.0.0/artifact', {
+      headers: as('vera', 'viewer'),
+    });
+    expect(res.status).toBe(409);
+    const body = await res.text();
+    expect(body).toContain('ArtifactIntegrityError');
+    expect(body).not.toContain('tampered bytes');
   });
 });
 

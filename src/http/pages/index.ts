@@ -3,9 +3,11 @@
  * Registry's use cases (or a workflow step), and renders a page: no business rule lives
  * here. Every response carries a strict Content-Security-Policy and nosniff.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { compare as compareVersions } from 'semver';
@@ -242,19 +244,25 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const registry = c.get('registry');
     const ref = { useCase: c.req.param('useCase'), modelName: c.req.param('model') };
     const dir = await mkdtemp(join(tmpdir(), 'modelreg-download-'));
+    const cleanup = () => rm(dir, { recursive: true, force: true });
     try {
       // getArtifact copies the bytes out and refuses them unless their sha256 is the registered one
       const got = await registry.getArtifact({ ...ref, version: c.req.param('version'), output: dir });
-      const bytes = await readFile(got.path);
+      const { size } = await stat(got.path);
+      // streamed, so a large artifact is never held in memory; the copy goes once it is sent
+      const file = createReadStream(got.path);
+      file.once('close', () => void cleanup());
       c.header('content-type', 'application/octet-stream');
+      c.header('content-length', String(size));
       c.header(
         'content-disposition',
         `attachment; filename="${basename(got.path).replace(/[^\w.-]/g, '_')}"`,
       );
       c.header('x-checksum-sha256', got.sha256);
-      return c.body(bytes);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+      return c.body(Readable.toWeb(file) as ReadableStream<Uint8Array>);
+    } catch (e) {
+      await cleanup();
+      throw e;
     }
   });
 

@@ -23,15 +23,31 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function medianMs(fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await fn(); // warm up
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
+/**
+ * Medians of two requests timed in alternation, so a busy machine slows both alike and
+ * the ratio stays meaningful.
+ */
+async function medianPair(
+  small: () => Promise<unknown>,
+  large: () => Promise<unknown>,
+): Promise<[number, number]> {
+  for (let i = 0; i < 5; i++) {
+    await small(); // warm up
+    await large();
   }
-  return median(times);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const [fn, times] of [
+      [small, a],
+      [large, b],
+    ] as const) {
+      const t = performance.now();
+      await fn();
+      times.push(performance.now() - t);
+    }
+  }
+  return [median(a), median(b)];
 }
 
 async function main(): Promise<void> {
@@ -107,30 +123,34 @@ async function main(): Promise<void> {
     // the default page holds up to 50 rows: 10 on the small model, 50 on the large one
     rows.push([
       'model page, default page (GET /models/bench/:model)',
-      await medianMs(get('/models/bench/small')),
-      await medianMs(get('/models/bench/large')),
+      ...(await medianPair(get('/models/bench/small'), get('/models/bench/large'))),
     ]);
     // the same 10 rows on both: what the model's size alone costs
     rows.push([
       'model page, 10 rows (?limit=10)',
-      await medianMs(get('/models/bench/small?limit=10')),
-      await medianMs(get('/models/bench/large?limit=10')),
+      ...(await medianPair(get('/models/bench/small?limit=10'), get('/models/bench/large?limit=10'))),
     ]);
     // the version page filters the model's audit trail for the version's events: it grows with the model
     rows.push([
       'version page (GET …/versions/1.0.5)',
-      await medianMs(get('/models/bench/small/versions/1.0.5')),
-      await medianMs(get('/models/bench/large/versions/1.0.5')),
+      ...(await medianPair(
+        get('/models/bench/small/versions/1.0.5'),
+        get('/models/bench/large/versions/1.0.5'),
+      )),
     ]);
     rows.push([
       'API version list (GET /api/v1/…/versions?limit=10)',
-      await medianMs(get('/api/v1/models/bench/small/versions?limit=10')),
-      await medianMs(get('/api/v1/models/bench/large/versions?limit=10')),
+      ...(await medianPair(
+        get('/api/v1/models/bench/small/versions?limit=10'),
+        get('/api/v1/models/bench/large/versions?limit=10'),
+      )),
     ]);
     rows.push([
       'API version list, default page',
-      await medianMs(get('/api/v1/models/bench/small/versions')),
-      await medianMs(get('/api/v1/models/bench/large/versions')),
+      ...(await medianPair(
+        get('/api/v1/models/bench/small/versions'),
+        get('/api/v1/models/bench/large/versions'),
+      )),
     ]);
 
     console.log(`\nmedian of ${RUNS} runs           ${SMALL} versions   ${LARGE} versions   ratio`);

@@ -229,7 +229,7 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const registry = c.get('registry');
     const ref = { useCase: c.req.param('useCase'), modelName: c.req.param('model') };
     const version = await registry.info({ ...ref, version: c.req.param('version') });
-    const evidence = await registry.evidence({ ...ref, version: version.version });
+    const evidence = (await evidenceOfVersions(registry, ref, [version.version])).get(version.version) ?? [];
     const events: Awaited<ReturnType<Registry['auditTrail']>>['items'] = [];
     let cursor: string | null = null;
     do {
@@ -287,10 +287,15 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const comparisons = await Promise.all(
       rest.map((v) => registry.compare({ ...ref, a: first!.version, b: v.version })),
     );
-    const baseEvidence = await registry.evidence({ ...ref, version: first!.version });
+    const byVersion = await evidenceOfVersions(
+      registry,
+      ref,
+      versions.map((v) => v.version),
+    );
+    const baseEvidence = byVersion.get(first!.version) ?? [];
     const evidence = await Promise.all(
       rest.map(async (v) => {
-        const mine = await registry.evidence({ ...ref, version: v.version });
+        const mine = byVersion.get(v.version) ?? [];
         const [candidate, baseline] = pairEvidence(mine, baseEvidence);
         return {
           version: v.version,

@@ -69,6 +69,8 @@ dl.facts dd { margin: 0; word-break: break-all; }
 .legend .dot.staging { background: var(--staging); } .legend .dot.production { background: var(--production); } .legend .dot.archived { background: var(--archived); }
 .legend .ring { display: inline-block; width: 14px; height: 14px; border-radius: 50%; border: 2px solid #111827; margin-left: 8px; }
 .panel table + table, .panel p + table { margin-top: 10px; }
+.panel > h2:first-child { margin-top: 0; }
+.panel form.actions { margin-top: 12px; }
 .nowrap, td.when { white-space: nowrap; }
 td.mono { word-break: break-all; max-width: 460px; }
 h1 .mono { font-size: 17px; color: var(--muted); }

@@ -17,7 +17,12 @@ export interface AppOptions {
   sources?: SourcePolicy;
   /** The key approval links are signed with (default: the registry's approval secret). */
   approvalSecret?: () => Promise<Buffer>;
+  /** The largest multipart upload accepted, in bytes. @default 512 MiB */
+  maxUploadBytes?: number;
 }
+
+/** JSON bodies are small: a policy, gates, a reason. */
+const MAX_JSON_BYTES = 1024 * 1024;
 
 /** Anything not set by a route: nothing from elsewhere, no framing, no inline code. */
 const DEFAULT_CSP =
@@ -39,7 +44,11 @@ export function createApp(options: AppOptions): Hono<HttpEnv> {
   app.post('/logout', logoutHandler());
   app.route(
     '/api/v1',
-    apiRoutes({ sources: options.sources ?? { roots: [], s3: false }, approvalSecret: secret }),
+    apiRoutes({
+      sources: options.sources ?? { roots: [], s3: false },
+      approvalSecret: secret,
+      limits: { uploadBytes: options.maxUploadBytes ?? 512 * 1024 * 1024, jsonBytes: MAX_JSON_BYTES },
+    }),
   );
   app.route('/', pageRoutes({ approvalSecret: secret }));
   app.onError((e, c) => {

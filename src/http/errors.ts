@@ -39,6 +39,11 @@ export class IdempotencyKeyError extends ModelregError {
   }
 }
 
+/** A request body larger than the host accepts. */
+export class PayloadTooLargeError extends ModelregError {
+  override readonly name = 'PayloadTooLargeError';
+}
+
 /** Status by error name, most specific first; a name not here falls back on its class (see statusOf). */
 export const STATUS_BY_NAME: Readonly<Record<string, ContentfulStatusCode>> = {
   ValidationError: 400,
@@ -55,6 +60,7 @@ export const STATUS_BY_NAME: Readonly<Record<string, ContentfulStatusCode>> = {
   InvalidTransitionError: 409,
   VersionExistsError: 409,
   ConcurrentModificationError: 409,
+  PayloadTooLargeError: 413,
   GateFailedError: 422,
   IntegrityError: 409,
   ArtifactIntegrityError: 409,

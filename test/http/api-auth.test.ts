@@ -272,6 +272,25 @@ describe('HTTP identity and roles', () => {
     });
   });
 
+  describe('body limits', () => {
+    it('refuses an upload larger than the limit with 413 PayloadTooLargeError, registering nothing', async () => {
+      const app = createApp({
+        registry,
+        auth: { mode: 'embedded', tokens, secret: SECRET, osUser: 'dana' },
+        maxUploadBytes: 1000,
+      });
+      const form = new FormData();
+      form.set('artifact', new Blob([Buffer.alloc(5000, 1)]), 'big.bin');
+      const res = await app.request('/api/v1/models/u/m/versions', { method: 'POST', body: form });
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: { name: string } }).error.name).toBe('PayloadTooLargeError');
+      expect((await app.request('/api/v1/models/u')).status).toBe(200);
+      expect(((await (await app.request('/api/v1/models/u')).json()) as { items: unknown[] }).items).toEqual(
+        [],
+      );
+    });
+  });
+
   describe('OpenAPI', () => {
     it('describes every route from its zod schemas, without credentials', async () => {
       const app = appWith({ mode: 'embedded', tokens, secret: SECRET });

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import type { HttpEnv } from '../env.js';
 import { DOCS_CSS, docsPage, openApiDocument } from './openapi.js';
-import { mount } from './route.js';
+import { type BodyLimits, mount } from './route.js';
 import { type ApiOptions, apiSpecs } from './routes.js';
 
 /** The JSON API, mounted at /api/v1: the routes, their OpenAPI document and its docs page. */
-export function apiRoutes(options: ApiOptions): Hono<HttpEnv> {
+export function apiRoutes(options: ApiOptions & { limits: BodyLimits }): Hono<HttpEnv> {
   const api = new Hono<HttpEnv>();
   const specs = apiSpecs(options);
   const doc = openApiDocument(specs, '1');
@@ -13,7 +13,7 @@ export function apiRoutes(options: ApiOptions): Hono<HttpEnv> {
   api.get('/openapi.json', (c) => c.json(doc));
   api.get('/docs', (c) => c.html(page));
   api.get('/docs.css', (c) => c.body(DOCS_CSS, 200, { 'content-type': 'text/css; charset=utf-8' }));
-  mount(api, specs);
+  mount(api, specs, options.limits);
   api.all('*', (c) =>
     c.json(
       {

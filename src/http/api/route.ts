@@ -3,7 +3,8 @@
  * only calls a use case. The same declarations mount the Hono routes and generate the
  * OpenAPI document, so the document cannot drift from what the routes accept.
  */
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { parseInput } from '../../app/inputs.js';
@@ -11,6 +12,7 @@ import type { Registry } from '../../app/registry.js';
 import { ValidationError } from '../../core/errors.js';
 import { requireRole } from '../auth.js';
 import type { HttpEnv, Identity, Role } from '../env.js';
+import { PayloadTooLargeError } from '../errors.js';
 import { idempotent } from '../idempotency.js';
 
 /** Request fields that would name who acted: the actor is always the authenticated identity. */
@@ -115,11 +117,29 @@ function queryOf(c: Context<HttpEnv>): Record<string, string | string[]> {
   return out;
 }
 
-/** Mounts the routes on an app: role check, parse, use case, idempotency for mutations. */
-export function mount(app: Hono<HttpEnv>, specs: readonly AnyRoute[]): void {
+/** Request body limits: uploads (multipart) and everything else (JSON). */
+export interface BodyLimits {
+  uploadBytes: number;
+  jsonBytes: number;
+}
+
+function limitOf(spec: AnyRoute, limits: BodyLimits): MiddlewareHandler<HttpEnv> {
+  const maxSize = spec.custom ? limits.uploadBytes : limits.jsonBytes;
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new PayloadTooLargeError(
+        `the request body is larger than this server accepts (${maxSize} bytes)${spec.custom ? '; register a larger artifact from s3:// or a server path' : ''}.`,
+      );
+    },
+  });
+}
+
+/** Mounts the routes on an app: role check, body limit, parse, use case, idempotency for mutations. */
+export function mount(app: Hono<HttpEnv>, specs: readonly AnyRoute[], limits: BodyLimits): void {
   for (const spec of specs) {
     const path = spec.path;
-    app.on(spec.method.toUpperCase(), path, requireRole(spec.role), async (c) => {
+    app.on(spec.method.toUpperCase(), path, requireRole(spec.role), limitOf(spec, limits), async (c) => {
       const registry = c.get('registry');
       const identity = c.get('identity');
       const params = spec.params ? parseInput(spec.params, c.req.param()) : {};

@@ -3,6 +3,8 @@
  * Registry's use cases (or a workflow step), and renders a page: no business rule lives
  * here. Every response carries a strict Content-Security-Policy and nosniff.
  */
+
+import { timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,8 +25,9 @@ import { ValidationError } from '../../core/errors.js';
 import { STAGES } from '../../core/model.js';
 import { compareEvidence } from '../../core/workflow.js';
 import { assetRoutes } from '../assets/index.js';
-import { type HttpEnv, hasRole, type Role } from '../env.js';
-import { CsrfError, ForbiddenError, statusOf, UnauthorizedError } from '../errors.js';
+import { requireRole } from '../auth.js';
+import type { HttpEnv } from '../env.js';
+import { CsrfError, statusOf } from '../errors.js';
 import { ACTIONS, type ActionName, type ActionPageData, actionPage } from './actions-page.js';
 import { approvalLinkPage, approvalsPage } from './approvals-page.js';
 import { auditPage } from './audit-page.js';
@@ -97,21 +100,17 @@ function frame(c: Context<HttpEnv>): FrameContext {
   return { identity: c.get('identity'), csrf: c.get('csrf') };
 }
 
-function need(c: Context<HttpEnv>, role: Role): string {
-  const id = c.get('identity');
-  if (!id) throw new UnauthorizedError('sign in first (/login) with an API token.');
-  if (!hasRole(id.role, role))
-    throw new ForbiddenError(
-      `${id.actor} is ${id.role}; this needs the ${role} role (ask an admin for a token with --role ${role}).`,
-    );
-  return id.actor;
+/** Who acts: the identity `requireRole` let through (no request field can set it). */
+function actor(c: Context<HttpEnv>): string {
+  return c.get('identity').actor;
 }
 
 /** Reads a posted form and checks its CSRF field against the session's. */
 async function form(c: Context<HttpEnv>): Promise<Record<string, string>> {
   const body = await c.req.parseBody();
-  const expected = c.get('csrf');
-  if (!expected || body._csrf !== expected)
+  const expected = Buffer.from(c.get('csrf') ?? '');
+  const posted = Buffer.from(typeof body._csrf === 'string' ? body._csrf : '');
+  if (expected.length === 0 || posted.length !== expected.length || !timingSafeEqual(posted, expected))
     throw new CsrfError('the form is stale or came from another site; reload the page and try again.');
   return Object.fromEntries(Object.entries(body).filter(([, v]) => typeof v === 'string')) as Record<
     string,
@@ -330,8 +329,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     return c.html(approvalsPage(frame(c), approvals));
   });
 
-  app.post('/approvals/:approvalId/decide', async (c) => {
-    const by = need(c, 'approver');
+  app.post('/approvals/:approvalId/decide', requireRole('approver'), async (c) => {
+    const by = actor(c);
     const f = parse(DecisionForm, await form(c));
     const registry = c.get('registry');
     const out = await approvalDecisionStep(registry, {
@@ -383,8 +382,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
   });
 
   // Only an authenticated approver's POST, with the link's token and the session's CSRF field, decides.
-  app.post('/approvals/:approvalId/:decision', async (c) => {
-    const by = need(c, 'approver');
+  app.post('/approvals/:approvalId/:decision', requireRole('approver'), async (c) => {
+    const by = actor(c);
     const f = parse(LinkForm, await form(c));
     const approvalId = c.req.param('approvalId');
     const decision = parse(z.enum(['approve', 'reject']), c.req.param('decision'));
@@ -450,8 +449,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     return c.html(actionPage(frame(c), await actionData(c, action, to)));
   });
 
-  app.post('/models/:useCase/:model/versions/:version/actions/:action', async (c) => {
-    const actor = need(c, 'editor');
+  app.post('/models/:useCase/:model/versions/:version/actions/:action', requireRole('editor'), async (c) => {
+    const by = actor(c);
     const action = parse(z.enum(ACTIONS), c.req.param('action'));
     const f = parse(ActionForm, await form(c));
     const registry = c.get('registry');
@@ -464,13 +463,13 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     let preview = null;
     try {
       if (action === 'promote') {
-        preview = await registry.promote({ ...sel, ...(f.to ? { to: f.to } : {}), promotedBy: actor });
+        preview = await registry.promote({ ...sel, ...(f.to ? { to: f.to } : {}), promotedBy: by });
         if (preview.promoted)
           done = `${sel.version} is now in ${preview.stage}${preview.archivedVersion ? `; ${preview.archivedVersion} was archived` : ''}.`;
       } else if (action === 'rollback') {
         const r = await registry.rollback({
           ...sel,
-          rolledBackBy: actor,
+          rolledBackBy: by,
           ...(f.reason ? { reason: f.reason } : {}),
         });
         done = `${r.version} is back in production.`;
@@ -478,13 +477,13 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
         await registry.archive({
           ...sel,
           force: f.force === 'true',
-          archivedBy: actor,
+          archivedBy: by,
           ...(f.reason ? { reason: f.reason } : {}),
         });
         done = `${sel.version} is archived.`;
       } else {
         if (!f.name) throw new ValidationError('name: the alias is required, e.g. champion.');
-        await registry.setAlias({ ...sel, name: f.name, setBy: actor });
+        await registry.setAlias({ ...sel, name: f.name, setBy: by });
         done = `alias ${f.name} points at ${sel.version}.`;
       }
     } catch (e) {

@@ -144,6 +144,21 @@ export const HANDLERS = [
     description: "modelreg: applies the models' archival rules (daily schedule)",
     timeoutSeconds: 600,
   },
+  {
+    ...base,
+    dir: 'http',
+    id: 'HttpFunction',
+    description:
+      'modelreg: the JSON API and web UI behind the HTTP API (approvals are decided here, by POST)',
+    artifacts: 'readWrite',
+    approvalSecret: true,
+    answersTasks: true,
+    invokesEvaluators: true,
+    memorySize: 1024,
+    // API Gateway waits at most 30 seconds for an integration
+    timeoutSeconds: 29,
+    ephemeralStorageMiB: 2048,
+  },
 ] as const satisfies readonly HandlerSpec[];
 
 /** The directory name of one handler. */

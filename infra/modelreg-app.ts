@@ -25,6 +25,10 @@ export interface ModelregAppSettings {
   readonly trainingOutputBuckets: readonly string[];
   /** `slackWebhookSecretArn`: an existing secret with the webhook URL. @default a new secret */
   readonly slackWebhookSecretArn?: string;
+  /** `jwtIssuer`: an identity provider whose JWTs the app accepts. @default a Cognito user pool of the stack */
+  readonly jwtIssuer?: string;
+  /** `jwtAudience`: the client ids accepted with `jwtIssuer` (required with it). */
+  readonly jwtAudience: readonly string[];
 }
 
 const ENVIRONMENT = /^[a-z][a-z0-9-]{0,19}$/;
@@ -74,8 +78,20 @@ export function settingsFromContext(node: Node): ModelregAppSettings {
       'context slackWebhookSecretArn must be the complete ARN of a secret (arn:aws:secretsmanager:…:secret:name-AbCdEf)',
     );
   }
+  const issuer: unknown = node.tryGetContext('jwtIssuer');
+  if (issuer !== undefined && (typeof issuer !== 'string' || !/^https:\/\/[^\s]+$/.test(issuer))) {
+    throw new Error('context jwtIssuer must be the https:// issuer URL of the identity provider');
+  }
+  const jwtAudience = listFrom(node, 'jwtAudience', NAME, 'a client id');
+  if ((issuer === undefined) !== (jwtAudience.length === 0)) {
+    throw new Error(
+      'context jwtIssuer and jwtAudience go together: give both, or neither (a user pool is created)',
+    );
+  }
   return {
     environment,
+    jwtAudience,
+    ...(typeof issuer === 'string' ? { jwtIssuer: issuer } : {}),
     notificationEmails,
     operationsEmails: operations.length > 0 ? operations : notificationEmails,
     archivalUseCases: listFrom(node, 'archivalUseCases', NAME, 'a use case name'),
@@ -113,7 +129,7 @@ export function addModelregStacks(
   const stateless = new ModelregStatelessStack(app, 'ModelregStatelessStack', {
     ...common,
     stackName: `modelreg-${settings.environment}-stateless`,
-    description: `modelreg ${settings.environment}: functions, workflows, triggers, approval API, alarms`,
+    description: `modelreg ${settings.environment}: functions, workflows, triggers, the app's HTTP API, alarms`,
     table: stateful.table,
     tableIndexNames: stateful.tableIndexNames,
     artifactBucket: stateful.artifactBucket,
@@ -126,6 +142,7 @@ export function addModelregStacks(
     evaluatorArns: settings.evaluatorArns,
     trainingOutputBuckets: settings.trainingOutputBuckets,
     ...(settings.slackWebhookSecretArn ? { slackWebhookSecretArn: settings.slackWebhookSecretArn } : {}),
+    ...(settings.jwtIssuer ? { jwtIssuer: settings.jwtIssuer, jwtAudience: settings.jwtAudience } : {}),
   });
   // the bucket ARN export the stateless stack imports by name is no CDK reference
   stateless.addStackDependency(stateful, 'imports the artifact bucket ARN export');

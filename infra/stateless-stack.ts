@@ -15,9 +15,11 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -112,15 +114,23 @@ export interface ModelregStatelessStackProps extends StackProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Steady-state requests per second of the approval API.
-   * @default 5
+   * Steady-state requests per second of the HTTP API (the app: JSON API, web UI, approval links).
+   * @default 25
    */
   readonly approvalApiRateLimit?: number;
   /**
-   * Burst of requests of the approval API.
-   * @default 10
+   * Burst of requests of the HTTP API.
+   * @default 50
    */
   readonly approvalApiBurstLimit?: number;
+  /**
+   * The JWT issuer (and `jwtAudience`) of an existing identity provider whose tokens the HTTP
+   * API accepts; roles come from the tokens' `cognito:groups` claim.
+   * @default a Cognito user pool created here, with groups viewer, editor, approver, admin
+   */
+  readonly jwtIssuer?: string;
+  /** The audiences (client ids) accepted with `jwtIssuer`. */
+  readonly jwtAudience?: readonly string[];
 }
 
 /** The functions, by handler directory. */
@@ -132,8 +142,10 @@ export class ModelregStatelessStack extends Stack {
   readonly functions: Functions;
   /** The promotion, rollback and archive state machines. */
   readonly stateMachines: Readonly<Record<WorkflowName, sfn.StateMachine>>;
-  /** The approval API (`GET /approvals/{approvalId}/{decision}`). */
+  /** The HTTP API in front of the app (JSON API at /api/v1, web UI, approval links); its ID is frozen. */
   readonly approvalApi: apigw.HttpApi;
+  /** The user pool whose tokens the HTTP API accepts, unless an issuer was given. */
+  readonly userPool: cognito.UserPool | undefined;
   /** Where alarms go. */
   readonly operationsTopic: sns.Topic;
   /** What could not be delivered: Slack notifications, rule targets, the schedule, promotion events. */
@@ -210,7 +222,7 @@ export class ModelregStatelessStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.approvalApi = new apigw.HttpApi(this, 'ApprovalApi', {
-      description: `modelreg ${props.environment}: approve/reject links of approval requests`,
+      description: `modelreg ${props.environment}: the app (JSON API, web UI, approval links)`,
       createDefaultStage: false,
     });
     new apigw.HttpStage(this, 'ApprovalApiStage', {
@@ -218,8 +230,8 @@ export class ModelregStatelessStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: {
-        rateLimit: props.approvalApiRateLimit ?? 5,
-        burstLimit: props.approvalApiBurstLimit ?? 10,
+        rateLimit: props.approvalApiRateLimit ?? 25,
+        burstLimit: props.approvalApiBurstLimit ?? 50,
       },
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(apiLogGroup) },
     });
@@ -253,22 +265,7 @@ export class ModelregStatelessStack extends Stack {
     }
     this.functions = functions;
 
-    for (const route of this.approvalApi.addRoutes({
-      path: '/approvals/{approvalId}/{decision}',
-      methods: [apigw.HttpMethod.GET],
-      integration: new HttpLambdaIntegration(
-        'ApprovalDecisionIntegration',
-        functions['approval-decision'].function,
-      ),
-    })) {
-      Validations.of(route).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'ApprovalApi route GET /approvals/{approvalId}/{decision} is opened from an email or Slack link by an approver who ' +
-          'presents no credentials; the link carries an HMAC-signed, expiring token for that approval and ' +
-          'decision, which approval-decision verifies, and the decision is single use (pending -> decided once).',
-      });
-    }
+    this.userPool = this.httpRoutes(functions.http, props);
 
     // ---- state machines -------------------------------------------------------------------
     const stateMachineName = (workflow: WorkflowName) => `modelreg-${props.environment}-${workflow}`;
@@ -287,11 +284,14 @@ export class ModelregStatelessStack extends Stack {
     // approval-decision answers the task tokens of the promotion workflow. The machine is
     // named by its fixed name, not referenced: it references the function (ExpireApproval),
     // so a reference back would be a cycle.
-    sfn.StateMachine.fromStateMachineName(this, 'PromotionTaskTokens', stateMachineName('promotion')).grant(
-      functions['approval-decision'].function,
-      'states:SendTaskSuccess',
-      'states:SendTaskFailure',
+    const promotion = sfn.StateMachine.fromStateMachineName(
+      this,
+      'PromotionTaskTokens',
+      stateMachineName('promotion'),
     );
+    for (const spec of HANDLERS.filter((h) => h.answersTasks)) {
+      promotion.grant(functions[spec.dir].function, 'states:SendTaskSuccess', 'states:SendTaskFailure');
+    }
 
     // ---- what starts the promotion workflow ----------------------------------------------
     new events.Rule(this, 'SageMakerTrainingCompletedRule', {
@@ -408,8 +408,14 @@ export class ModelregStatelessStack extends Stack {
     }
     new CfnOutput(this, 'ApprovalApiUrl', {
       value: approvalApiUrl,
-      description: 'MODELREG_APPROVAL_API_URL: base of the approve/reject links',
+      description: 'MODELREG_APPROVAL_API_URL: base of the approve/reject links, and the URL of the app',
     });
+    if (this.userPool) {
+      new CfnOutput(this, 'UserPoolId', {
+        value: this.userPool.userPoolId,
+        description: 'Users of the app: add them to a group (viewer, editor, approver, admin)',
+      });
+    }
     new CfnOutput(this, 'ApprovalDecisionFunctionName', {
       value: functions['approval-decision'].function.functionName,
       description: 'Decides an approval by hand: invoke with {approvalId, decision, by}',
@@ -426,6 +432,86 @@ export class ModelregStatelessStack extends Stack {
       value: this.operationsTopic.topicArn,
       description: 'Alarms of the functions, workflows and dead letters',
     });
+  }
+
+  /**
+   * Puts the app behind the HTTP API: every route needs a JWT the authorizer verified
+   * (a Cognito user pool created here, or the issuer given), except the login page, the
+   * static assets and the API's description. GET never decides an approval: the link's
+   * GET shows the approval page, and only an authenticated POST decides.
+   */
+  private httpRoutes(fn: RegistryFunction, props: ModelregStatelessStackProps): cognito.UserPool | undefined {
+    let userPool: cognito.UserPool | undefined;
+    let issuer = props.jwtIssuer;
+    let audience = [...(props.jwtAudience ?? [])];
+    if (issuer === undefined) {
+      userPool = new cognito.UserPool(this, 'UserPool', {
+        userPoolName: `modelreg-${props.environment}`,
+        selfSignUpEnabled: false,
+        signInAliases: { email: true },
+        mfa: cognito.Mfa.REQUIRED,
+        mfaSecondFactor: { sms: false, otp: true },
+        passwordPolicy: {
+          minLength: 12,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireDigits: true,
+          requireSymbols: true,
+        },
+        accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(userPool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason:
+          'UserPool holds the few people who approve and promote models; they are invited by an admin (no self sign-up) ' +
+          'and need MFA, so threat protection (the Plus feature plan, billed per user) is left to deployments that want it.',
+      });
+      const client = userPool.addClient('AppClient', {
+        generateSecret: false,
+        authFlows: { userSrp: true, userPassword: true },
+      });
+      for (const role of ['viewer', 'editor', 'approver', 'admin']) {
+        new cognito.CfnUserPoolGroup(this, `UserPoolGroup${pascal(role)}`, {
+          userPoolId: userPool.userPoolId,
+          groupName: role,
+          description: `modelreg ${role}s (cognito:groups gives the app its role)`,
+        });
+      }
+      issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
+      audience = [client.userPoolClientId];
+    }
+    if (audience.length === 0)
+      throw new Error('jwtIssuer needs jwtAudience: the client ids whose tokens it accepts');
+    const authorizer = new HttpJwtAuthorizer('HttpAuthorizer', issuer, { jwtAudience: audience });
+    const integration = new HttpLambdaIntegration('HttpIntegration', fn.function);
+    this.approvalApi.addRoutes({ path: '/', methods: [apigw.HttpMethod.ANY], integration, authorizer });
+    this.approvalApi.addRoutes({
+      path: '/{proxy+}',
+      methods: [apigw.HttpMethod.ANY],
+      integration,
+      authorizer,
+    });
+    const open = [
+      ['/login', 'the sign-in page, which must load before the caller holds a token'],
+      ['/assets/{proxy+}', 'the static style sheets and scripts of the pages, the same for everyone'],
+      ['/api/v1/openapi.json', 'the description of the API, generated from its schemas and holding no data'],
+      ['/api/v1/docs', 'the documentation page rendered from openapi.json, holding no data'],
+      ['/api/v1/docs.css', 'the style sheet of the documentation page'],
+    ] as const;
+    for (const [path, what] of open) {
+      for (const route of this.approvalApi.addRoutes({
+        path,
+        methods: [apigw.HttpMethod.GET],
+        integration,
+      })) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `ApprovalApi route GET ${path} serves ${what}; HttpFunction answers nothing else on it without a verified JWT.`,
+        });
+      }
+    }
+    return userPool;
   }
 
   /** Grants one function exactly what its handler's code calls (handlers.ts), and says why where cdk-nag asks. */
@@ -498,10 +584,15 @@ export class ModelregStatelessStack extends Stack {
     }
     if (spec.invokesEvaluators) {
       (props.evaluatorArns ?? []).forEach((arn, i) => {
-        lambda.Function.fromFunctionAttributes(this, `Evaluator${i}`, {
-          functionArn: arn,
-          skipPermissions: true,
-        }).grantInvokeLatestVersion(grantee);
+        // an import, not a resource: its ID only has to be unique
+        lambda.Function.fromFunctionAttributes(
+          this,
+          spec.dir === 'evaluate' ? `Evaluator${i}` : `${spec.id}Evaluator${i}`,
+          {
+            functionArn: arn,
+            skipPermissions: true,
+          },
+        ).grantInvokeLatestVersion(grantee);
       });
     }
 

@@ -732,25 +732,36 @@ export class RegistryCore {
   /** Promotes a version (one stage up, or to `to`), through the policy's and the caller's gates. */
   async promote(input: PromoteInput): Promise<PromoteResult> {
     const req = parseInput(PromoteSchema, this.splitModel(input));
+    return this.mutate(() => this.decidePromotion(req));
+  }
+
+  /**
+   * What `promote` would answer now, gate table included, without committing anything:
+   * the dry run a person reads before confirming a promotion in the web UI.
+   */
+  async previewPromote(input: PromoteInput): Promise<PromoteResult> {
+    const req = parseInput(PromoteSchema, this.splitModel(input));
+    return (await this.decidePromotion(req)).result;
+  }
+
+  private async decidePromotion(req: z.output<typeof PromoteSchema>): Promise<Decision<PromoteResult>> {
     const ref = { useCase: req.useCase, modelName: req.modelName };
-    return this.mutate(async () => {
-      const { head, version } = await this.load(ref, req);
-      const measured = await this.measured(ref, head, version);
-      const checks = await this.productionChecks(ref, head, version);
-      const details =
-        req.confidence !== undefined && req.confidence !== null ? { confidence: req.confidence } : {};
-      return decidePromote(
-        ref,
-        head,
-        version,
-        req.to ?? null,
-        req.gates,
-        this.who(req.promotedBy),
-        measured,
-        checks,
-        details,
-      );
-    });
+    const { head, version } = await this.load(ref, req);
+    const measured = await this.measured(ref, head, version);
+    const checks = await this.productionChecks(ref, head, version);
+    const details =
+      req.confidence !== undefined && req.confidence !== null ? { confidence: req.confidence } : {};
+    return decidePromote(
+      ref,
+      head,
+      version,
+      req.to ?? null,
+      req.gates,
+      this.who(req.promotedBy),
+      measured,
+      checks,
+      details,
+    );
   }
 
   /** Checks beyond metric gates that a promotion to production must pass (an approval). None here. */

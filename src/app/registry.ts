@@ -17,7 +17,7 @@ import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef } from '../core/model.js';
 import { refLabel } from '../core/model.js';
 import { policyOf } from '../core/policy.js';
-import type { RecordWrite, VersionRecord } from '../core/ports.js';
+import type { RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
 import {
   type Approval,
   assertMayDecide,
@@ -744,5 +744,13 @@ export class Registry extends RegistryCore {
         this.who('modelreg'),
       ),
     );
+  }
+
+  /**
+   * The store's record port, for what the HTTP application keeps beside the registry (API
+   * token hashes, idempotent answers): the same SQLite table or DynamoDB table as the rest.
+   */
+  get records(): Pick<RegistryStore, 'getRecord' | 'putRecord' | 'listRecords'> {
+    return this.store;
   }
 }

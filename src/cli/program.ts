@@ -17,6 +17,8 @@ import type { PolicyInput } from '../core/policy.js';
 import type { RegistryEvent } from '../core/ports.js';
 import { BUMPS } from '../core/versioning.js';
 import { BACKENDS, openRegistry, parseBackend } from '../index.js';
+import { addServeCommand } from './commands/serve.js';
+import { addTokensCommand } from './commands/tokens.js';
 import {
   auditTable,
   gatesTable,
@@ -1114,6 +1116,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
       });
     });
 
+  addServeCommand(program, io);
+  addTokensCommand(program, io);
   return program;
 }
 

@@ -30,8 +30,11 @@ export interface ChangeSet {
   records?: RecordWrite[];
 }
 
-/** The kinds of records kept beside models and versions. */
-export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery';
+/**
+ * The kinds of records kept beside models and versions; `token` (API tokens, by hash) and
+ * `idempotency` (the first answer of a keyed HTTP request) belong to the HTTP application.
+ */
+export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery' | 'token' | 'idempotency';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,

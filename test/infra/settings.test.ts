@@ -17,7 +17,19 @@ describe('settingsFromContext', () => {
       archivalUseCases: [],
       evaluatorArns: [],
       trainingOutputBuckets: [],
+      jwtAudience: [],
     });
+  });
+
+  it('takes an identity provider as jwtIssuer with its jwtAudience, never one without the other', () => {
+    // Act
+    const s = settings({ jwtIssuer: 'https://login.example.com/', jwtAudience: 'modelreg-app' });
+
+    // Assess
+    expect(s).toMatchObject({ jwtIssuer: 'https://login.example.com/', jwtAudience: ['modelreg-app'] });
+    expect(() => settings({ jwtIssuer: 'https://login.example.com/' })).toThrow(/go together/);
+    expect(() => settings({ jwtAudience: 'x' })).toThrow(/go together/);
+    expect(() => settings({ jwtIssuer: 'http://insecure', jwtAudience: 'x' })).toThrow(/https:\/\/ issuer/);
   });
 
   it('reads lists given with -c (comma-separated) and in cdk.json (JSON arrays)', () => {

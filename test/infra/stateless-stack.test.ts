@@ -68,11 +68,11 @@ describe('ModelregStatelessStack', () => {
       }
     });
 
-    it('stage artifacts in a 4 GiB /tmp where they download them (register, evaluate)', () => {
+    it('stage artifacts in a 4 GiB /tmp where they download them (register, evaluate), 2 GiB for uploads (http)', () => {
       // Assess
       for (const { dir } of HANDLERS) {
         const size = (props(fnId(dir)).EphemeralStorage as { Size: number } | undefined)?.Size;
-        expect(size, dir).toBe(dir === 'register' || dir === 'evaluate' ? 4096 : 512);
+        expect(size, dir).toBe(dir === 'register' || dir === 'evaluate' ? 4096 : dir === 'http' ? 2048 : 512);
       }
     });
 
@@ -106,6 +106,7 @@ describe('ModelregStatelessStack', () => {
         'archival-policy': registry,
         'request-approval': [...registry, 'MODELREG_APPROVAL_API_URL', 'MODELREG_APPROVAL_SECRET_ARN'],
         'approval-decision': [...registry, 'MODELREG_APPROVAL_SECRET_ARN'],
+        http: [...registry, 'MODELREG_APPROVAL_SECRET_ARN'],
         'notify-slack': [
           'MODELREG_APPROVAL_API_URL',
           'MODELREG_APPROVAL_SECRET_ARN',
@@ -165,22 +166,61 @@ describe('ModelregStatelessStack', () => {
     });
   });
 
-  describe('approval API', () => {
-    it('routes GET /approvals/{approvalId}/{decision} to the approval-decision function', () => {
+  describe('the app behind the HTTP API', () => {
+    const routes = () =>
+      resourcesOf(json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties as Record<string, unknown>);
+
+    it('sends every route to the http function, and no route to approval-decision (GET never decides)', () => {
       // Prepare
       const integrations = resourcesOf(json, 'AWS::ApiGatewayV2::Integration');
 
       // Assess
-      synth.stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-        RouteKey: 'GET /approvals/{approvalId}/{decision}',
-        AuthorizationType: 'NONE',
-      });
       expect(integrations).toHaveLength(1);
       expect(integrations[0]?.[1].Properties).toMatchObject({
         IntegrationType: 'AWS_PROXY',
         PayloadFormatVersion: '2.0',
-        IntegrationUri: { 'Fn::GetAtt': [fnId('approval-decision'), 'Arn'] },
+        IntegrationUri: { 'Fn::GetAtt': [fnId('http'), 'Arn'] },
       });
+      expect(routes().map((r) => r.RouteKey)).not.toContain('GET /approvals/{approvalId}/{decision}');
+    });
+
+    it("asks for a JWT of the stack's user pool on every route but the login page, assets and API description", () => {
+      // Prepare
+      const pool = resourcesOf(json, 'AWS::Cognito::UserPool');
+      const authorizers = resourcesOf(json, 'AWS::ApiGatewayV2::Authorizer');
+
+      // Assess
+      expect(pool).toHaveLength(1);
+      expect(authorizers).toHaveLength(1);
+      expect(authorizers[0]?.[1].Properties).toMatchObject({
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Audience: [{ Ref: expect.stringMatching(/^UserPoolAppClient/) }],
+          Issuer: expect.anything(),
+        },
+      });
+      const open = routes()
+        .filter((r) => r.AuthorizationType === 'NONE')
+        .map((r) => r.RouteKey)
+        .sort();
+      expect(open).toEqual(
+        [
+          'GET /api/v1/docs',
+          'GET /api/v1/docs.css',
+          'GET /api/v1/openapi.json',
+          'GET /assets/{proxy+}',
+          'GET /login',
+        ].sort(),
+      );
+      const guarded = routes().filter((r) => r.AuthorizationType === 'JWT');
+      expect(guarded.map((r) => r.RouteKey).sort()).toEqual(['ANY /', 'ANY /{proxy+}']);
+    });
+
+    it('creates the four role groups the app reads from cognito:groups', () => {
+      // Assess
+      const groups = resourcesOf(json, 'AWS::Cognito::UserPoolGroup').map(([, g]) => g.Properties.GroupName);
+      expect(groups.sort()).toEqual(['admin', 'approver', 'editor', 'viewer']);
     });
 
     it('throttles and logs access on its stage', () => {
@@ -188,9 +228,29 @@ describe('ModelregStatelessStack', () => {
       synth.stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: '$default',
         AutoDeploy: true,
-        DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+        DefaultRouteSettings: { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
         AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
       });
+    });
+  });
+
+  describe('the app with an identity provider from context', () => {
+    it('uses the given issuer and audience and creates no user pool', () => {
+      // Prepare
+      const other = synthesizeApp({
+        context: { jwtIssuer: 'https://login.example.com/', jwtAudience: 'modelreg-app' },
+      });
+      try {
+        const t = other.statelessJson;
+
+        // Assess
+        expect(resourcesOf(t, 'AWS::Cognito::UserPool')).toHaveLength(0);
+        expect(resourcesOf(t, 'AWS::ApiGatewayV2::Authorizer')[0]?.[1].Properties).toMatchObject({
+          JwtConfiguration: { Audience: ['modelreg-app'], Issuer: 'https://login.example.com/' },
+        });
+      } finally {
+        other.dispose();
+      }
     });
   });
 

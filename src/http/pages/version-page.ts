@@ -1,0 +1,114 @@
+/** One version: everything the registry knows about it, and the actions an editor can take. */
+import { html } from 'hono/html';
+import type { AuditEvent } from '../../core/audit.js';
+import type { ModelVersion } from '../../core/model.js';
+import type { Evidence } from '../../core/workflow.js';
+import { hasRole } from '../env.js';
+import { badge, type FrameContext, modelUrl, num, page, size, versionUrl, when } from './layout.js';
+
+/** What the version page shows. */
+export interface VersionPageData {
+  version: ModelVersion;
+  evidence: Evidence[];
+  /** The model's audit events about this version, oldest first. */
+  events: AuditEvent[];
+}
+
+interface RecordedGate {
+  gate: string;
+  actual: unknown;
+  threshold: unknown;
+}
+
+/** The gates a promotion event recorded (the decision keeps gate, actual and threshold). */
+export function recordedGates(e: AuditEvent): RecordedGate[] {
+  const gates = e.details.gates;
+  return Array.isArray(gates) ? (gates as RecordedGate[]) : [];
+}
+
+function facts(entries: [string, unknown][]) {
+  if (entries.length === 0) return html`<p class="empty">None.</p>`;
+  return html`<dl class="facts">${entries.map(
+    ([k, v]) =>
+      html`<dt>${k}</dt><dd>${typeof v === 'number' ? num(v) : typeof v === 'string' ? v : JSON.stringify(v)}</dd>`,
+  )}</dl>`;
+}
+
+/** Renders the version page. */
+export function versionPage(ctx: FrameContext, d: VersionPageData) {
+  const v = d.version;
+  const base = versionUrl(v.useCase, v.modelName, v.version);
+  const promotions = d.events.filter((e) => e.action === 'promote');
+  const editor = ctx.identity !== undefined && hasRole(ctx.identity.role, 'editor');
+  const body = html`<div class="crumbs"><a href="/">Models</a> / ${v.useCase} / <a href="${modelUrl(v.useCase, v.modelName)}">${v.modelName}</a></div>
+<h1>${v.modelName} <span class="mono">${v.version}</span> ${badge(v.stage)}</h1>
+<p class="sub">Registered ${when(v.registeredAt)} by ${v.registeredBy} · stage since ${when(v.stageUpdatedAt)}${v.aliases.length ? html` · aliases ${v.aliases.map((a) => html`<span class="chip">${a}</span>`)}` : ''}</p>
+${
+  editor
+    ? html`<div class="panel actions" data-testid="actions">
+  <a class="button" href="${base}/actions/promote">Promote…</a>
+  <a class="button secondary" href="${base}/actions/rollback">Roll back to this…</a>
+  <a class="button secondary" href="${base}/actions/archive">Archive…</a>
+  <a class="button secondary" href="${base}/actions/alias">Set alias…</a>
+</div>`
+    : ''
+}
+<div class="two">
+  <div><h2>Metrics</h2><div class="panel">${facts(Object.entries(v.metrics))}</div></div>
+  <div><h2>Lineage</h2><div class="panel"><dl class="facts">
+    <dt>Training run</dt><dd>${v.lineage.runId ? html`<a href="/lineage/${encodeURIComponent(v.lineage.runId)}">${v.lineage.runId}</a>` : '—'}</dd>
+    <dt>Dataset</dt><dd>${v.lineage.datasetVersion ?? '—'}</dd>
+    <dt>Code</dt><dd>${v.lineage.codeVersion ?? '—'}</dd>
+  </dl></div></div>
+  <div><h2>Tags</h2><div class="panel">${facts(Object.entries(v.tags))}</div></div>
+  <div><h2>Artifact</h2><div class="panel"><dl class="facts">
+    <dt>sha256</dt><dd class="mono" data-testid="sha256">${v.artifact.sha256}</dd>
+    <dt>Size</dt><dd>${size(v.artifact.sizeBytes)}</dd>
+    <dt>Download</dt><dd><a href="${base}/artifact" data-testid="download">Download (digest verified)</a></dd>
+  </dl></div></div>
+</div>
+<h2>Metadata</h2><div class="panel">${facts(Object.entries(v.metadata))}</div>
+<h2>Evidence</h2>
+${
+  d.evidence.length === 0
+    ? html`<div class="panel empty">Not evaluated on any evaluation set.</div>`
+    : html`<table><thead><tr><th>Evaluation set</th><th>Metrics</th><th>Evaluator</th><th>When</th></tr></thead><tbody>${d.evidence.map(
+        (e) =>
+          html`<tr><td><code>${e.evalSetId}</code></td><td>${Object.entries(e.metrics).map(([k, m]) => html`<span class="chip">${k} ${num(m)}</span>`)}</td><td>${e.evaluator}</td><td>${when(e.evaluatedAt)} by ${e.evaluatedBy}</td></tr>`,
+      )}</tbody></table>`
+}
+<h2>Gate results of its promotions</h2>
+${
+  promotions.length === 0
+    ? html`<div class="panel empty">Never promoted.</div>`
+    : promotions.map(
+        (
+          e,
+        ) => html`<div class="panel"><p><strong>${e.fromStage} → ${e.toStage}</strong> <span class="sub">${when(e.at)} by ${e.actor}</span></p>
+${
+  recordedGates(e).length === 0
+    ? html`<p class="empty">No gates applied.</p>`
+    : html`<table><thead><tr><th>Gate</th><th class="num">Actual</th><th class="num">Threshold</th></tr></thead><tbody>${recordedGates(
+        e,
+      ).map(
+        (g) =>
+          html`<tr><td><code>${g.gate}</code></td><td class="num">${typeof g.actual === 'number' ? num(g.actual) : String(g.actual)}</td><td class="num">${typeof g.threshold === 'number' ? num(g.threshold) : String(g.threshold)}</td></tr>`,
+      )}</tbody></table>`
+}</div>`,
+      )
+}
+<h2>Audit events</h2>
+${auditRows(d.events)}`;
+  return page(ctx, `${v.modelName} ${v.version}`, body);
+}
+
+/** Audit events as a table (shared with the audit page). */
+export function auditRows(events: readonly AuditEvent[], badSeq?: number) {
+  if (events.length === 0) return html`<div class="panel empty">No events.</div>`;
+  return html`<table data-testid="audit-table"><thead><tr><th class="num">#</th><th>When</th><th>Actor</th><th>Action</th><th>Version</th><th>Stages</th><th>Details</th></tr></thead><tbody>${events.map(
+    (
+      e,
+    ) => html`<tr data-seq="${e.seq}" class="${badSeq === e.seq ? 'bad-event' : ''}"><td class="num">${e.seq}${badSeq === e.seq ? html` ${badge('bad')}` : ''}</td><td class="when">${when(e.at)}</td><td>${e.actor}</td><td><code>${e.action}</code></td><td>${e.version ?? '—'}</td>
+<td>${e.fromStage || e.toStage ? `${e.fromStage ?? '—'} → ${e.toStage ?? '—'}` : ''}</td><td class="mono">${Object.keys(e.details).length ? JSON.stringify(e.details) : ''}</td></tr>`,
+  )}</tbody></table>`;
+}

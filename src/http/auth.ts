@@ -178,6 +178,15 @@ const LoginSchema = z.object({
   next: z.string().optional(),
 });
 
+/** The host of an Origin header; a malformed origin is no host. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host || null;
+  } catch {
+    return null;
+  }
+}
+
 /** Where to go after login: only a path on this site. */
 function safeNext(next: string | undefined): string {
   return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
@@ -192,7 +201,8 @@ export function loginHandler(config: AuthConfig) {
     if (config.mode !== 'embedded')
       throw new ForbiddenError('sign-in is done by the identity provider on this deployment.');
     const origin = c.req.header('origin');
-    if (origin && origin !== 'null' && new URL(origin).host !== new URL(c.req.url).host)
+    // "null" is what a browser sends from a page with Referrer-Policy: no-referrer (ours): no site to compare
+    if (origin && origin !== 'null' && originHost(origin) !== new URL(c.req.url).host)
       throw new CsrfError('a sign-in posted from another site is refused.');
     const form = LoginSchema.safeParse(await c.req.parseBody());
     const next = safeNext(form.success ? form.data.next : undefined);

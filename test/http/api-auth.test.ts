@@ -89,6 +89,19 @@ describe('HTTP identity and roles', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
       });
       expect(res.status).toBe(403);
+      const malformed = await app.request('/login', {
+        method: 'POST',
+        body: new URLSearchParams({ token: t.token }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'not a url' },
+      });
+      expect(malformed.status).toBe(403);
+      // a page with Referrer-Policy: no-referrer posts with Origin "null": the token decides
+      const opaque = await app.request('/login', {
+        method: 'POST',
+        body: new URLSearchParams({ token: t.token }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' },
+      });
+      expect(opaque.status).toBe(303);
     });
 
     it('authenticates by cookie, and refuses a cookie POST without the CSRF token', async () => {

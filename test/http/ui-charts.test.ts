@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelVersion } from '../../src/core/model.js';
 import type { Evidence } from '../../src/core/workflow.js';
+import { assetRoutes } from '../../src/http/assets/index.js';
 import { pairEvidence } from '../../src/http/pages/compare-page.js';
 import { modelCharts } from '../../src/http/pages/model-page.js';
 
@@ -91,5 +92,22 @@ describe('pairEvidence', () => {
     const other = { ...evidence('1', 'holdout@1', 0.8), evalSetSha256: 'different' };
     const [c, b] = pairEvidence([evidence('2', 'holdout@1', 0.9)], [other]);
     expect(c?.evalSetSha256).not.toBe(b?.evalSetSha256);
+  });
+});
+
+describe('assetRoutes', () => {
+  it('answers 503 naming the package when uPlot was left out of a bundle, 404 for unknown files', async () => {
+    const app = assetRoutes(new Map());
+    const missing = await app.request('/uplot.min.js');
+    expect(missing.status).toBe(503);
+    expect(await missing.text()).toContain('uplot package is missing');
+    expect((await app.request('/nope.js')).status).toBe(404);
+  });
+
+  it('serves the stylesheet and chart script with nosniff', async () => {
+    const res = await assetRoutes().request('/charts.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await res.text()).toContain('modelregCharts');
   });
 });

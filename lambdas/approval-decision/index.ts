@@ -4,9 +4,7 @@
  * or on the workflow's timeout ("expire"). Then resumes the waiting workflow with
  * SendTaskSuccess / SendTaskFailure.
  */
-import { z } from 'zod';
 import { approvalSecret } from '../../src/app/approval-secret.js';
-import { parseInput } from '../../src/app/inputs.js';
 import { resumeWorkflow } from '../../src/app/resume-workflow.js';
 import { ApprovalDecisionInputSchema, approvalDecisionStep } from '../../src/app/steps.js';
 import { verifyDecisionToken } from '../../src/core/approval-links.js';

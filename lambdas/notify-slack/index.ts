@@ -6,7 +6,7 @@
  * subscription's dead-letter queue keeps it.
  */
 import type { SNSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SlackNotifier } from '../../src/adapters/slack/slack-notifier.js';
 import { approvalSecret } from '../../src/app/approval-secret.js';
 import { parseInput } from '../../src/app/inputs.js';

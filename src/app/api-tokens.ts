@@ -4,7 +4,7 @@
  * request as `token:<name>`; the role says what it may do.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { RegistryStore, StoredRecord } from '../core/ports.js';
 import { parseInput } from './inputs.js';

@@ -3,7 +3,7 @@
  * checked one event at a time (constant memory, whatever its length), optionally from a
  * signed checkpoint on, so a repeat verification reads only the events added since.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AuditTip, type AuditVerification, ChainVerifier, EMPTY_TIP } from '../core/audit.js';
 import {
   type AuditCheckpoint,

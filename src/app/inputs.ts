@@ -77,12 +77,12 @@ export function safeRecord<V extends z.ZodType>(key: z.ZodString | z.ZodType<str
         const vr = value.safeParse(input[k]);
         if (!vr.success) {
           const issue = vr.error.issues[0]!;
+          // keep the issue's own code, so the message names the field (`metrics.auc: …`)
           ctx.issues.push({
-            code: 'custom',
-            message: issue.message,
+            ...issue,
             path: [k, ...issue.path],
             input: input[k],
-          });
+          } as (typeof ctx.issues)[number]);
           continue;
         }
         out[k] = vr.data as z.output<V>;

@@ -4,7 +4,7 @@
  * hash); a checkpoint says "seq N had hash H", signed with a key the store does not hold,
  * so a rewrite of any event up to N is caught by comparing the stored chain with it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditTip } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
 import type { ModelRef } from './model.js';

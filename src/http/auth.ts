@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiTokens } from '../app/api-tokens.js';
 import { tokenHash } from '../app/api-tokens.js';
 import { type HttpEnv, hasRole, type Identity, ROLES, type Role } from './env.js';

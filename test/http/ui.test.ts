@@ -5,7 +5,6 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../../src/app/api-tokens.js';
@@ -266,8 +265,9 @@ describe('audit page on a tampered chain', () => {
 describe('download of a tampered artifact', () => {
   it('is refused with the integrity error instead of serving the bytes', async () => {
     const v = await fx.registry.info({ ...RANKER_REF, version: '1.0.0' });
-    expect(v.artifact.uri.startsWith('file:')).toBe(true);
-    await writeFile(fileURLToPath(v.artifact.uri), 'tampered bytes');
+    // locations are relative to the store root (`store:…`), so a store can be moved or copied
+    expect(v.artifact.uri.startsWith('store:')).toBe(true);
+    await writeFile(join(fx.ws.store, ...v.artifact.uri.slice('store:'.length).split('/')), 'tampered bytes');
     const res = await fx.app.request('/models/fraud/ranker/versions/1.0.0/artifact', {
       headers: as('vera', 'viewer'),
     });

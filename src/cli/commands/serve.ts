@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiTokens } from '../../app/api-tokens.js';
 import { approvalSecret } from '../../app/approval-secret.js';
 import { parseInput } from '../../app/inputs.js';

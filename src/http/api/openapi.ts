@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document of the API, generated from the routes' own zod schemas
  * (z.toJSONSchema), and a small docs page rendered from it on the server (no CDN, no script).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES } from '../env.js';
 import type { AnyRoute } from './route.js';
 

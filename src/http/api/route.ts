@@ -6,7 +6,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseInput } from '../../app/inputs.js';
 import type { Registry } from '../../app/registry.js';
 import { ValidationError } from '../../core/errors.js';

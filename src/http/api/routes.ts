@@ -4,7 +4,7 @@
  * authenticated identity, and answers the CLI's `--json` shape.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listVersionsFiltered } from '../../app/filtered-versions.js';
 import {
   ArchiveSchema,

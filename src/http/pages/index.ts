@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { compare as compareVersions } from 'semver';
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalSecret } from '../../app/approval-secret.js';
 import { evidenceOfVersions } from '../../app/evidence-of-versions.js';
 import { listVersionsFiltered } from '../../app/filtered-versions.js';

@@ -31,7 +31,7 @@ import {
   parseEvalSetRef,
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
-import { parseInput, RegisterSchema } from './inputs.js';
+import { LIMITS, maxJsonBytes, parseInput, RegisterSchema } from './inputs.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 
@@ -575,7 +575,10 @@ export class Registry extends RegistryCore {
       VersionRefSchema.extend({
         requestedBy: z.string().min(1),
         taskToken: z.string().min(1),
-        evidence: z.record(z.string(), z.unknown()).default({}),
+        evidence: z
+          .record(z.string(), z.unknown())
+          .superRefine(maxJsonBytes('evidence', LIMITS.evidenceBytes))
+          .default({}),
         timeoutSeconds: z.number().int().positive().optional(),
       }),
       input,

@@ -48,6 +48,42 @@ export type SelectorInput = z.input<typeof SelectorSchema>;
 
 const TagKey = /^[A-Za-z0-9_.:/-]{1,128}$/;
 
+/**
+ * Size limits that hold on every backend: a version is one DynamoDB item (at most 400 KB,
+ * with its artifact, lineage and audit event beside it), so what a caller can attach is
+ * capped well below that, and the same caps apply to the embedded backend.
+ */
+export const LIMITS = {
+  /** The metadata object, as compact JSON (UTF-8 bytes). */
+  metadataBytes: 64 * 1024,
+  /** The evidence attached to an approval request, as compact JSON. */
+  evidenceBytes: 64 * 1024,
+  metrics: 256,
+  tags: 64,
+  /** Any JSON file the CLI reads (metadata, metrics, gates, policy, event). */
+  jsonFileBytes: 1024 * 1024,
+} as const;
+
+/** Refuses a value whose compact JSON is over `max` bytes, saying the limit. */
+export function maxJsonBytes(what: string, max: number) {
+  return (value: unknown, ctx: z.RefinementCtx) => {
+    const bytes = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+    if (bytes > max)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} is ${bytes} bytes as JSON; the limit is ${max} bytes (${max / 1024} KiB), so that a version fits one DynamoDB item. Keep large data in the artifact.`,
+      });
+  };
+}
+
+/** Refuses a map with more than `max` entries, saying the limit. */
+function maxEntries(what: string, max: number) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const n = Object.keys(value).length;
+    if (n > max) ctx.addIssue({ code: 'custom', message: `${n} ${what} given; the limit is ${max}.` });
+  };
+}
+
 /** C0 and C1 control characters: a terminal would run them as escape codes when a value is printed. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -104,8 +140,12 @@ export const RegisterSchema = z.object({
       .string()
       .regex(METRIC_NAME, 'metric names start with a letter or "_" and use letters, digits, "_", "." or "-"'),
     z.number().finite(),
-  ).default(() => Object.create(null)),
-  metadata: safeRecord(z.string(), z.unknown()).default(() => Object.create(null)),
+  )
+    .superRefine(maxEntries('metrics', LIMITS.metrics))
+    .default(() => Object.create(null)),
+  metadata: safeRecord(z.string(), z.unknown())
+    .superRefine(maxJsonBytes('metadata', LIMITS.metadataBytes))
+    .default(() => Object.create(null)),
   lineage: z
     .object({
       runId: z.string().min(1).max(256).nullable().default(null),
@@ -116,7 +156,9 @@ export const RegisterSchema = z.object({
   tags: safeRecord(
     z.string().regex(TagKey, 'tag keys use letters, digits and _ . : / -'),
     Printable('tag values').pipe(z.string().max(256)),
-  ).default(() => Object.create(null)),
+  )
+    .superRefine(maxEntries('tags', LIMITS.tags))
+    .default(() => Object.create(null)),
   registeredBy: Actor.optional(),
 });
 export type RegisterInput = z.input<typeof RegisterSchema>;

@@ -32,7 +32,7 @@ import {
   parseEvalSetRef,
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
-import { parseInput, RegisterSchema } from './inputs.js';
+import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 
@@ -63,9 +63,10 @@ export const TrainingCompletedSchema = z.object({
   datasetVersion: z.string().min(1).max(256).nullable().default(null),
   codeVersion: z.string().min(1).max(256).nullable().default(null),
   requestedBy: z.string().min(1).max(256),
-  metrics: z.record(z.string(), z.number().finite()).default({}),
-  metadata: z.record(z.string(), z.unknown()).default({}),
-  tags: z.record(z.string(), z.string()).default({}),
+  // null-prototype maps keep `__proto__` keys; registration checks names, sizes and limits
+  metrics: safeRecord(z.string(), z.number().finite()).default(() => Object.create(null)),
+  metadata: safeRecord(z.string(), z.unknown()).default(() => Object.create(null)),
+  tags: safeRecord(z.string(), z.string()).default(() => Object.create(null)),
 });
 export type TrainingCompleted = z.input<typeof TrainingCompletedSchema>;
 
@@ -613,7 +614,10 @@ export class Registry extends RegistryCore {
       VersionRefSchema.extend({
         requestedBy: z.string().min(1),
         taskToken: z.string().min(1),
-        evidence: z.record(z.string(), z.unknown()).default({}),
+        evidence: z
+          .record(z.string(), z.unknown())
+          .superRefine(maxJsonBytes('evidence', LIMITS.evidenceBytes))
+          .default({}),
         timeoutSeconds: z.number().int().positive().optional(),
       }),
       input,

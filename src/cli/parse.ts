@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { LIMITS } from '../app/inputs.js';
 import { ValidationError } from '../core/errors.js';
 import { METRIC_NAME } from '../core/gates.js';
 
@@ -82,8 +83,17 @@ export function parseTags(items: readonly string[]): Record<string, string> {
 export function readJsonObject(path: string, what: string): Record<string, unknown> {
   let text: string;
   try {
+    // refuse a huge file before reading it: a 50 MB metadata file would take ~0.5 GB of memory
+    const size = statSync(path).size;
+    if (size > LIMITS.jsonFileBytes) {
+      throw new ValidationError(
+        `${what} file ${path} is ${size} bytes; the limit is ${LIMITS.jsonFileBytes} bytes (1 MiB). Keep large data in the artifact.`,
+        { field: what, value: path },
+      );
+    }
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof ValidationError) throw e;
     throw new ValidationError(
       `cannot read ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
       {

@@ -1,6 +1,10 @@
 /** The CLI's own parsing of --metrics and --tag: decimal numbers only, no prototype keys, no duplicates. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseMetrics, parseTags } from '../../src/cli/parse.js';
+import { LIMITS } from '../../src/app/inputs.js';
+import { parseMetrics, parseTags, readJsonObject } from '../../src/cli/parse.js';
 import { ValidationError } from '../../src/core/errors.js';
 
 function refusal(run: () => unknown): ValidationError {
@@ -70,4 +74,23 @@ describe('parseTags', () => {
       expect(refusal(() => parseTags([`note=${value}`])).message).toContain('control character');
     },
   );
+});
+
+describe('readJsonObject', () => {
+  it('refuses a file over the JSON file limit before reading it, saying the limit', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'modelreg-parse-'));
+    const file = join(dir, 'metadata.json');
+    writeFileSync(file, `{"notes": "${'x'.repeat(LIMITS.jsonFileBytes)}"}`);
+    try {
+      // Act
+      const error = refusal(() => readJsonObject(file, 'metadata'));
+
+      // Assess
+      expect(error.message).toContain(`the limit is ${LIMITS.jsonFileBytes} bytes`);
+      expect(error.message).toContain(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RegisterInput } from '../../src/app/inputs.js';
+import { LIMITS, type RegisterInput } from '../../src/app/inputs.js';
 import type { Clock } from '../../src/core/ports.js';
 import {
   AliasNotFoundError,
@@ -299,6 +299,33 @@ export function describeRegistryContract(
           ]);
           expect(Object.keys(got.metadata).sort()).toEqual(['__proto__', 'toString']);
         }
+      });
+
+      it('holds metadata, metrics and tags up to their limits, and refuses more saying the limit', async () => {
+        // Prepare: just under each limit (what fits one DynamoDB item), then one over
+        const big = { notes: 'x'.repeat(LIMITS.metadataBytes - 100) };
+        const metrics = Object.fromEntries(
+          Array.from({ length: LIMITS.metrics }, (_, i) => [`m${i}`, i / 1000]),
+        );
+        const tags = Object.fromEntries(
+          Array.from({ length: LIMITS.tags }, (_, i) => [`t${i}`, 'v'.repeat(256)]),
+        );
+
+        // Act
+        const v = await register({ metadata: big, metrics, tags });
+        const tooBig = await rejection(
+          register({ metadata: { notes: 'x'.repeat(LIMITS.metadataBytes) } }),
+          ValidationError,
+        );
+        const tooMany = await rejection(register({ metrics: { ...metrics, extra: 1 } }), ValidationError);
+        const tooManyTags = await rejection(register({ tags: { ...tags, extra: 'v' } }), ValidationError);
+
+        // Assess
+        expect((await reg.info({ ...ref, version: v.version })).metadata).toEqual(big);
+        expect(tooBig.message).toContain(`the limit is ${LIMITS.metadataBytes} bytes`);
+        expect(tooMany.message).toContain(`the limit is ${LIMITS.metrics}`);
+        expect(tooManyTags.message).toContain(`the limit is ${LIMITS.tags}`);
+        expect((await reg.listVersions({ ...ref })).items).toHaveLength(1);
       });
 
       it('refuses control characters in tag values, registering nothing', async () => {

@@ -148,9 +148,9 @@ export const RegisterSchema = z.object({
     .default(() => Object.create(null)),
   lineage: z
     .object({
-      runId: z.string().min(1).max(256).nullable().default(null),
-      datasetVersion: z.string().min(1).max(256).nullable().default(null),
-      codeVersion: z.string().min(1).max(256).nullable().default(null),
+      runId: Printable('runId').pipe(z.string().min(1).max(256)).nullable().default(null),
+      datasetVersion: Printable('datasetVersion').pipe(z.string().min(1).max(256)).nullable().default(null),
+      codeVersion: Printable('codeVersion').pipe(z.string().min(1).max(256)).nullable().default(null),
     })
     .default({ runId: null, datasetVersion: null, codeVersion: null }),
   tags: safeRecord(

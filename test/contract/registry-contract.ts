@@ -328,12 +328,19 @@ export function describeRegistryContract(
         expect((await reg.listVersions({ ...ref })).items).toHaveLength(1);
       });
 
-      it('refuses control characters in tag values, registering nothing', async () => {
+      it('refuses control characters in tag values and lineage, registering nothing', async () => {
         // Act
         const error = await rejection(register({ tags: { note: 'red\u001b[31m' } }), ValidationError);
+        const lineage = await rejection(
+          register({
+            lineage: { runId: 'run\u001b]0;owned\u0007', datasetVersion: null, codeVersion: null },
+          }),
+          ValidationError,
+        );
 
         // Assess
         expect(error.message).toContain('control characters');
+        expect(lineage.message).toContain('runId must not contain control characters');
         await rejection(reg.info({ ...ref, version: '1.0.0' }), ModelNotFoundError);
       });
 

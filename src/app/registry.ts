@@ -4,7 +4,7 @@
  * training-completed event, and approval requests. The lifecycle use cases live in
  * registry-core.ts; this class adds what the promotion workflow's steps call.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import {
   parseEvalSetRef,
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
+import { timeOrderedId } from './ids.js';
 import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
@@ -635,7 +636,7 @@ export class Registry extends RegistryCore {
       const who: Actor = this.who(req.requestedBy);
       const timeout = req.timeoutSeconds ?? Math.round(policyOf(head.policy).approvalTimeoutHours * 3600);
       const approval: Approval = {
-        approvalId: randomUUID(),
+        approvalId: timeOrderedId(),
         useCase: ref.useCase,
         modelName: ref.modelName,
         version: version.version,
@@ -669,7 +670,7 @@ export class Registry extends RegistryCore {
     return records
       .map((r) => r.doc as unknown as Approval)
       .filter((a) => input.useCase === undefined || a.useCase === input.useCase)
-      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+      .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt) || a.approvalId.localeCompare(b.approvalId));
   }
 
   /** One approval request by id. */

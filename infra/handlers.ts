@@ -40,6 +40,11 @@ export interface HandlerSpec {
   readonly timeoutSeconds: number;
   /** Size of /tmp in MiB: artifacts and evaluation sets are staged there. */
   readonly ephemeralStorageMiB: number;
+  /**
+   * npm packages whose files the code reads at run time (not imports), copied beside the
+   * bundle as `node_modules/<name>`: the web UI serves uPlot's script and stylesheet itself.
+   */
+  readonly packageFiles?: readonly string[];
 }
 
 const base = {
@@ -148,6 +153,7 @@ export const HANDLERS = [
     ...base,
     dir: 'http',
     id: 'HttpFunction',
+    packageFiles: ['uplot'],
     description:
       'modelreg: the JSON API and web UI behind the HTTP API (approvals are decided here, by POST)',
     artifacts: 'readWrite',

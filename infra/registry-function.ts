@@ -86,6 +86,20 @@ export class RegistryFunction extends Construct {
         sourcesContent: false,
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
+        ...(spec.packageFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                // offline: the files come from the project's own node_modules, no npm install
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  (spec.packageFiles ?? []).flatMap((name) => [
+                    `mkdir -p "${outputDir}/node_modules/${name}"`,
+                    `cp -RL "${inputDir}/node_modules/${name}/package.json" "${inputDir}/node_modules/${name}/dist" "${outputDir}/node_modules/${name}/"`,
+                  ]),
+              },
+            }
+          : {}),
       },
     });
 

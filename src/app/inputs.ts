@@ -134,6 +134,10 @@ export type ArchiveInput = z.input<typeof ArchiveSchema>;
 export const RollbackSchema = SelectorSchema.extend({
   reason: z.string().max(1024).optional(),
   rolledBackBy: Actor.optional(),
+  /** Bypass the policy's production gates and approval rule; needs a reason. */
+  skipGates: z.boolean().optional(),
+  /** Move aliases of the archived production version to the rolled-back version. */
+  moveAliases: z.boolean().optional(),
 });
 export type RollbackInput = z.input<typeof RollbackSchema>;
 

@@ -748,7 +748,10 @@ export class RegistryCore {
         sel = { ...req, version: rollbackTarget(ref, await this.requireHead(ref)) };
       }
       const { head, version } = await this.load(ref, sel);
-      return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason);
+      return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason, {
+        ...(req.skipGates ? { skipGates: true } : {}),
+        ...(req.moveAliases ? { moveAliases: true } : {}),
+      });
     });
   }
 

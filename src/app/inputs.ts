@@ -155,8 +155,8 @@ export type AliasRemoveInput = z.input<typeof AliasRemoveSchema>;
 export const CompareSchema = z.object({
   useCase: UseCase,
   modelName: ModelName,
-  a: z.string().min(1, 'two versions are needed (--versions A B)'),
-  b: z.string().min(1, 'two versions are needed (--versions A B)'),
+  a: z.string().min(1, 'two versions are needed (a and b)'),
+  b: z.string().min(1, 'two versions are needed (a and b)'),
 });
 export type CompareInput = z.input<typeof CompareSchema>;
 

@@ -15,5 +15,11 @@ const HINTS: Record<string, string> = {
 
 /** The CLI hint for an error, if it has one. */
 export function hintFor(error: unknown): string | undefined {
-  return error instanceof Error ? HINTS[error.name] : undefined;
+  if (!(error instanceof Error)) return undefined;
+  const details = (error as { details?: Record<string, unknown> }).details ?? {};
+  if (typeof details.evalSet === 'string')
+    return `register it with \`modelreg evalsets register --use-case ${String(details.useCase)} --name ${details.evalSet} --file FILE\`.`;
+  if (typeof details.approvalId === 'string')
+    return 'see `modelreg approvals list` (add --status approved|rejected|expired for decided ones).';
+  return HINTS[error.name];
 }

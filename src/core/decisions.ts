@@ -80,7 +80,7 @@ export function chooseVersion(head: ModelHead | null, pinned: string | null, bum
 export function assertVersionFree(ref: ModelRef, version: string, existing: VersionRecord | null): void {
   if (existing !== null) {
     throw new VersionExistsError(
-      `${refLabel(ref)} version ${version} already exists (registered ${existing.registeredAt} by ${existing.registeredBy}); versions are immutable: register a new version or omit --version to bump automatically.`,
+      `${refLabel(ref)} version ${version} already exists (registered ${existing.registeredAt} by ${existing.registeredBy}); versions are immutable: register a new version or omit the version to bump automatically.`,
       { version },
     );
   }
@@ -417,7 +417,7 @@ export function rollbackTarget(ref: ModelRef, head: ModelHead): string {
   const target = head.previousProductionVersion;
   if (target === null || target === head.production?.version) {
     throw new VersionNotFoundError(
-      `${refLabel(ref)} has no previous production version to roll back to; name one with --version.`,
+      `${refLabel(ref)} has no previous production version to roll back to; name the version to return to.`,
     );
   }
   return target;

@@ -400,6 +400,28 @@ describe.concurrent('audit, listing and info', () => {
   });
 });
 
+describe.concurrent('CLI wording stays in the CLI', () => {
+  it('adds the command to run as a hint on stderr, while the error message (and --json) names none', async () => {
+    // Prepare
+    const dir = await workdir('hints');
+    const mr = cliAt(dir, 'store');
+    okJson(await mr('models', 'register', ...MODEL, '--artifact', 'model.bin', '--json'));
+
+    // Act
+    const approval = await mr('approvals', 'approve', 'no-such-id', '--by', 'carol');
+    const version = await mr('models', 'info', ...MODEL, '--version', '9.9.9', '--json');
+
+    // Assess
+    expectExit(approval, 4);
+    const [error, hint] = approval.stderr.trim().split('\n');
+    expect(error).toBe('error: no approval request no-such-id. [NotFoundError]');
+    expect(hint).toMatch(/^hint: see `modelreg approvals list`/);
+    expectExit(version, 4);
+    expect(parseJson(version).error.message).not.toContain('modelreg');
+    expect(parseJson(version).error.hint).toBeUndefined();
+  });
+});
+
 describe.concurrent('rollback and policy', () => {
   /** A store with 1.0.0 (auc 0.5) replaced in production by 1.0.1 (auc 0.95), champion on 1.0.1. */
   async function rolledOut(label: string) {

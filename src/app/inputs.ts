@@ -215,6 +215,10 @@ export type ArchiveInput = z.input<typeof ArchiveSchema>;
 export const RollbackSchema = SelectorSchema.extend({
   reason: z.string().max(1024).optional(),
   rolledBackBy: Actor.optional(),
+  /** Bypass the policy's production gates and approval rule; needs a reason. */
+  skipGates: z.boolean().optional(),
+  /** Move aliases of the archived production version to the rolled-back version. */
+  moveAliases: z.boolean().optional(),
 });
 export type RollbackInput = z.input<typeof RollbackSchema>;
 
@@ -232,8 +236,8 @@ export type AliasRemoveInput = z.input<typeof AliasRemoveSchema>;
 export const CompareSchema = z.object({
   useCase: UseCase,
   modelName: ModelName,
-  a: z.string().min(1, 'two versions are needed (--versions A B)'),
-  b: z.string().min(1, 'two versions are needed (--versions A B)'),
+  a: z.string().min(1, 'two versions are needed (a and b)'),
+  b: z.string().min(1, 'two versions are needed (a and b)'),
 });
 export type CompareInput = z.input<typeof CompareSchema>;
 

@@ -311,7 +311,7 @@ export class RegistryCore {
         events.map((event) => ({ id: undeliveredId(event), failedAt, error: message, attempts, event })),
       );
       this.warn(
-        `the change was committed but ${events.length} notification(s) failed (${message}); see \`modelreg notifications list\`.`,
+        `the change was committed but ${events.length} notification(s) failed (${message}); they are kept as undelivered and can be re-sent.`,
       );
     } catch (e) {
       this.warn(
@@ -345,7 +345,7 @@ export class RegistryCore {
     const given = [sel.version, sel.stage, sel.alias].filter((x) => x !== undefined).length;
     if (given !== 1) {
       throw new ValidationError(
-        'name exactly one of --version, --stage or --alias (or write the model as name@alias).',
+        'name exactly one of version, stage or alias (or write the model as name@alias).',
       );
     }
     if (sel.alias !== undefined || sel.version?.startsWith('@')) {
@@ -420,7 +420,7 @@ export class RegistryCore {
 
   protected versionNotFound(ref: ModelRef, head: ModelHead, version: string): VersionNotFoundError {
     return new VersionNotFoundError(
-      `${refLabel(ref)} has no version ${version}; the latest is ${head.latestVersion ?? 'none'} (see \`modelreg models list\`).`,
+      `${refLabel(ref)} has no version ${version}; the latest is ${head.latestVersion ?? 'none'}.`,
       { version },
     );
   }
@@ -551,7 +551,7 @@ export class RegistryCore {
     try {
       await this.store.saveOrphan({ ...ref, version, recordedAt: this.clock.now().toISOString(), error });
       this.warn(
-        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}); \`modelreg artifacts sweep\` will.`,
+        `the upload of ${refLabel(ref)} ${version} could not be removed (${error}); the next artifact sweep will.`,
       );
     } catch (e) {
       this.warn(
@@ -582,10 +582,7 @@ export class RegistryCore {
     );
     if (wanted) {
       const missing = [...wanted].filter((id) => !all.some((i) => i.id === id));
-      if (missing.length > 0)
-        throw new NotFoundError(
-          `no undelivered notification ${missing.join(', ')}; see \`modelreg notifications list\`.`,
-        );
+      if (missing.length > 0) throw new NotFoundError(`no undelivered notification ${missing.join(', ')}.`);
     }
     const result: ResendResult = { sent: [], failed: [] };
     for (const item of all) {
@@ -821,7 +818,10 @@ export class RegistryCore {
         sel = { ...req, version: rollbackTarget(ref, await this.requireHead(ref)) };
       }
       const { head, version } = await this.load(ref, sel);
-      return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason);
+      return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason, {
+        ...(req.skipGates ? { skipGates: true } : {}),
+        ...(req.moveAliases ? { moveAliases: true } : {}),
+      });
     });
   }
 

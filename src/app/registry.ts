@@ -188,7 +188,8 @@ export class Registry extends RegistryCore {
     const found = version === null ? versions.at(-1) : versions.find((v) => v.version === version);
     if (!found) {
       throw new NotFoundError(
-        `use case ${useCase} has no evaluation set ${ref}; register one with \`modelreg evalsets register --use-case ${useCase} --name ${name} --file F\`.`,
+        `use case ${useCase} has no evaluation set ${ref}; register an evaluation set named ${name} first.`,
+        { useCase, evalSet: name },
       );
     }
     return found;
@@ -384,7 +385,7 @@ export class Registry extends RegistryCore {
           ? `evaluation set ${evalSet} is not registered`
           : passed
             ? `evaluated on ${set.id}`
-            : `not evaluated on ${set.id}: evaluate first with \`modelreg evalsets evaluate --use-case ${ref.useCase} --model ${ref.modelName} --version ${version.version}\` (or Registry.evaluate); the promotion workflow evaluates by itself`,
+            : `not evaluated on ${set.id}: evaluate it on the set first (the promotion workflow does)`,
     };
   }
 
@@ -413,7 +414,7 @@ export class Registry extends RegistryCore {
         ? `approved by ${approved.decidedBy} at ${approved.decidedAt}`
         : pending
           ? `approval ${pending.approvalId} is still pending`
-          : 'no approved request: run the promotion workflow or `modelreg approvals request`',
+          : 'no approved request: run the promotion workflow or request an approval',
     };
   }
 
@@ -677,7 +678,7 @@ export class Registry extends RegistryCore {
   async getApproval(approvalId: string): Promise<Approval> {
     const r = await this.store.getRecord('approval', approvalId);
     if (!r)
-      throw new NotFoundError(`no approval request ${approvalId}; see \`modelreg approvals list\`.`, {
+      throw new NotFoundError(`no approval request ${approvalId}.`, {
         approvalId,
       });
     return r.doc as unknown as Approval;

@@ -203,6 +203,10 @@ export const RollbackInputSchema = z.object({
   version: z.string({ error: 'version is required: name the version to roll back to' }).min(1),
   reason: z.string().max(1024).optional(),
   rolledBackBy: z.string().min(1).optional(),
+  /** Bypass the policy's production gates and approval rule (needs a reason); audited. */
+  skipGates: z.boolean().optional(),
+  /** Move the aliases of the archived production version to the rolled-back one. */
+  moveAliases: z.boolean().optional(),
 });
 export const ArchiveInputSchema = z.object({
   useCase: Name,

@@ -91,7 +91,7 @@ export function gatesTable(gates: GateResult[]): string {
 /** The audit trail table. */
 export function auditTable(items: AuditEvent[]): string {
   return table(
-    ['Seq', 'At', 'Actor', 'Action', 'Version', 'Change', 'Hash'],
+    ['Seq', 'At', 'Actor', 'Action', 'Version', 'Change', 'Why', 'Hash'],
     items.map((e) => [
       String(e.seq),
       shortTime(e.at),
@@ -99,9 +99,28 @@ export function auditTable(items: AuditEvent[]): string {
       e.action,
       e.version ?? '-',
       e.fromStage || e.toStage ? `${e.fromStage ?? '∅'} → ${e.toStage ?? '∅'}` : describeDetails(e),
+      describeWhy(e),
       e.hash.slice(0, 12),
     ]),
   );
+}
+
+/** The reason, the gates checked (actual vs threshold) and any bypass an event records. */
+export function describeWhy(e: AuditEvent): string {
+  const d = e.details as Record<string, unknown>;
+  const parts: string[] = [];
+  if (d.gatesSkipped === true) parts.push('GATES SKIPPED');
+  if (typeof d.reason === 'string' && d.reason) parts.push(d.reason);
+  if (Array.isArray(d.gates)) {
+    for (const g of d.gates as { gate?: unknown; actual?: unknown; threshold?: unknown }[]) {
+      parts.push(`${String(g.gate)} ${formatValue(g.actual)} vs ${formatValue(g.threshold)}`);
+    }
+  }
+  return parts.join('; ');
+}
+
+function formatValue(v: unknown): string {
+  return typeof v === 'number' ? num(v) : v === null || v === undefined ? '-' : String(v);
 }
 
 function describeDetails(e: AuditEvent): string {

@@ -4,9 +4,12 @@
  * written) and the answer to give. No I/O here; use cases do the reading and writing.
  */
 import { type AuditDraft, chainEvents } from './audit.js';
+import { canonicalJson } from './canonical-json.js';
 import {
   AliasNotFoundError,
+  ConflictError,
   InvalidTransitionError,
+  ValidationError,
   VersionExistsError,
   VersionNotFoundError,
 } from './errors.js';
@@ -18,7 +21,7 @@ import {
   type Gates,
   type IncomparableBaseline,
 } from './gates.js';
-import { aliasTarget, emptyHead, type ModelHead } from './head.js';
+import { aliasesOf, aliasTarget, emptyHead, type ModelHead } from './head.js';
 import { type Metrics, type ModelRef, refLabel, type Stage } from './model.js';
 import type { Policy } from './policy.js';
 import type { ChangeSet, StageChange, VersionRecord } from './ports.js';
@@ -77,7 +80,7 @@ export function chooseVersion(head: ModelHead | null, pinned: string | null, bum
 export function assertVersionFree(ref: ModelRef, version: string, existing: VersionRecord | null): void {
   if (existing !== null) {
     throw new VersionExistsError(
-      `${refLabel(ref)} version ${version} already exists (registered ${existing.registeredAt} by ${existing.registeredBy}); versions are immutable: register a new version or omit --version to bump automatically.`,
+      `${refLabel(ref)} version ${version} already exists (registered ${existing.registeredAt} by ${existing.registeredBy}); versions are immutable: register a new version or omit the version to bump automatically.`,
       { version },
     );
   }
@@ -391,6 +394,22 @@ export interface RollbackResult {
   stage: Stage;
   archivedVersion: string | null;
   alreadyRolledBack?: true;
+  /** Why a rollback was refused (the policy's production gates or approval rule). */
+  reason?: string;
+  /** Every production gate of the policy, evaluated on the target (when it was checked). */
+  gates?: GateResult[];
+  /** The policy's production gates and approval rule were bypassed on purpose (`skipGates`). */
+  gatesSkipped?: true;
+  /** Aliases moved from the archived version to the rolled-back one (`moveAliases`). */
+  movedAliases?: string[];
+}
+
+/** How a rollback treats the policy and the aliases of the version it archives. */
+export interface RollbackOptions {
+  /** Bypass the production gates and approval rule (an emergency); needs a reason, recorded in the audit event. */
+  skipGates?: boolean;
+  /** Move the aliases that point at the archived production version to the rolled-back version. */
+  moveAliases?: boolean;
 }
 
 /** The version `rollback` without `--version` returns to: the one production had before. */
@@ -398,7 +417,7 @@ export function rollbackTarget(ref: ModelRef, head: ModelHead): string {
   const target = head.previousProductionVersion;
   if (target === null || target === head.production?.version) {
     throw new VersionNotFoundError(
-      `${refLabel(ref)} has no previous production version to roll back to; name one with --version.`,
+      `${refLabel(ref)} has no previous production version to roll back to; name the version to return to.`,
     );
   }
   return target;
@@ -411,6 +430,7 @@ export function decideRollback(
   target: VersionRecord,
   who: Actor,
   reason?: string,
+  options: RollbackOptions = {},
 ): Decision<RollbackResult> {
   if (target.stage === 'production') {
     return {
@@ -426,6 +446,46 @@ export function decideRollback(
   }
   assertTransition('rollback', target.stage, 'production');
   const archivedVersion = head.production?.version ?? null;
+  const policyGatesOfTarget = policyGates(head.policy, 'production');
+  let checked: GateResult[] | undefined;
+  if (options.skipGates) {
+    if (!reason?.trim()) {
+      throw new ValidationError(
+        `a rollback of ${refLabel(ref)} that skips the production gates needs a reason (kept in the audit trail).`,
+      );
+    }
+  } else {
+    checked = evaluateGates(policyGatesOfTarget, target, baseline(head, target), 'policy');
+    const failing = checked.filter((g) => !g.passed);
+    const refusals = [
+      ...(failing.length > 0
+        ? [`${failing.length} of ${checked.length} production gates failed: ${describeFailures(checked)}`]
+        : []),
+      ...(head.policy.requireApproval
+        ? ['the policy requires an approval for production, and a rollback does not wait for one']
+        : []),
+    ];
+    if (refusals.length > 0) {
+      return {
+        change: null,
+        result: {
+          rolledBack: false,
+          version: target.version,
+          stage: target.stage,
+          archivedVersion: null,
+          reason: `rollback of ${target.version} refused: ${refusals.join('; ')}. Skip the gates with a reason to roll back anyway.`,
+          gates: checked,
+        },
+      };
+    }
+  }
+  const stranded = archivedVersion === null ? [] : aliasesOf(head, archivedVersion);
+  if (stranded.length > 0 && !options.moveAliases) {
+    throw new ConflictError(
+      `rolling back archives ${archivedVersion}, which ${stranded.map((a) => `@${a}`).join(', ')} ${stranded.length === 1 ? 'points' : 'point'} at; move the aliases to ${target.version} with the rollback (moveAliases), or point them elsewhere first.`,
+      { archivedVersion, aliases: stranded },
+    );
+  }
   const stageChanges: StageChange[] = [
     { version: target.version, from: target.stage, to: 'production', at: who.now },
   ];
@@ -433,6 +493,14 @@ export function decideRollback(
     event(who, 'rollback', target.version, target.stage, 'production', {
       archivedVersion,
       ...(reason ? { reason } : {}),
+      ...(options.skipGates
+        ? {
+            gatesSkipped: true,
+            skipped: { gates: policyGatesOfTarget, requireApproval: head.policy.requireApproval },
+          }
+        : checked && checked.length > 0
+          ? { gates: checked.map(({ gate, actual, threshold }) => ({ gate, actual, threshold })) }
+          : {}),
     }),
   ];
   if (archivedVersion !== null) {
@@ -444,15 +512,34 @@ export function decideRollback(
       }),
     );
   }
+  const aliases = { ...head.aliases };
+  for (const alias of stranded) {
+    aliases[alias] = target.version;
+    drafts.push(
+      event(who, 'alias.set', target.version, null, null, {
+        alias,
+        previousVersion: archivedVersion,
+        reason: 'moved by rollback',
+      }),
+    );
+  }
   const next: ModelHead = {
     ...head,
     production: { version: target.version, metrics: target.metrics, since: who.now },
     previousProductionVersion: archivedVersion ?? head.previousProductionVersion,
     supersededAt: without(head.supersededAt, target.version),
+    aliases,
   };
   return {
     change: finish(ref, head, { head: next, drafts, stageChanges, newVersions: [] }, who.now),
-    result: { rolledBack: true, version: target.version, stage: 'production', archivedVersion },
+    result: {
+      rolledBack: true,
+      version: target.version,
+      stage: 'production',
+      archivedVersion,
+      ...(options.skipGates ? { gatesSkipped: true as const } : {}),
+      ...(stranded.length > 0 ? { movedAliases: stranded } : {}),
+    },
   };
 }
 
@@ -530,6 +617,10 @@ export function decideSetPolicy(
   policy: Policy,
   who: Actor,
 ): Decision<Policy> {
+  // the same policy again changes nothing: no audit event, no notification
+  if (head !== null && canonicalJson(head.policy) === canonicalJson(policy)) {
+    return { change: null, result: head.policy };
+  }
   const base = head ?? emptyHead(ref, who.now);
   const change = finish(
     ref,

@@ -103,3 +103,18 @@ export class DeliveryError extends ModelregError {
     this.failed = failed;
   }
 }
+
+/** The store directory holds no registry (read-only commands never create one). */
+export class StoreNotFoundError extends NotFoundError {
+  override readonly name = 'StoreNotFoundError';
+}
+
+/** The store cannot be opened or written on the filesystem: a file in the way, no permission, no space. */
+export class StoreAccessError extends ModelregError {
+  override readonly name = 'StoreAccessError';
+}
+
+/** The store's database is not a readable registry (damaged, truncated, or another kind of file). */
+export class CorruptStoreError extends IntegrityError {
+  override readonly name = 'CorruptStoreError';
+}

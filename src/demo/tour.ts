@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Registry } from '../app/registry.js';
 import { auditTable, gatesTable, num, signed, table, versionsTable } from '../cli/format.js';
 import { ValidationError } from '../core/errors.js';
@@ -70,9 +70,11 @@ const ROWS = 4000;
 /** Runs the tour and returns its summary. */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const say = options.json ? () => {} : (text = '') => options.out(`${text}\n`);
-  const cmd = (text: string) => say(`  $ modelreg ${text}`);
   const root = await mkdtemp(join(tmpdir(), 'modelreg-demo-'));
   const aws = options.backend === 'aws';
+  // every command shown is complete, so it can be pasted against the tour's store
+  let where = '';
+  const cmd = (text: string) => say(`  $ modelreg ${text} ${where}`);
   // On AWS the tour writes to a use case of its own, so it never touches real models.
   const USE_CASE = aws
     ? `fraud_detection_demo_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`
@@ -90,6 +92,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   }
   const work = join(root, 'work');
   await mkdir(work, { recursive: true });
+  where = aws ? '--backend aws' : `--store ${shellQuote(resolve(store))}`;
+  const path = (...parts: string[]) => shellQuote(join(work, ...parts));
 
   const notifications: RegistryEvent[] = [];
   const onEvent = (e: RegistryEvent) => {
@@ -98,8 +102,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       say(`    ↳ notification: ${e.type} ${e.version} → production (written to notifications.jsonl)`);
   };
   const registry: Registry = aws
-    ? await openRegistry({ backend: 'aws', actor: 'demo' })
-    : await openRegistry({ backend: 'local', store, onEvent, actor: 'demo' });
+    ? await openRegistry({ backend: 'aws', actor: 'ana' })
+    : await openRegistry({ backend: 'local', store, onEvent, actor: 'ana' });
   const at = `--use-case ${USE_CASE} --model ${MODEL}`;
   try {
     say('modelreg tour: a fraud model from first training run to production, rollback and audit.');
@@ -123,7 +127,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     // 2. Evaluation set and policy
     say('2. The standard evaluation set and the policy, both kept in the registry.');
-    cmd(`evalsets register --use-case ${USE_CASE} --name holdout --file work/eval.csv`);
+    cmd(
+      `evalsets register --use-case ${USE_CASE} --name holdout --file ${path('eval.csv')} --by platform-team`,
+    );
     const holdout = await registry.registerEvalSet({
       useCase: USE_CASE,
       name: 'holdout',
@@ -143,7 +149,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       approvers: ['carol'],
       evaluation: { evalSet: 'holdout', evaluator: 'builtin:logistic-regression' },
     };
-    cmd(`models policy set ${at} --file policy.json`);
+    await writeFile(join(work, 'policy.json'), `${JSON.stringify(policy, null, 2)}\n`);
+    cmd(`models policy set ${at} --file ${path('policy.json')} --by platform-team`);
     await registry.setPolicy({ useCase: USE_CASE, modelName: MODEL, policy, setBy: 'platform-team' });
     say('   Production needs auc ≥ 0.80, f1 ≥ 0.50, a passed drift check, +0.005 AUC over the current');
     say("   production version on the same evaluation set, and carol's approval.");
@@ -200,6 +207,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
     const versions: ModelVersion[] = [];
     for (const [i, t] of trained.slice(0, 2).entries()) {
+      await writeFile(join(work, t.runId, 'metrics.json'), `${JSON.stringify(t.metrics)}\n`);
+      await writeFile(join(work, t.runId, 'metadata.json'), `${JSON.stringify(t.metadata)}\n`);
+      cmd(
+        `models register ${at} --artifact ${path(t.runId, 'model.json')} --metrics-file ${path(t.runId, 'metrics.json')} --metadata-file ${path(t.runId, 'metadata.json')} --run-id ${t.runId} --dataset-version ${datasetVersion} --code-version ${codeVersion} --tag run=${t.name} --registered-by ana`,
+      );
       const v = await registry.register({
         useCase: USE_CASE,
         modelName: MODEL,
@@ -218,17 +230,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       });
       versions.push(v);
       runs[i]!.version = v.version;
-      say(`   ${t.name} registered as ${v.version}; evaluated on ${e.evalSetId}: auc=${num(e.metrics.auc)}`);
+      say(`   ${t.name} registered as ${v.version}.`);
+      cmd(`evalsets evaluate ${at} --version ${v.version} --by ana`);
+      say(`   Evaluated on ${e.evalSetId} by ana: auc=${num(e.metrics.auc)}`);
     }
-    cmd(
-      `models register ${at} --artifact work/${trained[0]!.runId}/model.json --metrics auc=${trained[0]!.metrics.auc},f1=${trained[0]!.metrics.f1} --run-id ${trained[0]!.runId} …`,
-    );
-    cmd(`evalsets evaluate ${at} --version ${versions[0]!.version}`);
     say();
 
     // 4. The weak model is refused at the production gate
     const [v1, v2] = versions as [ModelVersion, ModelVersion];
-    say(`4. ${v1.version} (${runs[0]!.name}) clears the staging gate, then meets the production gate.`);
+    say(`4. The production gate refuses ${v1.version} (${runs[0]!.name}), after it clears the staging gate.`);
     cmd(`models promote ${at} --version ${v1.version} --to staging --promoted-by ben`);
     await registry.promote({
       useCase: USE_CASE,
@@ -246,6 +256,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       promotedBy: 'ben',
     });
     if (refused.promoted) throw new Error(`the demo expected ${v1.version} to be refused`);
+    say(`   ${v1.version} → staging.`);
     say(`   Refused (exit code 3); ${v1.version} stays in ${refused.stage}:`);
     say(indent(gatesTable(refused.gates ?? [])));
     say();
@@ -253,6 +264,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // 5. A human approves the better model; the approval is audited
     const promoted: string[] = [];
     say(`5. ${v2.version} goes to staging; production waits for carol's approval.`);
+    cmd(`models promote ${at} --version ${v2.version} --to staging --promoted-by ben`);
     await registry.promote({
       useCase: USE_CASE,
       modelName: MODEL,
@@ -268,8 +280,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       requestedBy: 'ben',
       taskToken: `cli-demo-${v2.version}`,
     });
-    cmd(`approvals approve ${request.approvalId.slice(0, 8)}… --by carol`);
+    cmd(`approvals approve ${request.approvalId} --by carol`);
     await registry.decideApproval({ approvalId: request.approvalId, decision: 'approve', by: 'carol' });
+    cmd(`models promote ${at} --version ${v2.version} --to production --promoted-by ben`);
     const r2 = await registry.promote({
       useCase: USE_CASE,
       modelName: MODEL,
@@ -332,7 +345,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       if (!r3.promoted) throw new Error(`the demo expected ${reg3.version} to be promoted: ${r3.reason}`);
       v3Version = reg3.version;
     } else {
-      cmd('pipeline run --event work/training-completed.json --approve --by carol');
+      cmd(`pipeline run --event ${path('training-completed.json')} --approve --by carol`);
       const { runPipeline } = await import('../cli/pipeline.js');
       const result = await runPipeline({
         registry,
@@ -374,6 +387,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(
       `   Promoting ${v3.version} again changes nothing: alreadyPromoted=${again.alreadyPromoted === true}.`,
     );
+    cmd(`models alias set ${at} --alias champion --version ${v3.version} --by ben`);
     await registry.setAlias({
       useCase: USE_CASE,
       modelName: MODEL,
@@ -381,7 +395,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       name: 'champion',
       setBy: 'ben',
     });
-    cmd(`models alias set ${at} --alias champion --version ${v3.version}`);
     say();
 
     // 7. Compare
@@ -400,30 +413,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     // 8. Roll back
     say(`8. Suppose ${v3.version} misbehaves in production. One command puts the previous version back.`);
-    cmd(`models rollback ${at} --reason "false positives spiked"`);
+    say('   The policy wants an approval for production, which an emergency cannot wait for: the rollback');
+    say('   bypasses it explicitly, with a reason the audit trail keeps, and takes @champion along.');
+    cmd(`models rollback ${at} --skip-gates --move-alias --reason "false positives spiked" --by oncall`);
     const rb = await registry.rollback({
       useCase: USE_CASE,
       modelName: MODEL,
       reason: 'false positives spiked',
       rolledBackBy: 'oncall',
+      skipGates: true,
+      moveAliases: true,
     });
+    if (!rb.rolledBack)
+      throw new Error(`the demo expected the rollback to ${rb.version} to happen: ${rb.reason}`);
     say(`   ${rb.version} is back in production; ${rb.archivedVersion} archived.`);
-    const moved = await registry.setAlias({
-      useCase: USE_CASE,
-      modelName: MODEL,
-      version: rb.version,
-      name: 'champion',
-      setBy: 'oncall',
-    });
-    cmd(`models alias set ${at} --alias champion --version ${rb.version}`);
     say(
-      `   @champion moved from ${moved.previousVersion} to ${moved.version}; consumers of ${MODEL}@champion follow it.`,
+      `   @champion moved to ${rb.version} with it (${(rb.movedAliases ?? []).map((a) => `@${a}`).join(', ') || 'no alias'} moved); consumers of ${MODEL}@champion follow it.`,
     );
     say();
 
     // 9. Fetch the production artifact, verify it and re-score it
     say('9. Consumers fetch the production model by stage; the bytes are checked against their sha256.');
-    cmd(`models get ${at} --stage production --output ./model`);
+    cmd(`models get ${at} --stage production --output ${path('fetched')}`);
     const got = await registry.getArtifact({
       useCase: USE_CASE,
       modelName: MODEL,
@@ -461,11 +472,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(
       aws
         ? 'Explore it yourself (from the repository, with the same environment):'
-        : 'Explore this store yourself (from the repository):',
+        : 'Explore this store yourself (modelreg after npm link; npx modelreg inside the repository):',
     );
-    const where = aws ? '--backend aws' : `--store ${store}`;
-    say(`  npx modelreg models list --use-case ${USE_CASE} --model ${MODEL} ${where}`);
-    say(`  npx modelreg lineage show --run-id ${runs[2]!.runId} ${where}`);
+    say(`  $ modelreg models list --use-case ${USE_CASE} --model ${MODEL} ${where}`);
+    say(`  $ modelreg lineage show --run-id ${runs[2]!.runId} ${where}`);
 
     const production = await registry.info({ useCase: USE_CASE, modelName: MODEL, stage: 'production' });
     const summary: DemoSummary = {
@@ -549,4 +559,9 @@ function indent(text: string): string {
     .split('\n')
     .map((l) => `   ${l}`)
     .join('\n');
+}
+
+/** A path as a shell word: quoted only when it needs to be. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -16,6 +16,7 @@ import {
   type Json,
   makeTempDir,
   okJson,
+  parseJson,
   removeTempDir,
   requireBuiltCli,
   runCli,
@@ -231,11 +232,13 @@ describe('modelreg CLI with --backend aws (built CLI on the emulators)', () => {
         run(['models', 'info', ...ref, '--version', '1.0.0', '--json'], configured),
       ]);
 
-      // Assess: without --backend or MODELREG_BACKEND, the CLI stays on the local store
+      // Assess: without --backend or MODELREG_BACKEND, the CLI stays on the local store (which
+      // does not exist here, and a read does not create it)
       expect(registered.artifact.uri).toMatch(new RegExp(`^s3://${names.bucket}/flag/FlagModel/`));
       expect(okJson(info)).toEqual(registered);
       expect(okJson(viaEnv)).toEqual(registered);
-      expectExit(local, 4);
+      expectExit(local, 8);
+      expect(parseJson(local).error.name).toBe('StoreNotFoundError');
     });
 
     it('notifications list prints an empty page when every notification was delivered', async () => {

@@ -800,7 +800,7 @@ describe('AWS backend failures', () => {
       ]);
       expect(await keys('1.0.1')).toHaveLength(3);
       expect(await versions()).toEqual(['1.0.0:development']);
-      expect(r.warnings).toEqual([expect.stringMatching(/1\.0\.1 could not be removed .* artifacts sweep/)]);
+      expect(r.warnings).toEqual([expect.stringMatching(/1\.0\.1 could not be removed .* artifact sweep/)]);
     });
 
     it('reports the orphan on a dry-run sweep without removing anything', async () => {

@@ -80,8 +80,10 @@ describe.concurrent('choosing the store (each test in its own directory)', () =>
 
     // Assess
     expect(existsSync(storedPath(join(dir, 'from-flag'), v.artifact.uri))).toBe(true);
-    expectExit(inEnvStore, 4);
-    expect(parseJson(inEnvStore).error.name).toBe('ModelNotFoundError');
+    // the env store was never written to, so a read finds no registry there (and creates none)
+    expectExit(inEnvStore, 8);
+    expect(parseJson(inEnvStore).error.name).toBe('StoreNotFoundError');
+    expect(existsSync(join(dir, 'from-env'))).toBe(false);
     expect(existsSync(join(dir, '.modelreg'))).toBe(false);
   });
 

@@ -100,11 +100,16 @@ async function newStore(policy: Record<string, unknown>): Promise<{ mr: Run; sto
   return { mr, store };
 }
 
-/** The run's answer from its last line, `Workflow SUCCEEDED: {...}`. */
-function workflowOutput(r: CliResult): Json {
-  expectExit(r, 0);
-  const line = r.stdout.trimEnd().split('\n').at(-1) as string;
+/**
+ * The run's answer from its `Workflow SUCCEEDED: {...}` line, after checking the exit code
+ * (0 promoted, 3 refused by gates, 10 rejected) and the verdict line that closes the output.
+ */
+function workflowOutput(r: CliResult, code = 0): Json {
+  expectExit(r, code);
+  const lines = r.stdout.trimEnd().split('\n');
+  const line = lines.at(-2) as string;
   expect(line, describeRun(r)).toMatch(/^Workflow SUCCEEDED: \{/);
+  expect(lines.at(-1), describeRun(r)).toMatch(new RegExp(`\\(exit ${code}\\)$`));
   return JSON.parse(line.slice('Workflow SUCCEEDED: '.length));
 }
 
@@ -280,8 +285,8 @@ describe('models promote under a policy that names an evaluation set', () => {
       'production',
       '--json',
     );
-    const note = parseJson(refused).gates.find((g: Json) => g.gate === 'require_evaluation').note as string;
-    const command = /`modelreg ([^`]+)`/.exec(note)?.[1];
+    const hint = (parseJson(refused).hints as string[]).find((h) => h.includes('evalsets evaluate')) ?? '';
+    const command = /`modelreg ([^`]+)`/.exec(hint)?.[1];
     const evaluated = await mr(...(command ?? '').split(' '), '--json');
     const again = await mr(
       'models',
@@ -313,8 +318,8 @@ describe('pipeline run without approval', () => {
     // Act
     const r = await mr('pipeline', 'run', '--event', event);
 
-    // Assess
-    const out = workflowOutput(r);
+    // Assess: a refusal by the gates exits 3, as models promote does
+    const out = workflowOutput(r, 3);
     const measured = expectedMetrics(demoFixtures().models.baseline, demoFixtures().holdout).auc;
     expect(measured).toBeLessThan(0.8);
     expect(out).toMatchObject({ promoted: false, version: '1.0.0', archivedVersion: null });
@@ -478,8 +483,8 @@ describe('pipeline run with approval', () => {
     // Act
     const r = await mr('pipeline', 'run', '--event', event, '--reject', '--by', 'carol');
 
-    // Assess
-    expect(workflowOutput(r)).toEqual({
+    // Assess: a rejection exits with its own code, 10
+    expect(workflowOutput(r, 10)).toEqual({
       promoted: false,
       version: '1.0.0',
       archivedVersion: null,

@@ -13,6 +13,7 @@ import type { Clock } from '../../src/core/ports.js';
 import {
   AliasNotFoundError,
   type AuditEvent,
+  ConflictError,
   InvalidTransitionError,
   ModelNotFoundError,
   type ModelVersion,
@@ -1491,6 +1492,86 @@ export function describeRegistryContract(
         await rejection(reg.rollback(ref), VersionNotFoundError);
         expect(await footprint()).toEqual(before);
       });
+      it('checks the production gates of the policy and refuses, writing nothing, when one fails', async () => {
+        // Prepare: 1.0.0 (auc 0.5) was in production before a policy asked for auc ≥ 0.9
+        await register({ metrics: { auc: 0.5 } });
+        await register({ metrics: { auc: 0.95 } });
+        await putIn('1.0.0', 'production');
+        await putIn('1.0.1', 'production');
+        await reg.setPolicy({ ...ref, policy: { gates: { production: { min_auc: 0.9 } } } });
+        const before = await footprint();
+
+        // Act
+        const result = await reg.rollback(ref);
+
+        // Assess
+        expect(result).toMatchObject({ rolledBack: false, version: '1.0.0', stage: 'archived' });
+        expect(result.gates).toEqual([
+          expect.objectContaining({ gate: 'min_auc', actual: 0.5, threshold: 0.9, passed: false }),
+        ]);
+        expect(result.reason).toContain('min_auc');
+        expect(await footprint()).toEqual(before);
+        expect(await stageOf('1.0.1')).toBe('production');
+      });
+
+      it('refuses while the policy requires an approval, and records a bypass with skipGates and a reason', async () => {
+        // Prepare
+        await registerMany(2);
+        await putIn('1.0.0', 'production');
+        await putIn('1.0.1', 'production');
+        await reg.setPolicy({
+          ...ref,
+          policy: { requireApproval: true, gates: { production: { min_auc: 0.99 } } },
+        });
+
+        // Act
+        const refused = await reg.rollback(ref);
+        const noReason = reg.rollback({ ...ref, skipGates: true });
+        const bypassed = await (async () => {
+          await rejection(noReason, ValidationError);
+          return reg.rollback({ ...ref, skipGates: true, reason: 'incident 42', rolledBackBy: 'erin' });
+        })();
+
+        // Assess
+        expect(refused.rolledBack).toBe(false);
+        expect(refused.reason).toContain('approval');
+        expect(bypassed).toMatchObject({ rolledBack: true, version: '1.0.0', gatesSkipped: true });
+        const event = (await auditOf()).find((e) => e.action === 'rollback');
+        expect(event).toMatchObject({ actor: 'erin', version: '1.0.0' });
+        expect(event?.details).toMatchObject({
+          gatesSkipped: true,
+          reason: 'incident 42',
+          skipped: { gates: { min_auc: 0.99 }, requireApproval: true },
+        });
+      });
+
+      it('refuses to strand an alias on the version it archives, and moves it with moveAliases', async () => {
+        // Prepare
+        await registerMany(2);
+        await putIn('1.0.0', 'production');
+        await putIn('1.0.1', 'production');
+        await reg.setAlias({ ...ref, version: '1.0.1', name: 'champion' });
+        const before = await footprint();
+
+        // Act
+        const stranded = reg.rollback(ref);
+        await rejection(stranded, ConflictError);
+        const afterRefusal = await footprint();
+        const moved = await reg.rollback({ ...ref, moveAliases: true });
+
+        // Assess
+        expect(afterRefusal).toEqual(before);
+        expect(moved).toMatchObject({ rolledBack: true, version: '1.0.0', movedAliases: ['champion'] });
+        expect((await reg.info({ ...ref, alias: 'champion' })).version).toBe('1.0.0');
+        expect(
+          (await auditOf()).slice(-3).map((e) => [e.action, e.version, e.details.alias ?? null]),
+        ).toEqual([
+          ['rollback', '1.0.0', null],
+          ['archive', '1.0.1', null],
+          ['alias.set', '1.0.0', 'champion'],
+        ]);
+        expect(await reg.verifyAudit(ref)).toMatchObject({ valid: true });
+      });
     });
 
     describe('aliases', () => {
@@ -1759,6 +1840,31 @@ export function describeRegistryContract(
         expect((await reg.getPolicy(ref)).requireApproval).toBe(true);
       });
 
+      it('treats the same policy set again as a no-op: no audit event, no notification', async () => {
+        // Prepare
+        await register();
+        const policy = {
+          gates: { production: { min_auc: 0.9 } },
+          requireApproval: true,
+          approvers: ['carol'],
+        };
+        const first = await reg.setPolicy({ ...ref, policy });
+        const audit = (await auditOf()).length;
+        const events = (await eventsOf()).length;
+
+        // Act
+        const again = await reg.setPolicy({ ...ref, policy: { ...policy, approvers: ['carol'] } });
+        const different = await reg.setPolicy({ ...ref, policy: { ...policy, approvers: ['dave'] } });
+
+        // Assess
+        expect(again).toEqual(first);
+        expect(different.approvers).toEqual(['dave']);
+        const trail = await auditOf();
+        expect(trail).toHaveLength(audit + 1);
+        expect(trail.at(-1)?.details).toMatchObject({ policy: { approvers: ['dave'] } });
+        expect(await eventsOf()).toHaveLength(events + 1);
+      });
+
       it('audits a policy change with the new and previous policy', async () => {
         // Prepare
         await register();
@@ -1806,7 +1912,7 @@ export function describeRegistryContract(
         await registry.rollback({ ...ref, version: '1.0.0', rolledBackBy: 'erin' });
         await registry.archive({ ...ref, version: '1.0.1', reason: 'replaced', archivedBy: 'frank' });
         await registry.removeAlias({ ...ref, name: 'champion' });
-        await registry.setPolicy({ ...ref, policy: {} });
+        await registry.setPolicy({ ...ref, policy: { archival: { maxAgeDays: 30 } } });
         const trail = await auditOf(ref, registry);
 
         // Assess
@@ -1839,7 +1945,7 @@ export function describeRegistryContract(
         await putIn('1.0.0', 'production');
         await putIn('1.0.1', 'production');
         await reg.setAlias({ ...ref, version: '1.0.1', name: 'champion' });
-        await reg.rollback(ref);
+        await reg.rollback({ ...ref, moveAliases: true });
         await reg.setPolicy({ ...ref, policy: { requireApproval: true } });
 
         // Act

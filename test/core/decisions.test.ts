@@ -680,7 +680,7 @@ describe('rollbackTarget', () => {
     // Assess
     expect(error).toBeInstanceOf(VersionNotFoundError);
     expect((error as Error).message).toContain('fraud/detector has no previous production version');
-    expect((error as Error).message).toContain('--version');
+    expect((error as Error).message).toContain('name the version to return to');
   });
 });
 

@@ -347,3 +347,13 @@ describe('HTTP identity and roles', () => {
     });
   });
 });
+
+describe('the CLI role names', () => {
+  it('are the roles the HTTP app knows, in the same order', async () => {
+    const { TOKEN_ROLE_NAMES } = await import('../../src/cli/commands/tokens.js');
+    const { TOKEN_ROLES } = await import('../../src/app/api-tokens.js');
+    const { ROLES } = await import('../../src/http/env.js');
+    expect([...TOKEN_ROLE_NAMES]).toEqual([...TOKEN_ROLES]);
+    expect([...TOKEN_ROLE_NAMES]).toEqual([...ROLES]);
+  });
+});

@@ -232,7 +232,9 @@ describe('lambdas/evaluate', () => {
 
     // Assess
     expect(error.name).toBe('NotFoundError');
-    expect(error.message).toContain('modelreg evalsets register');
+    // the API names no CLI command (the CLI adds its own hint)
+    expect(error.message).toContain('register an evaluation set named');
+    expect(error.message).not.toContain('modelreg');
   });
 });
 

@@ -210,7 +210,8 @@ describe('SlackNotifier', () => {
     expect(waits).toHaveLength(4);
     expect(error.message).toContain('2 of 2 events');
     expect(error.message).toContain('failed after 3 attempts (last: HTTP 503 "error")');
-    expect(error.message).toContain('modelreg notifications resend');
+    expect(error.message).toContain('kept as undelivered, to be re-sent');
+    expect(error.message).not.toContain('modelreg');
     expect(error.message).not.toContain('SECRETPART');
   });
 

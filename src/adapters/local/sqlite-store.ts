@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEvent } from '../../core/audit.js';
-import { ConcurrentModificationError, ValidationError, VersionExistsError } from '../../core/errors.js';
+import {
+  ConcurrentModificationError,
+  CorruptStoreError,
+  StoreAccessError,
+  ValidationError,
+  VersionExistsError,
+} from '../../core/errors.js';
 import type { ModelHead } from '../../core/head.js';
 import { type ModelRef, refLabel, type Stage } from '../../core/model.js';
 import type {
@@ -77,6 +83,25 @@ function toRecord(row: {
   };
 }
 
+/** A typed error for a store that cannot be opened: damaged database, or a filesystem failure. */
+function storeError(file: string, e: unknown): Error {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  const message = e instanceof Error ? e.message : String(e);
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new CorruptStoreError(
+      `${file} is not a readable registry database (${message}); restore it from a backup or use another --store.`,
+      { file, code },
+    );
+  }
+  if (code.startsWith('SQLITE_') || /^E[A-Z]+$/.test(code)) {
+    return new StoreAccessError(`cannot open the store database ${file}: ${message} (${code}).`, {
+      file,
+      code,
+    });
+  }
+  return e instanceof Error ? e : new Error(message);
+}
+
 function isConstraint(e: unknown): boolean {
   return (
     typeof e === 'object' &&
@@ -107,24 +132,40 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('busy_timeout = 15000');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      this.db = new Database(file);
+      this.db.pragma('busy_timeout = 15000');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    } catch (e) {
+      throw storeError(file, e);
+    }
+    let version: number;
+    try {
+      version = this.db.pragma('user_version', { simple: true }) as number;
+    } catch (e) {
+      this.db.close();
+      throw storeError(file, e);
+    }
     if (version > SCHEMA_VERSION) {
+      this.db.close();
       throw new ValidationError(
         `${file} was written by a newer modelreg (schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade modelreg.`,
       );
     }
     if (version < SCHEMA_VERSION) {
-      this.db
-        .transaction(() => {
-          this.db.exec(SCHEMA);
-          this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-        })
-        .immediate();
+      try {
+        this.db
+          .transaction(() => {
+            this.db.exec(SCHEMA);
+            this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+          })
+          .immediate();
+      } catch (e) {
+        this.db.close();
+        throw storeError(file, e);
+      }
     }
   }
 

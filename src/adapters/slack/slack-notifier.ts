@@ -201,7 +201,7 @@ export class SlackNotifier implements Notifier {
       throw new DeliveryError(
         `Slack delivery failed for ${failed.length} of ${events.length} events (${reasons[0]}${
           reasons.length > 1 ? ` and ${reasons.length - 1} more` : ''
-        }); they are kept as undelivered: run \`modelreg notifications resend\` to send them again.`,
+        }); they are kept as undelivered, to be re-sent.`,
         failed,
       );
     }

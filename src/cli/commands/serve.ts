@@ -1,127 +1,40 @@
 /**
- * `modelreg serve`: the HTTP application (JSON API and web UI) on the chosen backend. It
- * binds loopback unless told otherwise; without API tokens it runs as the OS user on
- * loopback and refuses any other address. Ctrl-C (SIGINT) or SIGTERM closes the server,
- * then the registry.
+ * `modelreg serve`: the HTTP application (JSON API and web UI) on the store. It binds
+ * loopback unless told otherwise; without API tokens it runs as the OS user on loopback and
+ * refuses any other address. Ctrl-C (SIGINT) or SIGTERM closes the server, then the registry.
+ * The server code is loaded only when the command runs.
  */
-import type { AddressInfo } from 'node:net';
-import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
 import type { Command } from 'commander';
-import * as z from 'zod';
-import { ApiTokens } from '../../app/api-tokens.js';
-import { approvalSecret } from '../../app/approval-secret.js';
-import { parseInput } from '../../app/inputs.js';
-import { ValidationError } from '../../core/errors.js';
-import { createApp } from '../../http/app.js';
-import { openRegistry, parseBackend } from '../../index.js';
-import { collect } from '../parse.js';
-import type { CliIo } from '../program.js';
+import { type CliContext, collect, examples } from './shared.js';
 
-const ServeSchema = z.object({
-  host: z.string().min(1, 'host must not be empty (--host 127.0.0.1)'),
-  port: z.coerce
-    .number({ error: 'port must be a whole number from 0 to 65535 (--port 8080)' })
-    .int('port must be a whole number from 0 to 65535 (--port 8080)')
-    .min(0, 'port must be a whole number from 0 to 65535 (--port 8080)')
-    .max(65535, 'port must be a whole number from 0 to 65535 (--port 8080)'),
-  sourceRoot: z.array(z.string().min(1)),
-});
-
-/** True for addresses only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
-function osUser(): string {
-  if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** Adds `modelreg serve` to the program. */
-export function addServeCommand(program: Command, io: CliIo): void {
-  program
-    .command('serve')
-    .description('serve the JSON API (/api/v1) and the web UI on the store, until Ctrl-C')
-    .option('--host <host>', 'address to bind (loopback by default; any other needs API tokens)', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
-    .option(
-      '--source-root <dir>',
-      'a server directory whose files API callers may register by path (repeatable; default none)',
-      collect,
-      [],
-    )
-    .action(async (...args: unknown[]) => {
-      const cmd = args[args.length - 1] as Command;
-      const g = cmd.optsWithGlobals() as { store?: string; backend?: string; host: string; port: string };
-      const o = parseInput(ServeSchema, cmd.opts());
-      const backend = parseBackend(g.backend ?? process.env.MODELREG_BACKEND);
-      const store = g.store ?? (process.env.MODELREG_STORE || '.modelreg');
-      // the approval links' and sessions' secret lives in the store: the pages read it from there too
-      if (backend === 'local') process.env.MODELREG_STORE = store;
-      const registry = await openRegistry({ backend, store, warn: (m) => io.err(`warning: ${m}\n`) });
-      let server: ReturnType<typeof createAdaptorServer> | undefined;
-      try {
-        const tokens = new ApiTokens(registry.records);
-        const hasTokens = await tokens.anyActive();
-        if (!hasTokens && !isLoopback(o.host))
-          throw new ValidationError(
-            `refusing to serve on ${o.host} without API tokens: anyone who reaches it would act as you. Create one with \`modelreg tokens create --name NAME --role ROLE\`, or bind loopback (--host 127.0.0.1).`,
-            { host: o.host },
+/** Registers `serve` on the program. */
+export function registerServe(program: Command, ctx: CliContext): void {
+  examples(
+    program
+      .command('serve')
+      .description('serve the JSON API (/api/v1) and the web UI on the store, until Ctrl-C')
+      .option(
+        '--host <host>',
+        'address to bind (loopback by default; any other needs API tokens)',
+        '127.0.0.1',
+      )
+      .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
+      .option(
+        '--source-root <dir>',
+        'a server directory whose files API callers may register by path (repeatable; default none)',
+        collect,
+      )
+      .action(
+        ctx.withRegistry('write', async (registry, o, cmd) => {
+          const { runServe } = await import('../serve-run.js');
+          await runServe(
+            registry,
+            { ...o, sourceRoot: (o.sourceRoot as string[] | undefined) ?? [] },
+            ctx.globals(cmd),
+            ctx.io,
           );
-        const actor = hasTokens ? undefined : osUser();
-        const app = createApp({
-          registry,
-          auth: {
-            mode: 'embedded',
-            tokens,
-            secret: await approvalSecret(),
-            ...(actor ? { osUser: actor } : {}),
-          },
-          sources: { roots: o.sourceRoot.map((d) => resolve(d)), s3: backend === 'aws' },
-        });
-        const listening = createAdaptorServer({ fetch: app.fetch, hostname: o.host, port: o.port });
-        server = listening;
-        const address = await new Promise<AddressInfo>((ok, fail) => {
-          listening.once('error', (e: NodeJS.ErrnoException) =>
-            fail(
-              e.code === 'EADDRINUSE'
-                ? new ValidationError(`port ${o.port} on ${o.host} is in use; pick another with --port.`)
-                : e,
-            ),
-          );
-          listening.listen(o.port, o.host, () => ok(listening.address() as AddressInfo));
-        });
-        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        const url = `http://${host}:${address.port}/`;
-        io.out(`modelreg serving ${backend === 'local' ? resolve(store) : 'the aws backend'} at ${url}\n`);
-        io.out(`  API ${url}api/v1 (docs ${url}api/v1/docs)\n`);
-        io.out(
-          actor
-            ? `  no API tokens: every request acts as ${actor} (admin), loopback only. Create tokens to require sign-in.\n`
-            : '  sign-in required: API tokens (Authorization: Bearer …) or /login.\n',
-        );
-        io.out('  Ctrl-C stops it.\n');
-        await new Promise<void>((done) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            listening.close(() => done());
-            if ('closeAllConnections' in listening) listening.closeAllConnections();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
-        io.out('stopped.\n');
-      } finally {
-        if (server?.listening) server.close();
-        await registry.close();
-      }
-    });
+        }),
+      ),
+    ['modelreg serve --store ./.modelreg', 'modelreg serve --host 0.0.0.0 --port 8080   # needs API tokens'],
+  );
 }

@@ -4,11 +4,11 @@
  */
 import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
-import { ApiTokens, TOKEN_ROLES } from '../../app/api-tokens.js';
 import type { Registry } from '../../app/registry.js';
-import { openRegistry, parseBackend } from '../../index.js';
-import { shortTime, table } from '../format.js';
-import type { CliIo } from '../program.js';
+import { type CliContext, examples } from './shared.js';
+
+/** The roles a token can hold (checked against the HTTP app's in a test), kept here so help needs no zod. */
+export const TOKEN_ROLE_NAMES = ['viewer', 'editor', 'approver', 'admin'] as const;
 
 function whoAmI(): string {
   if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
@@ -19,63 +19,56 @@ function whoAmI(): string {
   }
 }
 
-/** Adds `modelreg tokens` to the program. */
-export function addTokensCommand(program: Command, io: CliIo): void {
-  const run =
-    (fn: (tokens: ApiTokens, opts: Record<string, unknown>, json: boolean) => Promise<void>) =>
-    async (...args: unknown[]) => {
-      const cmd = args[args.length - 1] as Command;
-      const g = cmd.optsWithGlobals() as { store?: string; backend?: string; json?: boolean };
-      const registry: Registry = await openRegistry({
-        ...(g.store ? { store: g.store } : {}),
-        backend: parseBackend(g.backend ?? process.env.MODELREG_BACKEND),
-        warn: (m) => io.err(`warning: ${m}\n`),
-      });
-      try {
-        await fn(new ApiTokens(registry.records), cmd.opts(), Boolean(g.json));
-      } finally {
-        await registry.close();
-      }
-    };
-  const print = (json: boolean, value: unknown, human: string) =>
-    io.out(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+async function tokensOf(registry: Registry) {
+  const { ApiTokens } = await import('../../app/api-tokens.js');
+  return new ApiTokens(registry.records);
+}
 
+/** Registers `tokens` on the program. */
+export function registerTokens(program: Command, ctx: CliContext): void {
+  const { print, withRegistry } = ctx;
   const tokens = program.command('tokens').description('API tokens of `modelreg serve` (kept hashed)');
-  tokens
-    .command('create')
-    .description('create a token with a role; it is printed once, only its hash is kept')
-    .requiredOption('--name <name>', 'what it is for (ci, alice …); shown as token:<name> in the audit trail')
-    .addOption(
-      new Option(
-        '--role <role>',
-        'viewer reads; editor changes versions; approver decides approvals; admin sets policies',
+  examples(
+    tokens
+      .command('create')
+      .description('create a token with a role; it is printed once, only its hash is kept')
+      .requiredOption(
+        '--name <name>',
+        'who or what holds it (ci, alice …): the actor the audit trail records',
       )
-        .choices([...TOKEN_ROLES])
-        .makeOptionMandatory(),
-    )
-    .action(
-      run(async (t, o, json) => {
-        const created = await t.create({
-          name: o.name as string,
-          role: o.role as 'viewer',
-          createdBy: whoAmI(),
-        });
-        print(
-          json,
-          created,
-          `Token ${created.name} (${created.role}):\n\n  ${created.token}\n\nIt is shown once: store it now. Send it as \`Authorization: Bearer <token>\`, or paste it at /login.`,
-        );
-      }),
-    );
+      .addOption(
+        new Option(
+          '--role <role>',
+          'viewer reads; editor changes versions; approver decides approvals; admin sets policies',
+        )
+          .choices([...TOKEN_ROLE_NAMES])
+          .makeOptionMandatory(),
+      )
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          const created = await (await tokensOf(registry)).create({
+            name: o.name as string,
+            role: o.role as 'viewer',
+            createdBy: whoAmI(),
+          });
+          print(
+            cmd,
+            created,
+            () =>
+              `Token ${created.name} (${created.role}):\n\n  ${created.token}\n\nIt is shown once: store it now. Send it as \`Authorization: Bearer <token>\`, or paste it at /login.`,
+          );
+        }),
+      ),
+    ['modelreg tokens create --name ci --role editor', 'modelreg tokens create --name carol --role approver'],
+  );
   tokens
     .command('list')
     .description('every token: name, role, status (never the token)')
     .action(
-      run(async (t, _o, json) => {
-        const items = await t.list();
-        print(
-          json,
-          { items },
+      withRegistry('read', async (registry, _o, cmd) => {
+        const { shortTime, table } = await import('../format.js');
+        const items = await (await tokensOf(registry)).list();
+        print(cmd, { items }, () =>
           items.length === 0
             ? 'No API tokens: `modelreg serve` runs as the OS user on loopback only.'
             : table(
@@ -90,9 +83,9 @@ export function addTokensCommand(program: Command, io: CliIo): void {
     .description('revoke a token by name (or id); its sessions end with it')
     .requiredOption('--name <name>', 'the token name (or its id from tokens list)')
     .action(
-      run(async (t, o, json) => {
-        const r = await t.revoke({ name: o.name as string });
-        print(json, r, `Revoked token ${r.name} (${r.role}).`);
+      withRegistry('read', async (registry, o, cmd) => {
+        const r = await (await tokensOf(registry)).revoke({ name: o.name as string });
+        print(cmd, r, () => `Revoked token ${r.name} (${r.role}).`);
       }),
     );
 }

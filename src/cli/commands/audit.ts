@@ -1,0 +1,110 @@
+/** `modelreg audit show|verify`: the tamper-evident history of a model. */
+import type { Command } from 'commander';
+import { type CliContext, EXIT, examples, modelOptions, pageOf, pageOptions, storeDir } from './shared.js';
+
+/** Registers `audit` on the program. */
+export function registerAudit(program: Command, ctx: CliContext): void {
+  const { print, withRegistry, setExit } = ctx;
+  const audit = program.command('audit').description('the tamper-evident history of a model');
+  examples(
+    pageOptions(
+      modelOptions(
+        audit
+          .command('show')
+          .description(
+            'every change with who, what, when, why and the gates checked; oldest first (newest first with --reverse)',
+          ),
+      ).option('--reverse', 'newest first (of the page read; pages still go oldest to newest)'),
+    ).action(
+      withRegistry('read', async (registry, o, cmd) => {
+        const { auditTable } = await import('../format.js');
+        const r = await registry.auditTrail({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          ...pageOf(o),
+        });
+        const page = o.reverse ? { ...r, items: [...r.items].reverse() } : r;
+        print(
+          cmd,
+          page,
+          () => auditTable(page.items) + (r.nextCursor ? `\n(more: --cursor ${r.nextCursor})` : ''),
+        );
+      }),
+    ),
+    [
+      'modelreg audit show --use-case fraud --model Risk',
+      'modelreg audit show --use-case fraud --model Risk --reverse --limit 10',
+    ],
+  );
+  // the store directory holds no key: a checkpoint's key lives outside it (./audit-key.ts)
+  const storeOf = (cmd: Command) =>
+    (ctx.globals(cmd).backend ?? process.env.MODELREG_BACKEND ?? 'local') === 'aws'
+      ? null
+      : storeDir(ctx.globals(cmd));
+  const keyHelp =
+    'Ed25519 key file that signs checkpoints (env MODELREG_AUDIT_KEY, default ~/.config/modelreg/audit-ed25519.pem)';
+  modelOptions(
+    audit
+      .command('verify')
+      .description('recompute the hash chain; exit 6 and name the first bad event if it was altered'),
+  )
+    .option(
+      '--against <file>',
+      'a signed checkpoint (audit checkpoint): catches a rewrite of the chain up to it',
+    )
+    .option('--full', 'with --against, walk every event instead of only those from the checkpoint on')
+    .option('--key <file>', keyHelp)
+    .action(
+      withRegistry('read', async (registry, o, cmd) => {
+        const { openAuditKey } = await import('../audit-key.js');
+        const { readJsonObject } = await import('../parse.js');
+        const against = o.against ? readJsonObject(o.against as string, 'checkpoint') : undefined;
+        const signer = against
+          ? await openAuditKey(o.key as string | undefined, storeOf(cmd), false)
+          : undefined;
+        const r = await registry.verifyAudit(
+          { useCase: o.useCase as string, modelName: o.model as string },
+          { against, full: o.full === true, ...(signer ? { signer } : {}) },
+        );
+        const anchor = r.checkpoint
+          ? ` against the checkpoint at seq ${r.checkpoint.seq} (from seq ${r.from})`
+          : '';
+        print(cmd, r, () =>
+          r.valid
+            ? `Audit trail of ${o.useCase}/${o.model} verified${anchor}: ${r.checked} events, chain intact.`
+            : `Audit trail of ${o.useCase}/${o.model} is NOT intact${anchor}: first bad event is seq ${r.firstBadSeq} (${r.reason}).`,
+        );
+        if (!r.valid) setExit(EXIT.integrity);
+      }),
+    );
+  modelOptions(
+    audit
+      .command('checkpoint')
+      .description('verify the chain and write its tip, signed with a key the store does not hold'),
+  )
+    .requiredOption('--out <file>', 'checkpoint file; an existing one is the starting point and is replaced')
+    .option('--full', 'verify every event, not only those after the existing checkpoint')
+    .option('--key <file>', `${keyHelp}; made if missing`)
+    .action(
+      withRegistry('read', async (registry, o, cmd) => {
+        const { existsSync } = await import('node:fs');
+        const { openAuditKey, writeCheckpointFile } = await import('../audit-key.js');
+        const { readJsonObject } = await import('../parse.js');
+        const out = o.out as string;
+        const previous = existsSync(out) ? readJsonObject(out, 'checkpoint') : undefined;
+        const signer = await openAuditKey(o.key as string | undefined, storeOf(cmd), true);
+        const r = await registry.checkpointAudit(
+          { useCase: o.useCase as string, modelName: o.model as string },
+          signer,
+          { previous, full: o.full === true },
+        );
+        await writeCheckpointFile(out, r.checkpoint);
+        print(
+          cmd,
+          r.checkpoint,
+          () =>
+            `Checkpoint of ${o.useCase}/${o.model} at seq ${r.checkpoint.seq} written to ${out} (verified ${r.verification.checked} events from seq ${r.verification.from ?? 1}; key ${r.checkpoint.keyId}).`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,457 @@
+/**
+ * `modelreg models …`: register, list, info, promote, demote, roll back, archive, compare,
+ * fetch and edit versions. Aliases and policies have their own modules.
+ */
+import { type Command, Option } from 'commander';
+import { GateFailedError, ValidationError } from '../../core/errors.js';
+import {
+  BUMP_NAMES,
+  type CliContext,
+  collect,
+  EXIT,
+  examples,
+  label,
+  many,
+  modelOptions,
+  pageOf,
+  pageOptions,
+  sel,
+  selectorOptions,
+  stageOption,
+  useCaseOption,
+} from './shared.js';
+
+/** Registers `models` and its verbs on the program. */
+export function registerModels(program: Command, ctx: CliContext): Command {
+  const { print, withRegistry, setExit } = ctx;
+  const models = program
+    .command('models')
+    .description('register, list, promote, demote, roll back, archive, compare and fetch versions');
+
+  examples(
+    modelOptions(
+      models
+        .command('register')
+        .description('register a new version (development) with its artifact, metrics and lineage'),
+    )
+      .requiredOption(
+        '--artifact <path>',
+        'model file or directory (hashed with sha256 and copied into the store)',
+      )
+      .option(
+        '--metrics <list>',
+        'metrics as name=value pairs: auc=0.93,f1=0.88 (repeatable)',
+        // repeated --metrics add up instead of the last one silently replacing the others
+        (value: string, previous?: string) => (previous === undefined ? value : `${previous},${value}`),
+      )
+      .option('--metrics-file <file>', 'JSON object of metrics')
+      .option('--metadata-file <file>', 'JSON object of metadata (drift_check_passed, framework …)')
+      .option('--run-id <id>', 'lineage: the training run that produced it')
+      .option('--dataset-version <v>', 'lineage: the dataset version it was trained on')
+      .option('--code-version <v>', 'lineage: the code version (git sha) that trained it')
+      .option('--tag <key=value>', 'a tag (repeatable)', collect)
+      .option('--version <version>', 'pin a version (refused if it exists: versions are immutable)')
+      .addOption(
+        new Option('--bump <part>', 'bump this part of the highest version')
+          .choices(BUMP_NAMES as unknown as string[])
+          .default('patch'),
+      )
+      .option('--registered-by <name>', 'who registers it (env MODELREG_ACTOR, default the OS user)')
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          const { parseMetrics, parseTags, readJsonObject } = await import('../parse.js');
+          const { keyMetrics } = await import('../format.js');
+          if (o.metrics !== undefined && o.metricsFile !== undefined) {
+            throw new ValidationError('give metrics with --metrics or --metrics-file, not both.');
+          }
+          const metrics = o.metricsFile
+            ? readJsonObject(o.metricsFile as string, 'metrics')
+            : o.metrics
+              ? parseMetrics(o.metrics as string)
+              : {};
+          const metadata = o.metadataFile ? readJsonObject(o.metadataFile as string, 'metadata') : {};
+          const v = await registry.register({
+            useCase: o.useCase as string,
+            modelName: o.model as string,
+            artifactPath: o.artifact as string,
+            ...(o.version !== undefined ? { version: String(o.version) } : { bump: o.bump as string }),
+            metrics: metrics as Record<string, number>,
+            metadata,
+            lineage: {
+              runId: (o.runId as string | undefined) ?? null,
+              datasetVersion: (o.datasetVersion as string | undefined) ?? null,
+              codeVersion: (o.codeVersion as string | undefined) ?? null,
+            },
+            tags: parseTags(many(o.tag)),
+            ...(o.registeredBy ? { registeredBy: o.registeredBy as string } : {}),
+          });
+          const { refLabel } = await import('../../core/model.js');
+          print(cmd, v, () =>
+            [
+              `Registered ${refLabel(v)} ${v.version} (${v.stage})`,
+              `  artifact  ${v.artifact.uri}`,
+              `  sha256    ${v.artifact.sha256}  (${v.artifact.sizeBytes} bytes)`,
+              `  metrics   ${keyMetrics(v.metrics, 10) || '-'}`,
+            ].join('\n'),
+          );
+        }),
+      ),
+    [
+      'modelreg models register --use-case fraud --model Risk --artifact model.json --metrics auc=0.91,f1=0.87',
+      'modelreg models register --use-case fraud --model Risk --artifact out/ --metrics-file metrics.json --bump minor',
+    ],
+  );
+
+  examples(
+    pageOptions(
+      useCaseOption(
+        models
+          .command('list')
+          .description(
+            'versions of a model newest first, or the models of a use case with their production version',
+          ),
+      )
+        .option('--model <name>', 'model name (omit to list the models of the use case)')
+        .addOption(stageOption('--stage <stage>', 'only versions in this stage'))
+        .option('--tag <key=value>', 'only versions with this tag (repeatable: all must match)', collect),
+    ).action(
+      withRegistry('read', async (registry, o, cmd) => {
+        const { shortTime, table, versionsTable } = await import('../format.js');
+        const tags = many(o.tag);
+        if (o.model === undefined) {
+          if (o.stage !== undefined || tags.length > 0)
+            throw new ValidationError(
+              `${o.stage !== undefined ? '--stage' : '--tag'} filters the versions of one model: add --model NAME.`,
+            );
+          const res = await registry.listModels({ useCase: o.useCase as string, ...pageOf(o) });
+          print(cmd, res, () =>
+            res.items.length === 0
+              ? `No models in use case ${o.useCase}.`
+              : table(
+                  ['Model', 'Production', 'Latest', 'Versions', 'Aliases', 'Updated'],
+                  res.items.map((m) => [
+                    m.modelName,
+                    m.productionVersion ?? '-',
+                    m.latestVersion ?? '-',
+                    String(m.versionCount),
+                    Object.entries(m.aliases)
+                      .map(([a, v]) => `${a}=${v}`)
+                      .join(',') || '-',
+                    shortTime(m.updatedAt),
+                  ]),
+                ) + (res.nextCursor ? `\n(more: --cursor ${res.nextCursor})` : ''),
+          );
+          return;
+        }
+        const { parseTags } = await import('../parse.js');
+        const want = Object.entries(parseTags(tags));
+        const res = await registry.listVersions({
+          useCase: o.useCase as string,
+          modelName: o.model as string,
+          ...(o.stage ? { stage: o.stage as 'staging' } : {}),
+          ...pageOf(o),
+        });
+        // the tag filter applies to the page read (cursor paging stays the store's)
+        const filtered =
+          want.length === 0
+            ? res
+            : { ...res, items: res.items.filter((v) => want.every(([k, t]) => v.tags[k] === t)) };
+        print(cmd, filtered, () =>
+          filtered.items.length === 0
+            ? 'No versions match.'
+            : versionsTable(filtered.items) +
+              (filtered.nextCursor ? `\n(more: --cursor ${filtered.nextCursor})` : ''),
+        );
+      }),
+    ),
+    [
+      'modelreg models list --use-case fraud',
+      'modelreg models list --use-case fraud --model Risk --stage staging --limit 10',
+      'modelreg models list --use-case fraud --model Risk --tag team=risk',
+    ],
+  );
+
+  examples(
+    selectorOptions(
+      models
+        .command('info')
+        .description(
+          'everything about one version: artifact, metrics, metadata, lineage, tags (the latest version when none is given)',
+        ),
+    ).action(
+      withRegistry('read', async (registry, o, cmd) => {
+        const { keyMetrics, shortTime } = await import('../format.js');
+        const { refLabel } = await import('../../core/model.js');
+        const latest =
+          o.version === undefined &&
+          o.stage === undefined &&
+          o.alias === undefined &&
+          !String(o.model).includes('@');
+        let selector = sel(o);
+        if (latest) {
+          // the latest version: the first of the list, which is newest first by semver precedence
+          const page = await registry.listVersions({
+            useCase: selector.useCase,
+            modelName: selector.modelName,
+            limit: 1,
+          });
+          const first = page.items[0];
+          if (first) selector = { ...selector, version: first.version };
+        }
+        const v = await registry.info(selector);
+        print(cmd, v, () =>
+          [
+            `${refLabel(v)} ${v.version}${latest ? ' (the latest version; pick another with --version, --stage or --alias)' : ''}`,
+            `  stage        ${v.stage} (since ${shortTime(v.stageUpdatedAt)})`,
+            `  aliases      ${v.aliases.join(', ') || '-'}`,
+            `  registered   ${shortTime(v.registeredAt)} by ${v.registeredBy}`,
+            `  artifact     ${v.artifact.uri}`,
+            `  sha256       ${v.artifact.sha256} (${v.artifact.sizeBytes} bytes)`,
+            `  lineage      run ${v.lineage.runId ?? '-'}, dataset ${v.lineage.datasetVersion ?? '-'}, code ${v.lineage.codeVersion ?? '-'}`,
+            `  metrics      ${keyMetrics(v.metrics, 100) || '-'}`,
+            `  tags         ${
+              Object.entries(v.tags)
+                .map(([k, t]) => `${k}=${t}`)
+                .join(', ') || '-'
+            }`,
+            `  metadata     ${JSON.stringify(v.metadata)}`,
+          ].join('\n'),
+        );
+      }),
+    ),
+    [
+      'modelreg models info --use-case fraud --model Risk                 # the latest version',
+      'modelreg models info --use-case fraud --model Risk --stage production',
+      'modelreg models info --use-case fraud --model Risk@champion --json',
+    ],
+  );
+
+  examples(
+    selectorOptions(
+      models
+        .command('promote')
+        .description('promote one stage up (or --to a stage), through the policy and given gates'),
+    )
+      .addOption(stageOption('--to <stage>', 'target stage (default: the next stage)'))
+      .option(
+        '--gate <gate=threshold>',
+        'a gate such as min_auc=0.85 (repeatable); added to the policy gates',
+        collect,
+      )
+      .option('--gates-file <file>', 'JSON object of gates ({"min_auc": 0.85, "require_drift_check": true})')
+      .option('--promoted-by <name>', 'who promotes')
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          const { readJsonObject } = await import('../parse.js');
+          const { parseGates, gateHints } = await import('../gate-args.js');
+          const { gatesTable } = await import('../format.js');
+          const gates = parseGates(
+            o.gatesFile
+              ? (readJsonObject(o.gatesFile as string, 'gates') as Record<string, number | boolean>)
+              : {},
+            many(o.gate),
+          );
+          const r = await registry.promote({
+            ...sel(o),
+            ...(o.to ? { to: o.to as 'staging' } : {}),
+            gates,
+            ...(o.promotedBy ? { promotedBy: o.promotedBy as string } : {}),
+          });
+          if (!r.promoted) {
+            const version = await registry.info({
+              useCase: o.useCase as string,
+              modelName: o.model as string,
+              version: r.version,
+            });
+            const hints = gateHints(r.gates ?? [], Object.keys(version.metrics));
+            // the API names no command; the CLI gives the one that evaluates on the policy's set
+            if (
+              r.gates?.some(
+                (g) =>
+                  g.gate === 'require_evaluation' && !g.passed && /^not evaluated on /.test(g.note ?? ''),
+              )
+            )
+              hints.push(
+                `evaluate it on the policy's set first: \`modelreg evalsets evaluate --use-case ${o.useCase} --model ${String(o.model).split('@')[0]} --version ${r.version}\``,
+              );
+            const error = new GateFailedError(`promotion of ${r.version} refused: ${r.reason}`, {
+              gates: r.gates,
+            });
+            print(
+              cmd,
+              {
+                ...r,
+                ...(hints.length ? { hints } : {}),
+                error: { name: error.name, message: error.message },
+              },
+              () =>
+                [
+                  `Refused: ${label(o)} ${r.version} stays in ${r.stage}.`,
+                  gatesTable(r.gates ?? []),
+                  r.reason ?? '',
+                  ...hints,
+                ].join('\n'),
+            );
+            setExit(EXIT.gateFailed);
+            return;
+          }
+          print(cmd, r, () => {
+            const lines = [
+              r.alreadyPromoted
+                ? `${label(o)} ${r.version} is already in ${r.stage}; nothing changed.`
+                : `Promoted ${label(o)} ${r.version} → ${r.stage}${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
+            ];
+            if (r.gates?.length) lines.push(gatesTable(r.gates));
+            return lines.join('\n');
+          });
+        }),
+      ),
+    [
+      'modelreg models promote --use-case fraud --model Risk --version 1.0.0 --to staging',
+      'modelreg models promote --use-case fraud --model Risk --version 1.0.0 --to production --gate min_auc=0.9',
+    ],
+  );
+
+  selectorOptions(
+    models
+      .command('demote')
+      .description('move a version down: production→staging|development, staging→development'),
+  )
+    .addOption(stageOption('--to <stage>', 'target stage (default staging)'))
+    .option('--by <name>', 'who demotes')
+    .action(
+      withRegistry('write', async (registry, o, cmd) => {
+        const r = await registry.demote({
+          ...sel(o),
+          ...(o.to ? { to: o.to as 'staging' } : {}),
+          ...(o.by ? { demotedBy: o.by as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.alreadyDemoted
+            ? `${label(o)} ${r.version} is already in ${r.stage}; nothing changed.`
+            : `Demoted ${label(o)} ${r.version} → ${r.stage}`,
+        );
+      }),
+    );
+
+  examples(
+    selectorOptions(
+      models
+        .command('rollback')
+        .description(
+          'return a version (default: the previous production one) to production; the current one is archived. It checks the production gates and approval rule of the policy unless --skip-gates is given with a --reason',
+        ),
+    )
+      .option('--reason <text>', 'why (kept in the audit trail; required with --skip-gates)')
+      .option(
+        '--skip-gates',
+        'emergency: bypass the production gates and approval rule (recorded in the audit trail)',
+      )
+      .option('--move-alias', 'move aliases on the version being archived to the rolled-back version')
+      .option('--by <name>', 'who rolls back')
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          if (o.skipGates && !o.reason)
+            throw new ValidationError(
+              '--skip-gates needs --reason TEXT: say why the production gates are bypassed.',
+            );
+          const r = await registry.rollback({
+            ...sel(o),
+            ...(o.reason ? { reason: o.reason as string } : {}),
+            ...(o.by ? { rolledBackBy: o.by as string } : {}),
+            ...(o.skipGates ? { skipGates: true } : {}),
+            ...(o.moveAlias ? { moveAliases: true } : {}),
+          });
+          if (!r.rolledBack && !r.alreadyRolledBack) {
+            const { gatesTable } = await import('../format.js');
+            print(cmd, r, () =>
+              [
+                `Refused: ${label(o)} ${r.version} is not rolled back.`,
+                ...(r.gates?.length ? [gatesTable(r.gates)] : []),
+                r.reason ?? '',
+                'An emergency rollback can bypass the policy with --skip-gates --reason TEXT.',
+              ].join('\n'),
+            );
+            setExit(EXIT.gateFailed);
+            return;
+          }
+          print(cmd, r, () =>
+            r.alreadyRolledBack
+              ? `${label(o)} ${r.version} is already in production; nothing changed.`
+              : `Rolled back ${label(o)} to ${r.version} in production${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}${r.gatesSkipped ? ' — production gates bypassed (recorded in the audit trail)' : ''}${r.movedAliases?.length ? `; moved ${r.movedAliases.map((a) => `@${a}`).join(', ')}` : ''}`,
+          );
+        }),
+      ),
+    [
+      'modelreg models rollback --use-case fraud --model Risk                       # through the policy',
+      'modelreg models rollback --use-case fraud --model Risk --version 1.0.0 --skip-gates --reason "incident 42"',
+    ],
+  );
+
+  selectorOptions(
+    models.command('archive').description('archive a version (the production version only with --force)'),
+  )
+    .option('--force', 'allow archiving the production version (leaves nothing in production)')
+    .option('--reason <text>', 'why (kept in the audit trail)')
+    .option('--by <name>', 'who archives')
+    .action(
+      withRegistry('write', async (registry, o, cmd) => {
+        const r = await registry.archive({
+          ...sel(o),
+          force: Boolean(o.force),
+          ...(o.reason ? { reason: o.reason as string } : {}),
+          ...(o.by ? { archivedBy: o.by as string } : {}),
+        });
+        print(cmd, r, () =>
+          r.alreadyArchived
+            ? `${label(o)} ${r.version} is already archived.`
+            : `Archived ${label(o)} ${r.version}`,
+        );
+      }),
+    );
+
+  examples(
+    modelOptions(models.command('compare').description('compare the metrics of two versions (delta = B − A)'))
+      .requiredOption('--versions <versions...>', 'two versions (or @aliases): A B')
+      .action(
+        withRegistry('read', async (registry, o, cmd) => {
+          const { num, signed, table } = await import('../format.js');
+          const versions = o.versions as string[];
+          if (versions.length !== 2)
+            throw new ValidationError(`--versions takes exactly two versions (A B), got ${versions.length}.`);
+          const r = await registry.compare({
+            useCase: o.useCase as string,
+            modelName: o.model as string,
+            a: versions[0] as string,
+            b: versions[1] as string,
+          });
+          print(cmd, r, () =>
+            [
+              `Comparing ${r.useCase}/${r.modelName}: ${r.a} vs ${r.b}`,
+              table(
+                ['Metric', `v${r.a}`, `v${r.b}`, 'Delta'],
+                Object.entries(r.metrics).map(([m, d]) => [m, num(d.a), num(d.b), signed(d.delta)]),
+              ),
+            ].join('\n'),
+          );
+        }),
+      ),
+    ['modelreg models compare --use-case fraud --model Risk --versions 1.0.0 1.1.0'],
+  );
+
+  selectorOptions(models.command('get').description("copy a version's artifact out and verify its sha256"))
+    .requiredOption('--output <dir>', 'directory to copy the artifact into')
+    .action(
+      withRegistry('read', async (registry, o, cmd) => {
+        const r = await registry.getArtifact({ ...sel(o), output: o.output as string });
+        print(
+          cmd,
+          r,
+          () =>
+            `Fetched ${r.useCase}/${r.modelName} ${r.version} to ${r.path}\n  sha256 ${r.sha256} verified`,
+        );
+      }),
+    );
+
+  return models;
+}

@@ -1,0 +1,155 @@
+/** `modelreg models policy set|show|apply`: a model's gates, approval rule and archival rule. */
+import type { Command } from 'commander';
+import type { Policy, PolicyInput } from '../../core/policy.js';
+import {
+  type CliContext,
+  collect,
+  examples,
+  many,
+  modelOptions,
+  positiveInt,
+  useCaseOption,
+} from './shared.js';
+
+/** Registers `models policy` under the `models` command. */
+export function registerPolicy(models: Command, ctx: CliContext): void {
+  const { print, withRegistry } = ctx;
+  const policy = models
+    .command('policy')
+    .description("a model's promotion gates, approval rule and archival rule");
+  examples(
+    modelOptions(
+      policy.command('set').description('set the policy from a JSON file, or change parts of it with flags'),
+    )
+      .option('--file <file>', 'JSON policy document (replaces the whole policy)')
+      .option(
+        '--staging-gate <gate=threshold>',
+        'gate for promotion to staging (repeatable; replaces the staging gates)',
+        collect,
+      )
+      .option(
+        '--production-gate <gate=threshold>',
+        'gate for promotion to production (repeatable; replaces the production gates)',
+        collect,
+      )
+      .option('--require-approval', 'production promotion waits for a human approval')
+      .option('--no-require-approval', 'production promotion needs no approval')
+      .option('--approver <name>', 'who may approve (repeatable; replaces the list)', collect)
+      .option(
+        '--archive-after-days <n>',
+        'archive development/staging versions older than N days',
+        positiveInt('archive-after-days'),
+      )
+      .option(
+        '--archive-superseded-after-days <n>',
+        'archive versions demoted from production N days after they were replaced',
+        positiveInt('archive-superseded-after-days'),
+      )
+      .option('--by <name>', 'who changes the policy')
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          const { readJsonObject } = await import('../parse.js');
+          const { parseGateArg } = await import('../../core/gates.js');
+          const { NotFoundError } = await import('../../core/errors.js');
+          const { refLabel } = await import('../../core/model.js');
+          const ref = { useCase: o.useCase as string, modelName: o.model as string };
+          let current: Policy | undefined;
+          try {
+            current = await registry.getPolicy(ref);
+          } catch (e) {
+            if (!(e instanceof NotFoundError)) throw e;
+          }
+          let next: PolicyInput;
+          if (o.file) next = readJsonObject(o.file as string, 'policy') as PolicyInput;
+          else {
+            const base: PolicyInput = current ?? {};
+            const gatesOf = (items: string[]) => Object.fromEntries(items.map(parseGateArg));
+            const staging = many(o.stagingGate);
+            const production = many(o.productionGate);
+            const approvers = many(o.approver);
+            next = {
+              ...base,
+              gates: {
+                staging: staging.length ? gatesOf(staging) : (base.gates?.staging ?? {}),
+                production: production.length ? gatesOf(production) : (base.gates?.production ?? {}),
+              },
+              ...(o.requireApproval !== undefined ? { requireApproval: Boolean(o.requireApproval) } : {}),
+              ...(approvers.length ? { approvers } : {}),
+              archival: {
+                maxAgeDays: (o.archiveAfterDays as number | undefined) ?? base.archival?.maxAgeDays ?? null,
+                supersededAfterDays:
+                  (o.archiveSupersededAfterDays as number | undefined) ??
+                  base.archival?.supersededAfterDays ??
+                  null,
+              },
+            };
+          }
+          const r = await registry.setPolicy({
+            ...ref,
+            policy: next,
+            ...(o.by ? { setBy: o.by as string } : {}),
+          });
+          const unchanged = current !== undefined && JSON.stringify(current) === JSON.stringify(r);
+          print(cmd, r, () =>
+            unchanged
+              ? `Policy of ${refLabel(ref)} unchanged (the same policy is already set); nothing written.\n${describePolicy(r)}`
+              : `Policy of ${refLabel(ref)} set.\n${describePolicy(r)}`,
+          );
+        }),
+      ),
+    [
+      'modelreg models policy set --use-case fraud --model Risk --production-gate min_auc=0.9 --require-approval --approver carol',
+      'modelreg models policy set --use-case fraud --model Risk --file policy.json',
+    ],
+  );
+  modelOptions(policy.command('show').description("show a model's policy")).action(
+    withRegistry('read', async (registry, o, cmd) => {
+      const r = await registry.getPolicy({ useCase: o.useCase as string, modelName: o.model as string });
+      print(cmd, r, () => describePolicy(r));
+    }),
+  );
+  useCaseOption(
+    policy
+      .command('apply')
+      .description('apply the archival rule now (to one model, or every model of the use case)'),
+  )
+    .option('--model <name>', 'only this model')
+    .option('--dry-run', 'say what would be archived, change nothing')
+    .option('--by <name>', 'who applies it')
+    .action(
+      withRegistry(
+        (o) => (o.dryRun ? 'read' : 'write'),
+        async (registry, o, cmd) => {
+          const { table } = await import('../format.js');
+          const r = await registry.applyArchivalPolicy({
+            useCase: o.useCase as string,
+            ...(o.model ? { modelName: o.model as string } : {}),
+            dryRun: Boolean(o.dryRun),
+            ...(o.by ? { appliedBy: o.by as string } : {}),
+          });
+          print(cmd, { items: r, dryRun: Boolean(o.dryRun) }, () => {
+            const rows = r.flatMap((m) =>
+              m.archived.map((a) => [m.modelName, a.version, a.fromStage, a.reason]),
+            );
+            const verb = o.dryRun ? 'Would archive' : 'Archived';
+            return rows.length === 0
+              ? 'Nothing to archive.'
+              : `${verb}:\n${table(['Model', 'Version', 'From', 'Reason'], rows)}`;
+          });
+        },
+      ),
+    );
+}
+
+function describePolicy(p: Policy): string {
+  const gates = (g: Record<string, number | boolean>) =>
+    Object.entries(g)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ') || 'none';
+  return [
+    `  staging gates      ${gates(p.gates.staging)}`,
+    `  production gates   ${gates(p.gates.production)}`,
+    `  approval           ${p.requireApproval ? `required${p.approvers.length ? ` (approvers: ${p.approvers.join(', ')})` : ''}` : 'not required'}`,
+    `  archival           ${p.archival.maxAgeDays ? `development/staging after ${p.archival.maxAgeDays} days` : 'no age limit'}; ${p.archival.supersededAfterDays ? `demoted ex-production after ${p.archival.supersededAfterDays} days` : 'demoted ex-production kept'}`,
+  ].join('\n');
+}

@@ -1,7 +1,8 @@
 /**
  * API tokens of the embedded HTTP app: created with a name and a role, shown once, kept
  * only as their SHA-256 hash (the record id), revoked by name. A token authenticates a
- * request as `token:<name>`; the role says what it may do.
+ * request as its name (the actor the audit trail records, and the name a policy's approvers
+ * list); the role says what it may do.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';

@@ -53,7 +53,9 @@ export function createApp(options: AppOptions): Hono<HttpEnv> {
   app.route('/', pageRoutes({ approvalSecret: secret }));
   app.onError((e, c) => {
     if (!c.req.path.startsWith('/api/') && c.req.method === 'GET' && statusOf(e) === 401) {
-      return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+      // keep the query: an approval link's token must survive the sign-in
+      const url = new URL(c.req.url);
+      return c.redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
     }
     return errorResponse(c, e);
   });

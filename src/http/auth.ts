@@ -64,6 +64,13 @@ export function roleFromGroups(groups: unknown): Role {
 
 const ClaimsSchema = z.object({ sub: z.string().min(1), email: z.string().min(1).optional() });
 
+/** True for a Host header naming this machine's loopback: localhost, 127.x.y.z or [::1], any port. */
+export function loopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
 /** True when the request comes from a browser (which can be made to post cross-site). */
 function fromBrowser(c: Context): boolean {
   return Boolean(c.req.header('origin') || c.req.header('sec-fetch-site') || c.req.header('cookie'));
@@ -125,15 +132,22 @@ export function authenticate(config: AuthConfig): MiddlewareHandler<HttpEnv> {
           throw new UnauthorizedError(
             'the Bearer token is unknown or revoked; create one with `modelreg tokens create --name NAME --role ROLE`.',
           );
-        identity = { actor: `token:${token.name}`, role: token.role, via: 'token' };
+        identity = { actor: token.name, role: token.role, via: 'token' };
         bearer = true;
       } else {
         const session = await readSession(c, config.secret);
         const token = session ? await config.tokens.byHash(session.hash) : null;
         if (session && token) {
-          identity = { actor: `token:${token.name}`, role: token.role, via: 'token' };
+          identity = { actor: token.name, role: token.role, via: 'token' };
           csrf = csrfFor(config.secret, session.nonce);
         } else if (config.osUser) {
+          // a page on another site can resolve its own name to 127.0.0.1 (DNS rebinding) and so
+          // reach a loopback server: the OS user acts only for requests addressed to loopback
+          const host = c.req.header('host') ?? new URL(c.req.url).host;
+          if (!loopbackHost(host))
+            throw new ForbiddenError(
+              `this server runs as the OS user without tokens and answers only requests addressed to localhost or 127.0.0.1 (Host: ${JSON.stringify(host)}); create API tokens to serve other names.`,
+            );
           identity = { actor: config.osUser, role: 'admin', via: 'os-user' };
           csrf = csrfFor(config.secret, 'os-user');
         }

@@ -186,6 +186,19 @@ describe('HTTP identity and roles', () => {
       expect(res.status).toBe(403);
     });
 
+    it('refuses a request addressed to another name (DNS rebinding), and answers loopback names', async () => {
+      const app = appWith({ mode: 'embedded', tokens, secret: SECRET, osUser: 'dana' });
+      app.get('/who', (c) => c.json(c.get('identity')));
+      const rebound = await app.request('/who', { headers: { host: 'evil.example:8080' } });
+      expect(rebound.status).toBe(403);
+      expect(((await rebound.json()) as { error: { message: string } }).error.message).toMatch(
+        /localhost or 127\.0\.0\.1/,
+      );
+      for (const host of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', '127.0.0.2']) {
+        expect((await app.request('/who', { headers: { host } })).status, host).toBe(200);
+      }
+    });
+
     it('still checks a Bearer token that is sent', async () => {
       const app = appWith({ mode: 'embedded', tokens, secret: SECRET, osUser: 'dana' });
       expect(

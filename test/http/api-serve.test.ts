@@ -141,7 +141,7 @@ describe('modelreg serve', () => {
     expect(JSON.parse(reg.body)).toMatchObject({
       stage: 'development',
       metrics: { auc: 0.9 },
-      registeredBy: 'token:ci',
+      registeredBy: 'ci',
     });
 
     const revoked = await cli('tokens', 'revoke', '--name', 'ci');

@@ -122,7 +122,7 @@ export function describeApiSuite(name: string, makeBackend: () => Promise<Contra
         const res = await call(`${base}/versions`, { method: 'POST', body: form, as: 'editor' });
         expect(res.status).toBe(201);
         const v = await body(res);
-        expect(v).toMatchObject({ version: '1.0.0', stage: 'development', registeredBy: 'token:t-editor' });
+        expect(v).toMatchObject({ version: '1.0.0', stage: 'development', registeredBy: 't-editor' });
         expect(v.artifact.sha256).toBe(sha256('weights v1'));
       });
 
@@ -133,7 +133,7 @@ export function describeApiSuite(name: string, makeBackend: () => Promise<Contra
           json: { source: artifact, version: '1.1.0', metrics: { auc: 0.86 }, tags: { team: 'risk' } },
         });
         expect(res.status).toBe(201);
-        expect((await body(res)).registeredBy).toBe('token:t-editor');
+        expect((await body(res)).registeredBy).toBe('t-editor');
       });
 
       it('refuses a server path outside the allowed roots (403)', async () => {
@@ -346,7 +346,7 @@ export function describeApiSuite(name: string, makeBackend: () => Promise<Contra
         expect(await body(res)).toMatchObject({ promoted: true, version: '1.0.0', stage: 'staging' });
         const audit = await body(await call(`${base}/audit?limit=1000`, { as: 'viewer' }));
         const last = audit.items.at(-1);
-        expect(last).toMatchObject({ action: 'promote', actor: 'token:t-editor' });
+        expect(last).toMatchObject({ action: 'promote', actor: 't-editor' });
       });
 
       it('answers a failed gate with 422 and the gate table', async () => {
@@ -457,13 +457,13 @@ export function describeApiSuite(name: string, makeBackend: () => Promise<Contra
 
     describe('policy and audit', () => {
       it('lets only an admin set the policy', async () => {
-        const policy = { approvers: ['token:t-approver'], requireApproval: true };
+        const policy = { approvers: ['t-approver'], requireApproval: true };
         const denied = await call(`${base}/policy`, { method: 'PUT', as: 'approver', json: { policy } });
         expect(denied.status).toBe(403);
         const res = await call(`${base}/policy`, { method: 'PUT', as: 'admin', json: { policy } });
         expect(res.status).toBe(200);
         expect((await body(await call(`${base}/policy`, { as: 'viewer' }))).approvers).toEqual([
-          'token:t-approver',
+          't-approver',
         ]);
         const bad = await call(`${base}/policy`, {
           method: 'PUT',
@@ -498,7 +498,7 @@ export function describeApiSuite(name: string, makeBackend: () => Promise<Contra
         const res = await call(`${base}/versions/2.0.0/approval`, { method: 'POST', as: 'editor', json: {} });
         expect(res.status).toBe(201);
         const a = await body(res);
-        expect(a).toMatchObject({ status: 'pending', requestedBy: 'token:t-editor' });
+        expect(a).toMatchObject({ status: 'pending', requestedBy: 't-editor' });
         expect(a.taskToken).toBeUndefined();
         approvalId = a.approvalId;
         const list = await body(await call('/api/v1/approvals', { as: 'viewer' }));
@@ -548,7 +548,7 @@ export function describeApiSuite(name: string, makeBackend: () => Promise<Contra
           json: { token: t, reason: 'looks good' },
         });
         expect(res.status).toBe(200);
-        expect(await body(res)).toMatchObject({ status: 'approved', decidedBy: 'token:t-approver' });
+        expect(await body(res)).toMatchObject({ status: 'approved', decidedBy: 't-approver' });
         const again = await call(`/api/v1/approvals/${approvalId}/reject`, {
           method: 'POST',
           as: 'approver',
@@ -571,7 +571,7 @@ export function describeApiSuite(name: string, makeBackend: () => Promise<Contra
         form.set('input', JSON.stringify({ description: 'holdout rows' }));
         const res = await call(`/api/v1/evalsets/${U}/holdout`, { method: 'POST', as: 'editor', body: form });
         expect(res.status).toBe(201);
-        expect(await body(res)).toMatchObject({ id: 'holdout@1', registeredBy: 'token:t-editor' });
+        expect(await body(res)).toMatchObject({ id: 'holdout@1', registeredBy: 't-editor' });
         const list = await body(await call(`/api/v1/evalsets/${U}/holdout`, { as: 'viewer' }));
         expect(list.items).toHaveLength(1);
         const evidence = await body(await call(`${base}/versions/1.0.0/evidence`, { as: 'viewer' }));

@@ -35,7 +35,7 @@ beforeAll(async () => {
   secretDir = await mkdtemp(join(tmpdir(), 'modelreg-ui-secret-'));
   process.env.MODELREG_STORE = secretDir;
   resetApprovalSecret();
-  fx = await makeUiFixture({ requester: 'token:alice', secret: () => approvalSecret() });
+  fx = await makeUiFixture({ requester: 'alice', secret: () => approvalSecret() });
   const apiTokens = new ApiTokens(fx.registry.records);
   const users: [string, Role][] = [
     ['alice', 'approver'],
@@ -204,13 +204,13 @@ describe('web UI in Chromium', () => {
     const alice = await tab('alice');
     await alice.page.goto(`${base}${fx.link('approve')}`);
     await alice.page.waitForSelector('[data-testid="vs-production"]');
-    expect(await alice.page.locator('[data-testid="requester"]').textContent()).toBe('token:alice');
+    expect(await alice.page.locator('[data-testid="requester"]').textContent()).toBe('alice');
     expect((await fx.registry.getApproval(fx.approval.approvalId)).status).toBe('pending');
     await shot(alice.page, 'approval-link');
     // the requester presses the button: the use case refuses
     await alice.page.click('[data-testid="decide"]');
     await alice.page.waitForSelector('.alert.error');
-    expect(await alice.page.locator('.alert.error').first().textContent()).toMatch(/token:alice requested/);
+    expect(await alice.page.locator('.alert.error').first().textContent()).toMatch(/alice requested/);
     expect((await fx.registry.getApproval(fx.approval.approvalId)).status).toBe('pending');
     await shot(alice.page, 'approval-refused');
     // a second user, an approver, opens the approvals page and the link, and approves
@@ -222,7 +222,7 @@ describe('web UI in Chromium', () => {
     await bob.page.click('[data-testid="decide"]');
     await bob.page.waitForSelector('.alert.ok');
     const decided = await fx.registry.getApproval(fx.approval.approvalId);
-    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'token:bob' });
+    expect(decided).toMatchObject({ status: 'approved', decidedBy: 'bob' });
     await shot(bob.page, 'approval-approved');
     // the refusal is answered with its status (409), which Chromium logs; nothing else may fail
     expect(alice.errors.filter((e) => !e.includes('status of 409'))).toEqual([]);

@@ -125,17 +125,3 @@ export function readJsonObject(path: string, what: string): Record<string, unkno
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
-
-/** Parses a positive integer option. */
-export function parsePositiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new ValidationError(`${name} must be a positive whole number, not ${JSON.stringify(value)}.`, {
-        field: name,
-        value,
-      });
-    }
-    return n;
-  };
-}

@@ -279,3 +279,33 @@ describe('download of a tampered artifact', () => {
 });
 
 const RANKER_REF = { useCase: 'fraud', modelName: 'ranker' };
+
+describe('metric order', () => {
+  it('lists metrics in the order the versions were registered with, not alphabetically, like the CLI', async () => {
+    // Prepare: names whose registration order is not their alphabetical order
+    const ref = { useCase: 'fraud', modelName: 'ordered' };
+    for (const [i, auc] of [0.8, 0.85].entries()) {
+      await fx.registry.register({
+        ...ref,
+        artifactPath: await fx.ws.file(`ordered-${i}.bin`, `bytes ${i}`),
+        metrics: { zeta: 1 + i, auc, beta: 2 + i },
+      });
+    }
+
+    // Act
+    const compare = await (
+      await fx.app.request('/models/fraud/ordered/compare?v=1.0.0&v=1.0.1', { headers: as('vera', 'viewer') })
+    ).text();
+    const model = await (
+      await fx.app.request('/models/fraud/ordered', { headers: as('vera', 'viewer') })
+    ).text();
+
+    // Assess
+    for (const text of [compare, model]) {
+      const at = (name: string) => text.indexOf(`>${name}<`);
+      expect(at('zeta')).toBeGreaterThan(-1);
+      expect(at('zeta')).toBeLessThan(at('auc'));
+      expect(at('auc')).toBeLessThan(at('beta'));
+    }
+  });
+});

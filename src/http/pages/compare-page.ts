@@ -57,7 +57,8 @@ ${problem ? alert('error', 'ValidationError', problem) : ''}
 export function comparePage(ctx: FrameContext, d: ComparePageData) {
   const base = modelUrl(d.useCase, d.modelName);
   const [first, ...rest] = d.versions;
-  const names = [...new Set(d.comparisons.flatMap((c) => Object.keys(c.metrics)))].sort();
+  // in the order the versions were registered with, like the CLI's compare (not alphabetical)
+  const names = [...new Set(d.comparisons.flatMap((c) => Object.keys(c.metrics)))];
   const ordered = d.versions;
   const charts = names.slice(0, 6).map((metric, i) =>
     chart({

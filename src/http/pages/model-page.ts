@@ -30,12 +30,15 @@ export interface ModelPageData {
 
 const KEY_METRICS = 5;
 
-/** The metric names worth a column and a plot: the most common on the page, at most five. */
+/**
+ * The metric names worth a column and a plot: the most common on the page, at most five; ties
+ * keep the order the versions were registered with (auc, f1, accuracy …), as `compare` does.
+ */
 export function keyMetrics(versions: readonly { metrics: Record<string, number> }[]): string[] {
   const counts = new Map<string, number>();
   for (const v of versions) for (const m of Object.keys(v.metrics)) counts.set(m, (counts.get(m) ?? 0) + 1);
   return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1] - a[1])
     .slice(0, KEY_METRICS)
     .map(([m]) => m);
 }

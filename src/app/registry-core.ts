@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import * as z from 'zod';
 import type { AuditEvent } from '../core/audit.js';
 import type { AuditCheckpoint, CheckpointSigner } from '../core/audit-checkpoint.js';
@@ -101,6 +100,7 @@ import {
   type SelectorInput,
   SelectorSchema,
 } from './inputs.js';
+import { osUser } from './os-user.js';
 import { allPages } from './pages.js';
 
 /** The ports a registry runs on; the backend decides which adapters fill them. */
@@ -195,15 +195,6 @@ export interface GetArtifactResult {
 
 const systemClock: Clock = { now: () => new Date() };
 
-function defaultActor(): string {
-  if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -245,7 +236,7 @@ export class RegistryCore {
     this.artifacts = ports.artifacts;
     this.notifier = ports.notifier;
     this.clock = ports.clock ?? systemClock;
-    this.actor = ports.actor ?? defaultActor();
+    this.actor = ports.actor ?? osUser();
     this.warn = ports.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
     this.maxAttempts = ports.maxAttempts ?? 12;
     this.dispose = ports.dispose;

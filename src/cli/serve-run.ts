@@ -5,16 +5,17 @@
  * then the registry.
  */
 import type { AddressInfo } from 'node:net';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import * as z from 'zod';
 import { ApiTokens } from '../app/api-tokens.js';
 import { approvalSecret } from '../app/approval-secret.js';
 import { parseInput } from '../app/inputs.js';
+import { osUser } from '../app/os-user.js';
 import type { Registry } from '../app/registry.js';
 import { ValidationError } from '../core/errors.js';
 import { createApp } from '../http/app.js';
+import { isLoopback } from '../http/auth.js';
 import { parseBackend } from '../index.js';
 import type { CliIo } from './commands/shared.js';
 
@@ -27,21 +28,6 @@ const ServeSchema = z.object({
     .max(65535, 'port must be a whole number from 0 to 65535 (--port 8080)'),
   sourceRoot: z.array(z.string().min(1)),
 });
-
-/** True for addresses only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
-}
-
-function osUser(): string {
-  if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /**
  * Serves the app on `registry` until SIGINT or SIGTERM; the caller opened the registry (and

@@ -64,11 +64,17 @@ export function roleFromGroups(groups: unknown): Role {
 
 const ClaimsSchema = z.object({ sub: z.string().min(1), email: z.string().min(1).optional() });
 
-/** True for a Host header naming this machine's loopback: localhost, 127.x.y.z or [::1], any port. */
-export function loopbackHost(host: string | undefined): boolean {
+/**
+ * True for a name only this machine can reach: localhost, 127.x.y.z or ::1, as a bind address
+ * (`::1`) or a Host header (`[::1]:8080`, `localhost:8080`). `serve` checks its bind address
+ * with it, and the OS-user mode every request's Host (DNS rebinding).
+ */
+export function isLoopback(host: string | undefined): boolean {
   if (!host) return false;
-  const name = host.toLowerCase().replace(/:\d+$/, '');
-  return name === 'localhost' || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name);
+  let name = host.trim().toLowerCase();
+  if (name.startsWith('[')) name = name.slice(1, name.indexOf(']'));
+  else if (name.split(':').length === 2) name = name.split(':')[0] ?? '';
+  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
 /** True when the request comes from a browser (which can be made to post cross-site). */
@@ -144,7 +150,7 @@ export function authenticate(config: AuthConfig): MiddlewareHandler<HttpEnv> {
           // a page on another site can resolve its own name to 127.0.0.1 (DNS rebinding) and so
           // reach a loopback server: the OS user acts only for requests addressed to loopback
           const host = c.req.header('host') ?? new URL(c.req.url).host;
-          if (!loopbackHost(host))
+          if (!isLoopback(host))
             throw new ForbiddenError(
               `this server runs as the OS user without tokens and answers only requests addressed to localhost or 127.0.0.1 (Host: ${JSON.stringify(host)}); create API tokens to serve other names.`,
             );

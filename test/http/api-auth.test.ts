@@ -370,3 +370,29 @@ describe('the CLI role names', () => {
     expect([...TOKEN_ROLE_NAMES]).toEqual([...ROLES]);
   });
 });
+
+describe('isLoopback', () => {
+  it('knows loopback as a bind address and as a Host header, and nothing else', async () => {
+    const { isLoopback } = await import('../../src/http/auth.js');
+    for (const yes of [
+      '127.0.0.1',
+      '::1',
+      'localhost',
+      '[::1]:8080',
+      'localhost:8080',
+      '127.0.0.2:1',
+      'LOCALHOST',
+    ])
+      expect(isLoopback(yes), yes).toBe(true);
+    for (const no of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.1',
+      'evil.example:8080',
+      'localhost.evil.example',
+      '',
+      undefined,
+    ])
+      expect(isLoopback(no), String(no)).toBe(false);
+  });
+});

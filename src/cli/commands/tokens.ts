@@ -2,22 +2,13 @@
  * `modelreg tokens create|list|revoke`: the API tokens of `modelreg serve`. A token is
  * printed once, when created; the store keeps only its SHA-256.
  */
-import { userInfo } from 'node:os';
 import { type Command, Option } from 'commander';
+import { osUser } from '../../app/os-user.js';
 import type { Registry } from '../../app/registry.js';
 import { type CliContext, examples } from './shared.js';
 
 /** The roles a token can hold (checked against the HTTP app's in a test), kept here so help needs no zod. */
 export const TOKEN_ROLE_NAMES = ['viewer', 'editor', 'approver', 'admin'] as const;
-
-function whoAmI(): string {
-  if (process.env.MODELREG_ACTOR) return process.env.MODELREG_ACTOR;
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function tokensOf(registry: Registry) {
   const { ApiTokens } = await import('../../app/api-tokens.js');
@@ -49,7 +40,7 @@ export function registerTokens(program: Command, ctx: CliContext): void {
           const created = await (await tokensOf(registry)).create({
             name: o.name as string,
             role: o.role as 'viewer',
-            createdBy: whoAmI(),
+            createdBy: osUser(),
           });
           print(
             cmd,

@@ -11,15 +11,15 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
 import { repoRoot } from '../infra/paths.js';
-import { bootstrapAws } from '../src/adapters/aws/bootstrap.js';
 import type { AwsConfig } from '../src/adapters/aws/config.js';
-import { createAwsClients } from '../src/adapters/aws/index.js';
+import type { createAwsClients } from '../src/adapters/aws/index.js';
 import { SqliteRegistryStore } from '../src/adapters/local/sqlite-store.js';
 import { allPages } from '../src/app/pages.js';
 import type { Registry } from '../src/app/registry.js';
 import { openAwsRegistry } from '../src/compose/aws.js';
 import { openLocalRegistry } from '../src/compose/local.js';
 import { versionSortKey } from '../src/core/versioning.js';
+import { freshAwsResources } from '../test/support/aws-resources.js';
 import { startEmulators } from '../test/support/emulators.js';
 import { type RequestRecorder, recordRequests } from '../test/support/sdk-requests.js';
 import { BASELINE, buildBundles, coldImportMs } from './bundles.js';
@@ -161,22 +161,7 @@ interface AwsBench {
 }
 
 async function openAwsBench(): Promise<AwsBench> {
-  const id = randomUUID().slice(0, 8);
-  const base: AwsConfig = {
-    table: `bench-${id}`,
-    bucket: `bench-${id}`,
-    topicArn: 'arn:pending',
-    environment: 'bench',
-    region: 'us-east-1',
-    forcePathStyle: true,
-  };
-  const clients = createAwsClients(base);
-  const made = await bootstrapAws(clients, {
-    table: base.table,
-    bucket: base.bucket,
-    topicName: `bench-${id}`,
-  });
-  const config = { ...base, topicArn: made.topicArn };
+  const { config, clients } = await freshAwsResources('bench', 'bench');
   const recorders = {
     dynamodb: recordRequests(clients.dynamodb),
     s3: recordRequests(clients.s3),

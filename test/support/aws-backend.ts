@@ -1,9 +1,3 @@
-/**
- * The AWS backend (DynamoDB Local + moto's S3 and SNS) with a fresh table, bucket, topic
- * and SQS queue per backend, shaped as the contract suite's ContractBackend. Events are
- * read back the way a subscriber gets them: from an SQS queue subscribed to the topic.
- */
-import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -14,13 +8,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
-import { bootstrapAws } from '../../src/adapters/aws/bootstrap.js';
 import type { AwsConfig } from '../../src/adapters/aws/config.js';
 import { type AwsClients, createAwsClients } from '../../src/adapters/aws/index.js';
 import type { Registry, RegistryPorts } from '../../src/app/registry.js';
 import { openAwsRegistry } from '../../src/compose/aws.js';
 import type { RegistryEvent } from '../../src/core/ports.js';
 import type { ContractBackend, RegistryOptions } from '../contract/registry-contract.js';
+import { freshAwsResources } from './aws-resources.js';
 
 /** Points the SDK at the emulators started by the global setup (loopback only). */
 export function useEmulators(): void {
@@ -45,22 +39,7 @@ export interface AwsBackend extends ContractBackend {
 /** Creates a fresh table, bucket, topic and subscribed queue. */
 export async function makeAwsBackend(): Promise<AwsBackend> {
   useEmulators();
-  const id = randomUUID().slice(0, 8);
-  const base: AwsConfig = {
-    table: `modelreg-${id}`,
-    bucket: `modelreg-${id}`,
-    topicArn: 'arn:pending',
-    environment: 'test',
-    region: 'us-east-1',
-    forcePathStyle: true,
-  };
-  const clients = createAwsClients(base);
-  const made = await bootstrapAws(clients, {
-    table: base.table,
-    bucket: base.bucket,
-    topicName: `modelreg-${id}`,
-  });
-  const config = { ...base, topicArn: made.topicArn };
+  const { id, config, clients } = await freshAwsResources('modelreg', 'test');
   const sqs = new SQSClient({ region: 'us-east-1' });
   const queue = await sqs.send(new CreateQueueCommand({ QueueName: `modelreg-${id}` }));
   const queueUrl = queue.QueueUrl!;

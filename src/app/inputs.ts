@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { GatesSchema, METRIC_NAME, validateGates } from '../core/gates.js';
 import { validateAlias, validateName } from '../core/identity.js';
-import { StageSchema } from '../core/model.js';
+import { PARENT_RELATIONS, StageSchema } from '../core/model.js';
 import { BUMPS, parseVersion } from '../core/versioning.js';
 
 function checked(schema: z.ZodString, check: (v: string) => unknown) {
@@ -151,8 +151,36 @@ export const RegisterSchema = z.object({
       runId: Printable('runId').pipe(z.string().min(1).max(256)).nullable().default(null),
       datasetVersion: Printable('datasetVersion').pipe(z.string().min(1).max(256)).nullable().default(null),
       codeVersion: Printable('codeVersion').pipe(z.string().min(1).max(256)).nullable().default(null),
+      curationRuleset: Printable('curationRuleset').pipe(z.string().min(1).max(256)).nullable().default(null),
+      configHash: Printable('configHash').pipe(z.string().min(1).max(256)).nullable().default(null),
+      featureSet: z
+        .object({
+          name: Printable('featureSet.name').pipe(z.string().min(1).max(256)),
+          version: Printable('featureSet.version').pipe(z.string().min(1).max(256)),
+        })
+        .strict()
+        .nullable()
+        .default(null),
+      parent: z
+        .object({
+          useCase: UseCase,
+          modelName: ModelName,
+          version: Version,
+          relation: z.enum(PARENT_RELATIONS).default('fine-tune'),
+        })
+        .strict()
+        .nullable()
+        .default(null),
     })
-    .default({ runId: null, datasetVersion: null, codeVersion: null }),
+    .default({
+      runId: null,
+      datasetVersion: null,
+      codeVersion: null,
+      curationRuleset: null,
+      configHash: null,
+      featureSet: null,
+      parent: null,
+    }),
   tags: safeRecord(
     z.string().regex(TagKey, 'tag keys use letters, digits and _ . : / -'),
     Printable('tag values').pipe(z.string().max(256)),

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { LIMITS } from '../app/inputs.js';
 import { ValidationError } from '../core/errors.js';
 import { METRIC_NAME } from '../core/gates.js';
+import type { ParentModel } from '../core/model.js';
 
 /** A plain decimal number (`0.93`, `-1`, `1e-3`): no hex, octal, binary, `Infinity` or blanks. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -77,6 +78,40 @@ export function parseTags(items: readonly string[]): Record<string, string> {
     out[key] = value;
   }
   return out;
+}
+
+/** Parses `--feature-set name@version` (the version after the last `@`). */
+export function parseFeatureSet(text: string): { name: string; version: string } {
+  const at = text.lastIndexOf('@');
+  if (at <= 0 || at === text.length - 1) {
+    throw new ValidationError(
+      `feature set ${JSON.stringify(text)} is not name@version; write --feature-set transactions@7.`,
+      { field: 'lineage.featureSet', value: text },
+    );
+  }
+  return { name: text.slice(0, at), version: text.slice(at + 1) };
+}
+
+/**
+ * Parses `--parent [use-case/]model@version`; the use case defaults to the registering one.
+ * The relation is checked by the register schema.
+ */
+export function parseParent(text: string, useCase: string, relation: ParentModel['relation']): ParentModel {
+  const at = text.lastIndexOf('@');
+  const slash = text.indexOf('/');
+  if (at <= 0 || at === text.length - 1 || (slash >= 0 && (slash === 0 || slash > at - 1))) {
+    throw new ValidationError(
+      `parent ${JSON.stringify(text)} is not [use-case/]model@version; write --parent base-model@1.2.0.`,
+      { field: 'lineage.parent', value: text },
+    );
+  }
+  const model = text.slice(0, at);
+  return {
+    useCase: slash >= 0 ? model.slice(0, slash) : useCase,
+    modelName: slash >= 0 ? model.slice(slash + 1) : model,
+    version: text.slice(at + 1),
+    relation,
+  };
 }
 
 /** Reads a JSON object from a file, saying which file and what is wrong with it. */

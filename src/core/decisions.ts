@@ -107,6 +107,10 @@ export function decideRegister(
     runId: record.lineage.runId,
     datasetVersion: record.lineage.datasetVersion,
     codeVersion: record.lineage.codeVersion,
+    ...(record.lineage.featureSet ? { featureSet: record.lineage.featureSet } : {}),
+    ...(record.lineage.curationRuleset ? { curationRuleset: record.lineage.curationRuleset } : {}),
+    ...(record.lineage.configHash ? { configHash: record.lineage.configHash } : {}),
+    ...(record.lineage.parent ? { parent: record.lineage.parent } : {}),
     metrics: record.metrics,
   };
   const change = finish(

@@ -14,11 +14,36 @@ export const ArtifactInfoSchema = z.object({
 });
 export type ArtifactInfo = z.infer<typeof ArtifactInfoSchema>;
 
-/** What produced a version: the training run, the dataset version and the code version. */
+/** A feature set a version was trained on, by name and version. */
+export const FeatureSetRefSchema = z.object({ name: z.string(), version: z.string() });
+export type FeatureSetRef = z.infer<typeof FeatureSetRefSchema>;
+
+/** How a version was derived from another model's version (fine-tune, distillation …). */
+export const PARENT_RELATIONS = ['fine-tune', 'distillation', 'retrain', 'derived'] as const;
+
+/** The model version another one was derived from. */
+export const ParentModelSchema = z.object({
+  useCase: z.string(),
+  modelName: z.string(),
+  version: z.string(),
+  relation: z.enum(PARENT_RELATIONS),
+});
+export type ParentModel = z.infer<typeof ParentModelSchema>;
+
+/**
+ * What produced a version: the training run, the dataset version (and the curation ruleset
+ * that selected it), the code and its configuration, the feature set, and the parent model
+ * of a fine-tune or distillation. The later fields are optional so that versions registered
+ * before they existed still read.
+ */
 export const LineageSchema = z.object({
   runId: z.string().nullable(),
   datasetVersion: z.string().nullable(),
   codeVersion: z.string().nullable(),
+  curationRuleset: z.string().nullable().optional(),
+  configHash: z.string().nullable().optional(),
+  featureSet: FeatureSetRefSchema.nullable().optional(),
+  parent: ParentModelSchema.nullable().optional(),
 });
 export type Lineage = z.infer<typeof LineageSchema>;
 

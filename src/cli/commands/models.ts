@@ -4,6 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import { GateFailedError, ValidationError } from '../../core/errors.js';
+import type { Lineage, ParentModel } from '../../core/model.js';
 import {
   BUMP_NAMES,
   type CliContext,
@@ -20,6 +21,19 @@ import {
   stageOption,
   useCaseOption,
 } from './shared.js';
+
+/** The lineage fields beyond run, dataset and code, one line each, for `models info`. */
+function lineageExtras(l: Lineage): string[] {
+  const lines: string[] = [];
+  if (l.featureSet) lines.push(`               feature set ${l.featureSet.name}@${l.featureSet.version}`);
+  if (l.curationRuleset) lines.push(`               curation ruleset ${l.curationRuleset}`);
+  if (l.configHash) lines.push(`               config ${l.configHash}`);
+  if (l.parent)
+    lines.push(
+      `               ${l.parent.relation} of ${l.parent.useCase}/${l.parent.modelName}@${l.parent.version}`,
+    );
+  return lines;
+}
 
 /** Registers `models` and its verbs on the program. */
 export function registerModels(program: Command, ctx: CliContext): Command {
@@ -49,6 +63,15 @@ export function registerModels(program: Command, ctx: CliContext): Command {
       .option('--run-id <id>', 'lineage: the training run that produced it')
       .option('--dataset-version <v>', 'lineage: the dataset version it was trained on')
       .option('--code-version <v>', 'lineage: the code version (git sha) that trained it')
+      .option('--curation-ruleset <id>', 'lineage: the curation ruleset that selected the training data')
+      .option('--config-hash <hash>', 'lineage: a hash of the training configuration')
+      .option('--feature-set <name@version>', 'lineage: the feature set it was trained on')
+      .option('--parent <[use-case/]model@version>', 'lineage: the model version it was derived from')
+      .addOption(
+        new Option('--parent-relation <how>', 'how it was derived from --parent')
+          .choices(['fine-tune', 'distillation', 'retrain', 'derived'])
+          .default('fine-tune'),
+      )
       .option('--tag <key=value>', 'a tag (repeatable)', collect)
       .option('--version <version>', 'pin a version (refused if it exists: versions are immutable)')
       .addOption(
@@ -59,7 +82,9 @@ export function registerModels(program: Command, ctx: CliContext): Command {
       .option('--registered-by <name>', 'who registers it (env MODELREG_ACTOR, default the OS user)')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
-          const { parseMetrics, parseTags, readJsonObject } = await import('../parse.js');
+          const { parseMetrics, parseTags, readJsonObject, parseFeatureSet, parseParent } = await import(
+            '../parse.js'
+          );
           const { keyMetrics } = await import('../format.js');
           if (o.metrics !== undefined && o.metricsFile !== undefined) {
             throw new ValidationError('give metrics with --metrics or --metrics-file, not both.');
@@ -81,6 +106,16 @@ export function registerModels(program: Command, ctx: CliContext): Command {
               runId: (o.runId as string | undefined) ?? null,
               datasetVersion: (o.datasetVersion as string | undefined) ?? null,
               codeVersion: (o.codeVersion as string | undefined) ?? null,
+              curationRuleset: (o.curationRuleset as string | undefined) ?? null,
+              configHash: (o.configHash as string | undefined) ?? null,
+              featureSet: o.featureSet ? parseFeatureSet(o.featureSet as string) : null,
+              parent: o.parent
+                ? parseParent(
+                    o.parent as string,
+                    o.useCase as string,
+                    o.parentRelation as ParentModel['relation'],
+                  )
+                : null,
             },
             tags: parseTags(many(o.tag)),
             ...(o.registeredBy ? { registeredBy: o.registeredBy as string } : {}),
@@ -208,6 +243,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             `  artifact     ${v.artifact.uri}`,
             `  sha256       ${v.artifact.sha256} (${v.artifact.sizeBytes} bytes)`,
             `  lineage      run ${v.lineage.runId ?? '-'}, dataset ${v.lineage.datasetVersion ?? '-'}, code ${v.lineage.codeVersion ?? '-'}`,
+            ...lineageExtras(v.lineage),
             `  metrics      ${keyMetrics(v.metrics, 100) || '-'}`,
             `  tags         ${
               Object.entries(v.tags)

@@ -51,7 +51,15 @@ const keys = (o: object) => Object.keys(o).sort();
 function expectVersion(v: Json, version: string, stage: string): void {
   expect(keys(v)).toEqual(VERSION_KEYS);
   expect(keys(v.artifact)).toEqual(['sha256', 'sizeBytes', 'uri']);
-  expect(keys(v.lineage)).toEqual(['codeVersion', 'datasetVersion', 'runId']);
+  expect(keys(v.lineage)).toEqual([
+    'codeVersion',
+    'configHash',
+    'curationRuleset',
+    'datasetVersion',
+    'featureSet',
+    'parent',
+    'runId',
+  ]);
   expect(v.artifact.sha256).toMatch(HEX64);
   expect(v).toMatchObject({ useCase: 'churn', modelName: 'ChurnModel', version, stage });
 }

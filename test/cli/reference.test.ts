@@ -175,7 +175,15 @@ describe('the reference examples on `modelreg models …`', () => {
 
     expect(Object.keys(v).sort()).toEqual(VERSION_KEYS);
     expect(Object.keys(v.artifact).sort()).toEqual(['sha256', 'sizeBytes', 'uri']);
-    expect(Object.keys(v.lineage).sort()).toEqual(['codeVersion', 'datasetVersion', 'runId']);
+    expect(Object.keys(v.lineage).sort()).toEqual([
+      'codeVersion',
+      'configHash',
+      'curationRuleset',
+      'datasetVersion',
+      'featureSet',
+      'parent',
+      'runId',
+    ]);
     const bytes = await readFile(artifacts[2]!);
     expect(v).toMatchObject({
       useCase: 'fraud_detection',

@@ -238,7 +238,15 @@ export function describeRegistryContract(
         const input = {
           metrics: { auc: 0.91, f1: 0.72, 'log.loss': 0.31 },
           metadata: { framework: 'sklearn', params: { C: 0.5, penalty: 'l2' }, features: ['a', 'b'] },
-          lineage: { runId: unique('run'), datasetVersion: 'ds-2025-01', codeVersion: 'abc1234' },
+          lineage: {
+            runId: unique('run'),
+            datasetVersion: 'ds-2025-01',
+            codeVersion: 'abc1234',
+            curationRuleset: 'curation-v3',
+            configHash: 'sha256:9f2c',
+            featureSet: { name: 'transactions', version: '7' },
+            parent: null,
+          },
           tags: { team: 'risk', 'owner:email': 'ml@example.com' },
         };
 
@@ -259,7 +267,15 @@ export function describeRegistryContract(
         const v = await register();
 
         // Assess
-        expect(v.lineage).toEqual({ runId: null, datasetVersion: null, codeVersion: null });
+        expect(v.lineage).toEqual({
+          runId: null,
+          datasetVersion: null,
+          codeVersion: null,
+          curationRuleset: null,
+          configHash: null,
+          featureSet: null,
+          parent: null,
+        });
         expect(v.metrics).toEqual({});
         expect(v.metadata).toEqual({});
         expect(v.tags).toEqual({});

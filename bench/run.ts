@@ -311,13 +311,13 @@ async function contend(backend: ContentionResult['backend'], registry: Registry,
   const ok = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value);
   const failures = settled.filter((s) => s.status === 'rejected').map((s) => s.reason as Error);
   const changed = ok.filter((r) => r.promoted && !r.alreadyPromoted).length;
-  // a refusal is a decision (the version was archived by a later promotion before its turn);
+  // a refusal is a decision (the version was superseded by a later promotion before its turn);
   // anything else (retries exhausted, say) is counted apart
   const refused = failures.filter((e) => e.name === 'InvalidTransitionError').length;
   const added = (await auditEvents(registry, ref)).slice(before);
   const production = (await allVersions(registry, ref)).filter((v) => v.stage === 'production').length;
   const toProduction = added.filter((e) => e.toStage === 'production').length;
-  const archived = added.filter((e) => e.toStage === 'archived').length;
+  const superseded = added.filter((e) => e.toStage === 'superseded').length;
   return {
     backend,
     concurrent: jobs.length,
@@ -331,9 +331,9 @@ async function contend(backend: ContentionResult['backend'], registry: Registry,
     ratio: floorMs / (ms / jobs.length),
     productionVersions: production,
     auditEventsAdded: added.length,
-    // each promotion to production archives the one before it in the same change
+    // each promotion to production supersedes the one before it in the same change
     consistent:
-      production === 1 && toProduction === changed && archived === changed && added.length === 2 * changed,
+      production === 1 && toProduction === changed && superseded === changed && added.length === 2 * changed,
   } satisfies ContentionResult;
 }
 

@@ -3,6 +3,8 @@
  * on the embedded backend (the default) or on AWS (DynamoDB + S3 + SNS).
  */
 
+// release lines, deprecation, resolve
+export type { ResolveInput } from './app/inputs.js';
 export type {
   CompareResult,
   GetArtifactResult,
@@ -12,6 +14,7 @@ export type {
   SweepResult,
 } from './app/registry.js';
 export { Registry } from './app/registry.js';
+export type { Resolution, ServedAlias, ServedVersion } from './app/resolve.js';
 export {
   BACKENDS,
   type Backend,
@@ -19,12 +22,14 @@ export {
   openRegistry,
   parseBackend,
 } from './compose/index.js';
+export type { AliasRouting } from './core/alias-routing.js';
 export type { AuditEvent, AuditVerification } from './core/audit.js';
 export type {
   AliasResult,
   ArchivalResult,
   ArchiveResult,
   DemoteResult,
+  DeprecateResult,
   PromoteResult,
   RollbackResult,
 } from './core/decisions.js';

@@ -3,10 +3,12 @@
  * through them, so bad input gets the same clear message whichever way it arrives.
  */
 import * as z from 'zod';
+import { AliasRoutingSchema } from '../core/alias-routing.js';
 import { ValidationError } from '../core/errors.js';
 import { GatesSchema, METRIC_NAME, validateGates } from '../core/gates.js';
 import { validateAlias, validateName } from '../core/identity.js';
 import { PARENT_RELATIONS, StageSchema } from '../core/model.js';
+import { DEFAULT_LINE_NAME, validateLine } from '../core/release-lines.js';
 import { BUMPS, parseVersion } from '../core/versioning.js';
 
 function checked(schema: z.ZodString, check: (v: string) => unknown) {
@@ -27,6 +29,10 @@ const ModelName = checked(z.string({ error: 'model name is required (--model)' }
 );
 const Version = checked(z.string(), parseVersion);
 const Alias = checked(z.string(), validateAlias);
+/** A line a version is registered on (never the reserved name of the default line). */
+const Line = checked(z.string(), validateLine);
+/** A line asked for in a selector or listing: a line name, or `default` for the default line. */
+const LineSelector = checked(z.string(), (v) => (v === DEFAULT_LINE_NAME ? v : validateLine(v)));
 const Actor = z.string().min(1, 'actor must not be empty').max(256);
 const Limit = z
   .number({ error: 'limit must be a whole number from 1 to 1000' })
@@ -43,6 +49,8 @@ export const SelectorSchema = z.object({
   version: z.string().optional(),
   stage: StageSchema.optional(),
   alias: Alias.optional(),
+  /** The release line a `stage` selector looks in (`default`: the default line). */
+  line: LineSelector.optional(),
 });
 export type SelectorInput = z.input<typeof SelectorSchema>;
 
@@ -188,6 +196,8 @@ export const RegisterSchema = z.object({
     .superRefine(maxEntries('tags', LIMITS.tags))
     .default(() => Object.create(null)),
   registeredBy: Actor.optional(),
+  /** The release line the version targets (absent: the default line). Immutable. */
+  line: Line.optional(),
 });
 export type RegisterInput = z.input<typeof RegisterSchema>;
 
@@ -197,6 +207,8 @@ export const ListSchema = z.object({
   stage: StageSchema.optional(),
   limit: Limit,
   cursor: Cursor,
+  /** Only versions of this release line (`default`: the default line). */
+  line: LineSelector.optional(),
 });
 export type ListInput = z.input<typeof ListSchema>;
 
@@ -209,6 +221,8 @@ export const ListInStageSchema = z.object({
   useCase: UseCase.optional(),
   limit: Limit,
   cursor: Cursor,
+  /** Only versions of this release line (`default`: the default line). */
+  line: LineSelector.optional(),
 });
 export type ListInStageInput = z.input<typeof ListInStageSchema>;
 
@@ -250,7 +264,21 @@ export const RollbackSchema = SelectorSchema.extend({
 });
 export type RollbackInput = z.input<typeof RollbackSchema>;
 
-export const AliasSetSchema = SelectorSchema.extend({ name: Alias, setBy: Actor.optional() });
+export const AliasSetSchema = SelectorSchema.extend({
+  name: Alias,
+  setBy: Actor.optional(),
+  /** Share of the version's line's traffic the alias asks for, in (0, 1]. */
+  weight: AliasRoutingSchema.shape.weight,
+  /** The alias gets a copy of the traffic; its answers are not used. */
+  shadow: z.boolean().optional(),
+}).superRefine((v, ctx) => {
+  if (v.weight !== undefined && v.shadow) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'an alias is either weighted or a shadow, not both: give --weight or --shadow',
+    });
+  }
+});
 export type AliasSetInput = z.input<typeof AliasSetSchema>;
 
 export const AliasRemoveSchema = z.object({
@@ -317,3 +345,24 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const message = issue.code === 'custom' || !field ? issue.message : `${field}: ${issue.message}`;
   throw new ValidationError(message, { field });
 }
+
+// release lines, deprecation, resolve
+export const DeprecateSchema = SelectorSchema.extend({
+  reason: z
+    .string({ error: 'a reason is required (--reason "…"): it is kept in the audit trail' })
+    .trim()
+    .min(1, 'a reason is required (--reason "…"): it is kept in the audit trail')
+    .max(1024),
+  force: z.boolean().default(false),
+  deprecatedBy: Actor.optional(),
+});
+export type DeprecateInput = z.input<typeof DeprecateSchema>;
+
+/** What a router asks: a model's production version on a line, and its routed aliases. */
+export const ResolveSchema = z.object({
+  useCase: UseCase,
+  modelName: ModelName,
+  alias: Alias.optional(),
+  line: LineSelector.optional(),
+});
+export type ResolveInput = z.input<typeof ResolveSchema>;

@@ -53,6 +53,7 @@ import type {
   UndeliveredNotification,
   VersionRecord,
 } from '../core/ports.js';
+import { lineOf, lineSlot, productionByLine, selectedLine } from '../core/release-lines.js';
 import { parseVersion } from '../core/versioning.js';
 import {
   type AnchoredVerification,
@@ -165,6 +166,8 @@ export interface ModelSummary {
   versionCount: number;
   aliases: Record<string, string>;
   updatedAt: string;
+  /** Production of each named release line (absent when the model has none). */
+  lines?: Record<string, string | null>;
 }
 
 /** The answer of `compare`. */
@@ -331,7 +334,12 @@ export class RegistryCore {
   protected async resolveVersion(
     ref: ModelRef,
     head: ModelHead,
-    sel: { version?: string | undefined; stage?: Stage | undefined; alias?: string | undefined },
+    sel: {
+      version?: string | undefined;
+      stage?: Stage | undefined;
+      alias?: string | undefined;
+      line?: string | undefined;
+    },
   ): Promise<string> {
     const given = [sel.version, sel.stage, sel.alias].filter((x) => x !== undefined).length;
     if (given !== 1) {
@@ -351,19 +359,67 @@ export class RegistryCore {
       return target;
     }
     if (sel.stage !== undefined) {
-      if (sel.stage === 'production' && head.production) return head.production.version;
-      return this.newestInStage(ref, sel.stage, head);
+      const line = selectedLine(sel.line);
+      const production = lineSlot(head, line).production;
+      if (sel.stage === 'production' && production) return production.version;
+      return this.newestInStage(ref, sel.stage, head, sel.line);
     }
     return parseVersion(sel.version);
   }
 
-  /** The newest version in a stage; without the head at hand, it is read only to say what is missing. */
-  protected async newestInStage(ref: ModelRef, stage: Stage, head: ModelHead | null): Promise<string> {
-    const page = await this.store.listVersions(ref, { stage, limit: 1 });
-    const newest = page.items[0];
-    if (newest) return newest.version;
+  /**
+   * The newest version in a stage (on one release line when `line` is given); without the
+   * head at hand, it is read only to say what is missing.
+   */
+  protected async newestInStage(
+    ref: ModelRef,
+    stage: Stage,
+    head: ModelHead | null,
+    line?: string,
+  ): Promise<string> {
+    if (line === undefined) {
+      const page = await this.store.listVersions(ref, { stage, limit: 1 });
+      const newest = page.items[0];
+      if (newest) return newest.version;
+    } else {
+      const wanted = selectedLine(line);
+      let cursor: string | null = null;
+      do {
+        const page: Page<VersionRecord> = await this.store.listVersions(ref, { stage, limit: 100, cursor });
+        const found = page.items.find((v) => lineOf(v) === wanted);
+        if (found) return found.version;
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+    }
     if (head === null) await this.requireHead(ref);
-    throw new VersionNotFoundError(`${refLabel(ref)} has no version in ${stage}.`, { stage });
+    throw new VersionNotFoundError(
+      `${refLabel(ref)} has no version in ${stage}${line === undefined ? '' : ` on line ${line}`}.`,
+      { stage, ...(line === undefined ? {} : { line }) },
+    );
+  }
+
+  /**
+   * Reads store pages until `limit` items of a release line are found, asking each read
+   * only for what the page still lacks, so the cursor answered is exact (nothing skipped
+   * or repeated across pages).
+   */
+  protected async pageOnLine(
+    line: string | undefined,
+    limit: number | undefined,
+    cursor: string | null,
+    read: (limit: number, cursor: string | null) => Promise<Page<VersionRecord>>,
+  ): Promise<Page<VersionRecord>> {
+    if (line === undefined) return read(limit ?? 50, cursor);
+    const wanted = selectedLine(line);
+    const want = limit ?? 50;
+    const items: VersionRecord[] = [];
+    let next = cursor;
+    do {
+      const page = await read(want - items.length, next);
+      items.push(...page.items.filter((v) => lineOf(v) === wanted));
+      next = page.nextCursor;
+    } while (next !== null && items.length < want);
+    return { items, nextCursor: next };
   }
 
   protected splitModel<
@@ -401,7 +457,7 @@ export class RegistryCore {
     const head = byStage ? null : await this.requireHead(ref);
     const wanted = head
       ? await this.resolveVersion(ref, head, sel)
-      : await this.newestInStage(ref, sel.stage!, null);
+      : await this.newestInStage(ref, sel.stage!, null, sel.line);
     const { head: fresh, versions } = await this.store.getHeadAndVersions(ref, [wanted]);
     if (fresh === null || fresh.versionCount === 0) throw this.modelNotFound(ref);
     const version = versions.get(wanted);
@@ -473,6 +529,7 @@ export class RegistryCore {
           registeredAt: who.now,
           registeredBy: who.actor,
           stageUpdatedAt: who.now,
+          ...(req.line ? { line: req.line } : {}),
         };
         const decision = decideRegister(ref, head, null, record, who);
         if (dedupe && decision.change) {
@@ -655,11 +712,9 @@ export class RegistryCore {
     const req = parseInput(ListSchema, input);
     const ref = { useCase: req.useCase, modelName: req.modelName! };
     const head = await this.requireHead(ref);
-    const page = await this.store.listVersions(ref, {
-      ...(req.stage ? { stage: req.stage } : {}),
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
+    const page = await this.pageOnLine(req.line, req.limit, req.cursor ?? null, (limit, cursor) =>
+      this.store.listVersions(ref, { ...(req.stage ? { stage: req.stage } : {}), limit, cursor }),
+    );
     return { items: page.items.map((r) => this.view(head, r)), nextCursor: page.nextCursor };
   }
 
@@ -682,6 +737,15 @@ export class RegistryCore {
           versionCount: h.versionCount,
           aliases: h.aliases,
           updatedAt: h.updatedAt,
+          ...(h.lines && Object.keys(h.lines).length > 0
+            ? {
+                lines: Object.fromEntries(
+                  productionByLine(h)
+                    .filter((p) => p.line !== null)
+                    .map((p) => [p.line as string, p.version]),
+                ),
+              }
+            : {}),
         })),
       nextCursor: page.nextCursor,
     };
@@ -690,11 +754,13 @@ export class RegistryCore {
   /** Versions in a stage across the registry, e.g. everything in production. */
   async listInStage(input: ListInStageInput): Promise<Page<ModelVersion>> {
     const req = parseInput(ListInStageSchema, input);
-    const page = await this.store.listVersionsInStage(req.stage, {
-      ...(req.useCase ? { useCase: req.useCase } : {}),
-      ...(req.limit ? { limit: req.limit } : {}),
-      cursor: req.cursor ?? null,
-    });
+    const page = await this.pageOnLine(req.line, req.limit, req.cursor ?? null, (limit, cursor) =>
+      this.store.listVersionsInStage(req.stage, {
+        ...(req.useCase ? { useCase: req.useCase } : {}),
+        limit,
+        cursor,
+      }),
+    );
     return { items: await this.withAliases(page.items), nextCursor: page.nextCursor };
   }
 
@@ -806,7 +872,7 @@ export class RegistryCore {
     return this.mutate(async () => {
       let sel: SelectorInput = req;
       if (req.version === undefined && req.stage === undefined && req.alias === undefined) {
-        sel = { ...req, version: rollbackTarget(ref, await this.requireHead(ref)) };
+        sel = { ...req, version: rollbackTarget(ref, await this.requireHead(ref), selectedLine(req.line)) };
       }
       const { head, version } = await this.load(ref, sel);
       return decideRollback(ref, head, version, this.who(req.rolledBackBy), req.reason, {
@@ -822,7 +888,27 @@ export class RegistryCore {
     const ref = { useCase: req.useCase, modelName: req.modelName };
     return this.mutate(async () => {
       const { head, version } = await this.load(ref, { ...req, alias: undefined } as SelectorInput);
-      return decideSetAlias(ref, head, req.name, version, this.who(req.setBy));
+      const routing = {
+        ...(req.weight !== undefined ? { weight: req.weight } : {}),
+        ...(req.shadow ? { shadow: true as const } : {}),
+      };
+      // the lines of the versions other weighted aliases point at, to keep each line's weights ≤ 1
+      const weighted = Object.keys(head.aliasRouting ?? {})
+        .map((a) => aliasTarget(head, a))
+        .filter((v): v is string => v !== undefined && v !== version.version);
+      const others =
+        weighted.length > 0 ? (await this.store.getHeadAndVersions(ref, weighted)).versions : new Map();
+      const lines = new Map<string, string | null>([[version.version, lineOf(version)]]);
+      for (const [v, record] of others) lines.set(v, lineOf(record));
+      return decideSetAlias(
+        ref,
+        head,
+        req.name,
+        version,
+        this.who(req.setBy),
+        routing,
+        (v) => lines.get(v) ?? null,
+      );
     });
   }
 
@@ -957,7 +1043,7 @@ export class RegistryCore {
       const decide = async () => {
         const head = await this.requireHead(ref);
         const candidates: VersionRecord[] = [];
-        for (const stage of ['development', 'staging'] as const) {
+        for (const stage of ['development', 'staging', 'superseded'] as const) {
           candidates.push(
             ...(await allPages((cursor) => this.store.listVersions(ref, { stage, limit: 1000, cursor }))),
           );

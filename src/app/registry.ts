@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { canonicalJson } from '../core/canonical-json.js';
-import type { Actor, MeasuredMetrics } from '../core/decisions.js';
+import {
+  type Actor,
+  type DeprecateResult,
+  decideDeprecate,
+  type MeasuredMetrics,
+} from '../core/decisions.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
@@ -33,9 +38,20 @@ import {
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
 import { timeOrderedId } from './ids.js';
-import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
+import {
+  type DeprecateInput,
+  DeprecateSchema,
+  LIMITS,
+  maxJsonBytes,
+  parseInput,
+  RegisterSchema,
+  type ResolveInput,
+  ResolveSchema,
+  safeRecord,
+} from './inputs.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
+import { type Resolution, resolveServing } from './resolve.js';
 
 export * from './registry-core.js';
 
@@ -758,5 +774,28 @@ export class Registry extends RegistryCore {
    */
   get records(): Pick<RegistryStore, 'getRecord' | 'putRecord' | 'listRecords'> {
     return this.store;
+  }
+
+  // release lines, deprecation, resolve
+  /** Deprecates a version: fetchable, but not eligible for promotion, rollback or traffic; needs a reason. */
+  async deprecate(input: DeprecateInput): Promise<DeprecateResult> {
+    const req = parseInput(DeprecateSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.mutate(async () => {
+      const { head, version } = await this.load(ref, req);
+      return decideDeprecate(
+        ref,
+        head,
+        version,
+        { force: req.force, reason: req.reason },
+        this.who(req.deprecatedBy),
+      );
+    });
+  }
+
+  /** What a router needs for a line: production and the weighted/shadow aliases, with artifacts. */
+  async resolve(input: ResolveInput): Promise<Resolution> {
+    const req = parseInput(ResolveSchema, this.splitModel(input));
+    return resolveServing(this.store, { useCase: req.useCase, modelName: req.modelName }, req);
   }
 }

@@ -63,6 +63,9 @@ export const PromoteOutputSchema = z.object({
   version: z.string().nullable(),
   stage: StageSchema.nullable(),
   archivedVersion: z.string().nullable(),
+  /** The production version this promotion replaced (now superseded). */
+  supersededVersion: z.string().nullable().default(null),
+  line: z.string().nullable().optional(),
   alreadyPromoted: z.literal(true).optional(),
   reason: z.string().optional(),
   gates: z.array(z.record(z.string(), z.unknown())).optional(),
@@ -150,7 +153,8 @@ export function toReferenceOutput(out: z.output<typeof PromoteOutputSchema>) {
     promoted: out.promoted,
     new_version: out.version,
     new_stage: stage,
-    archived_version: out.archivedVersion,
+    // the reference's "archived_version" is the version that left production: now superseded
+    archived_version: out.supersededVersion ?? out.archivedVersion,
     ...(out.alreadyPromoted ? { already_promoted: true } : {}),
     ...(out.reason !== undefined ? { reason: out.reason } : {}),
     ...(out.gates ? { gates: out.gates } : {}),

@@ -66,11 +66,14 @@ export function keyMetrics(metrics: Record<string, number>, count = 3): string {
 
 /** The versions table of `models list`. */
 export function versionsTable(items: ModelVersion[]): string {
+  // the Line column only when a version targets a named release line
+  const lines = items.some((v) => v.line);
   return table(
-    ['Version', 'Stage', 'Aliases', 'Registered', 'Key metrics'],
+    ['Version', 'Stage', ...(lines ? ['Line'] : []), 'Aliases', 'Registered', 'Key metrics'],
     items.map((v) => [
       v.version,
       v.stage,
+      ...(lines ? [v.line ?? 'default'] : []),
       v.aliases.join(',') || '-',
       shortTime(v.registeredAt),
       keyMetrics(v.metrics),

@@ -3,6 +3,8 @@
  * change touches, compute the change set to commit (or null when nothing needs to be
  * written) and the answer to give. No I/O here; use cases do the reading and writing.
  */
+
+import { type AliasRouting, assertWeightsFit, isRouted } from './alias-routing.js';
 import { type AuditDraft, chainEvents } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
 import {
@@ -25,6 +27,7 @@ import { aliasesOf, aliasTarget, emptyHead, type ModelHead } from './head.js';
 import { type Metrics, type ModelRef, refLabel, type Stage } from './model.js';
 import type { Policy } from './policy.js';
 import type { ChangeSet, StageChange, VersionRecord } from './ports.js';
+import { lineOf, lineSlot, withLineSlot } from './release-lines.js';
 import { assertTransition, nextStage } from './transitions.js';
 import { type Bump, maxVersion, nextVersion } from './versioning.js';
 
@@ -143,6 +146,10 @@ export interface PromoteResult {
   version: string;
   stage: Stage;
   archivedVersion: string | null;
+  /** The line's production version this promotion replaced, now `superseded` (null: none, or not a production promotion). */
+  supersededVersion?: string | null;
+  /** The release line of the version (null: the default line). */
+  line?: string | null;
   alreadyPromoted?: true;
   reason?: string;
   gates?: GateResult[];
@@ -160,10 +167,16 @@ export function decidePromote(
   productionChecks: readonly GateResult[] = [],
   extraDetails: Record<string, unknown> = {},
 ): Decision<PromoteResult> {
+  if (candidate.stage === 'deprecated') {
+    throw new InvalidTransitionError(
+      `${refLabel(ref)} ${candidate.version} is deprecated and not eligible for promotion; promote another version (or register a new one), or archive this one.`,
+      { action: 'promote', from: 'deprecated', to: to ?? null },
+    );
+  }
   const target = to ?? (candidate.stage === 'production' ? 'production' : nextStage(candidate.stage));
   if (target === null) {
     throw new InvalidTransitionError(
-      `${refLabel(ref)} ${candidate.version} is ${candidate.stage}; an archived version returns to production with rollback.`,
+      `${refLabel(ref)} ${candidate.version} is ${candidate.stage}; an ${candidate.stage} version returns to production with rollback.`,
       { from: candidate.stage },
     );
   }
@@ -222,29 +235,40 @@ export function decidePromote(
   ];
   const drafts: AuditDraft[] = [];
   let next: ModelHead = head;
-  let archivedVersion: string | null = null;
+  let supersededVersion: string | null = null;
+  const line = lineOf(candidate);
+  const lineDetails = line === null ? {} : { line };
   if (target === 'production') {
-    archivedVersion = head.production?.version ?? null;
+    const slot = lineSlot(head, line);
+    supersededVersion = slot.production?.version ?? null;
     drafts.push(
-      event(who, 'promote', candidate.version, candidate.stage, target, { archivedVersion, ...gateDetails }),
+      event(who, 'promote', candidate.version, candidate.stage, target, {
+        archivedVersion: null,
+        supersededVersion,
+        ...lineDetails,
+        ...gateDetails,
+      }),
     );
-    if (archivedVersion !== null) {
-      stageChanges.push({ version: archivedVersion, from: 'production', to: 'archived', at: who.now });
+    let supersededAt = without(head.supersededAt, candidate.version);
+    if (supersededVersion !== null) {
+      // the replaced version stays fetchable and a rollback target; the archival policy archives it later
+      stageChanges.push({ version: supersededVersion, from: 'production', to: 'superseded', at: who.now });
       drafts.push(
-        event(who, 'archive', archivedVersion, 'production', 'archived', {
-          reason: 'superseded',
+        event(who, 'supersede', supersededVersion, 'production', 'superseded', {
           supersededBy: candidate.version,
+          ...lineDetails,
         }),
       );
+      supersededAt = { ...supersededAt, [supersededVersion]: who.now };
     }
-    next = {
-      ...next,
-      supersededAt: without(head.supersededAt, candidate.version),
+    next = withLineSlot({ ...next, supersededAt }, line, {
       production: { version: candidate.version, metrics: candidate.metrics, since: who.now },
-      previousProductionVersion: archivedVersion ?? head.previousProductionVersion,
-    };
+      previousProductionVersion: supersededVersion ?? slot.previousProductionVersion,
+    });
   } else {
-    drafts.push(event(who, 'promote', candidate.version, candidate.stage, target, gateDetails));
+    drafts.push(
+      event(who, 'promote', candidate.version, candidate.stage, target, { ...lineDetails, ...gateDetails }),
+    );
   }
   return {
     change: finish(ref, head, { head: next, drafts, stageChanges, newVersions: [] }, who.now),
@@ -252,7 +276,8 @@ export function decidePromote(
       promoted: true,
       version: candidate.version,
       stage: target,
-      archivedVersion,
+      archivedVersion: null,
+      ...(target === 'production' ? { supersededVersion, line } : {}),
       ...(gates.length ? { gates } : {}),
     },
   };
@@ -264,9 +289,11 @@ function policyGates(policy: Policy, target: Stage): Gates {
   return {};
 }
 
+/** The champion a candidate is compared with: the production version of the candidate's line. */
 function baseline(head: ModelHead, candidate: VersionRecord) {
-  if (head.production === null || head.production.version === candidate.version) return null;
-  return { version: head.production.version, metrics: head.production.metrics };
+  const production = lineSlot(head, lineOf(candidate)).production;
+  if (production === null || production.version === candidate.version) return null;
+  return { version: production.version, metrics: production.metrics };
 }
 
 function without(map: Record<string, string>, key: string): Record<string, string> {
@@ -313,12 +340,11 @@ export function decideDemote(
   assertTransition('demote', version.stage, to);
   let next: ModelHead = head;
   if (version.stage === 'production') {
-    next = {
-      ...head,
-      production: null,
-      previousProductionVersion: version.version,
-      supersededAt: { ...head.supersededAt, [version.version]: who.now },
-    };
+    next = withLineSlot(
+      { ...head, supersededAt: { ...head.supersededAt, [version.version]: who.now } },
+      lineOf(version),
+      { production: null, previousProductionVersion: version.version },
+    );
   }
   const change = finish(
     ref,
@@ -371,7 +397,10 @@ export function decideArchive(
   );
   let next: ModelHead = { ...head, supersededAt: without(head.supersededAt, version.version) };
   if (version.stage === 'production') {
-    next = { ...next, production: null, previousProductionVersion: version.version };
+    next = withLineSlot(next, lineOf(version), {
+      production: null,
+      previousProductionVersion: version.version,
+    });
   }
   const details = options.reason ? { reason: options.reason } : {};
   const change = finish(
@@ -389,6 +418,80 @@ export function decideArchive(
     change,
     result: { archived: true, version: version.version, stage: 'archived', archivedVersion: null },
   };
+}
+
+/** The answer of `deprecate`. */
+export interface DeprecateResult {
+  deprecated: boolean;
+  version: string;
+  stage: Stage;
+  reason: string;
+  alreadyDeprecated?: true;
+}
+
+/**
+ * Deprecates a version: it stays fetchable but may not be promoted, rolled back to or
+ * given traffic. The production version needs `force` (its line is left with nothing in
+ * production); a version a weighted or shadow alias sends traffic to is refused until the
+ * alias is moved or removed. The reason is required and kept in the audit event.
+ */
+export function decideDeprecate(
+  ref: ModelRef,
+  head: ModelHead,
+  version: VersionRecord,
+  options: { force?: boolean; reason: string },
+  who: Actor,
+): Decision<DeprecateResult> {
+  const reason = options.reason.trim();
+  if (reason.length === 0) {
+    throw new ValidationError(
+      `deprecating ${refLabel(ref)} ${version.version} needs a reason (--reason "…"); it is kept in the audit trail and shown to whoever fetches the version.`,
+      { field: 'reason' },
+    );
+  }
+  if (version.stage === 'deprecated') {
+    return {
+      change: null,
+      result: {
+        deprecated: true,
+        version: version.version,
+        stage: 'deprecated',
+        reason,
+        alreadyDeprecated: true,
+      },
+    };
+  }
+  assertTransition('deprecate', version.stage, 'deprecated', options.force ? { force: true } : {});
+  const routed = aliasesOf(head, version.version).filter((a) => isRouted(aliasRoutingOf(head, a)));
+  if (routed.length > 0) {
+    throw new ConflictError(
+      `${refLabel(ref)} ${version.version} gets traffic through ${routed.map((a) => `@${a}`).join(', ')}; move or remove ${routed.length === 1 ? 'that alias' : 'those aliases'} before deprecating it.`,
+      { aliases: routed },
+    );
+  }
+  const line = lineOf(version);
+  let next: ModelHead = { ...head, supersededAt: without(head.supersededAt, version.version) };
+  if (version.stage === 'production') {
+    next = withLineSlot(next, line, { production: null, previousProductionVersion: version.version });
+  }
+  const change = finish(
+    ref,
+    head,
+    {
+      head: next,
+      drafts: [
+        event(who, 'deprecate', version.version, version.stage, 'deprecated', {
+          reason,
+          ...(line === null ? {} : { line }),
+          ...(options.force && version.stage === 'production' ? { forced: true } : {}),
+        }),
+      ],
+      stageChanges: [{ version: version.version, from: version.stage, to: 'deprecated', at: who.now }],
+      newVersions: [],
+    },
+    who.now,
+  );
+  return { change, result: { deprecated: true, version: version.version, stage: 'deprecated', reason } };
 }
 
 /** The answer of `rollback`. */
@@ -416,12 +519,14 @@ export interface RollbackOptions {
   moveAliases?: boolean;
 }
 
-/** The version `rollback` without `--version` returns to: the one production had before. */
-export function rollbackTarget(ref: ModelRef, head: ModelHead): string {
-  const target = head.previousProductionVersion;
-  if (target === null || target === head.production?.version) {
+/** The version `rollback` without `--version` returns to: the one the line's production had before. */
+export function rollbackTarget(ref: ModelRef, head: ModelHead, line: string | null = null): string {
+  const slot = lineSlot(head, line);
+  const target = slot.previousProductionVersion;
+  if (target === null || target === slot.production?.version) {
     throw new VersionNotFoundError(
-      `${refLabel(ref)} has no previous production version to roll back to; name the version to return to.`,
+      `${refLabel(ref)} has no previous production version to roll back to${line === null ? '' : ` on line ${line}`}; name the version to return to.`,
+      { line },
     );
   }
   return target;
@@ -449,7 +554,9 @@ export function decideRollback(
     };
   }
   assertTransition('rollback', target.stage, 'production');
-  const archivedVersion = head.production?.version ?? null;
+  const line = lineOf(target);
+  const slot = lineSlot(head, line);
+  const archivedVersion = slot.production?.version ?? null;
   const policyGatesOfTarget = policyGates(head.policy, 'production');
   let checked: GateResult[] | undefined;
   if (options.skipGates) {
@@ -496,6 +603,7 @@ export function decideRollback(
   const drafts: AuditDraft[] = [
     event(who, 'rollback', target.version, target.stage, 'production', {
       archivedVersion,
+      ...(line === null ? {} : { line }),
       ...(reason ? { reason } : {}),
       ...(options.skipGates
         ? {
@@ -527,13 +635,14 @@ export function decideRollback(
       }),
     );
   }
-  const next: ModelHead = {
-    ...head,
-    production: { version: target.version, metrics: target.metrics, since: who.now },
-    previousProductionVersion: archivedVersion ?? head.previousProductionVersion,
-    supersededAt: without(head.supersededAt, target.version),
-    aliases,
-  };
+  const next: ModelHead = withLineSlot(
+    { ...head, supersededAt: without(head.supersededAt, target.version), aliases },
+    line,
+    {
+      production: { version: target.version, metrics: target.metrics, since: who.now },
+      previousProductionVersion: archivedVersion ?? slot.previousProductionVersion,
+    },
+  );
   return {
     change: finish(ref, head, { head: next, drafts, stageChanges, newVersions: [] }, who.now),
     result: {
@@ -553,35 +662,98 @@ export interface AliasResult {
   version: string | null;
   previousVersion: string | null;
   changed: boolean;
+  /** The alias's traffic intent after the change (absent: a plain alias). */
+  weight?: number;
+  shadow?: true;
 }
 
-/** Points `alias` at `version` (moving it if it pointed elsewhere). */
+/** The routing of an alias in the head, own keys only. */
+export function aliasRoutingOf(
+  head: Pick<ModelHead, 'aliasRouting'>,
+  alias: string,
+): AliasRouting | undefined {
+  const routing = head.aliasRouting;
+  return routing && Object.hasOwn(routing, alias) ? routing[alias] : undefined;
+}
+
+function withoutRouting(head: ModelHead, alias: string): ModelHead {
+  if (aliasRoutingOf(head, alias) === undefined) return head;
+  const { [alias]: _, ...rest } = head.aliasRouting ?? {};
+  return { ...head, aliasRouting: rest };
+}
+
+/**
+ * Points `alias` at `version` (moving it if it pointed elsewhere), optionally with a
+ * weight or as a shadow. A routed alias needs a version that may serve (not deprecated or
+ * archived), and the weights on the version's line must sum to at most 1.
+ * `lineOfVersion` says which line each other weighted alias's version is on.
+ */
 export function decideSetAlias(
   ref: ModelRef,
   head: ModelHead,
   alias: string,
   version: VersionRecord,
   who: Actor,
+  routing: AliasRouting = {},
+  lineOfVersion: (version: string) => string | null = () => null,
 ): Decision<AliasResult> {
   const previous = aliasTarget(head, alias) ?? null;
-  if (previous === version.version) {
-    return {
-      change: null,
-      result: { alias, version: version.version, previousVersion: previous, changed: false },
-    };
+  const before = aliasRoutingOf(head, alias);
+  const routed = isRouted(routing);
+  if (routed && (version.stage === 'deprecated' || version.stage === 'archived')) {
+    throw new InvalidTransitionError(
+      `${refLabel(ref)} ${version.version} is ${version.stage}; a weighted or shadow alias sends it traffic, so point @${alias} at a version that may serve.`,
+      { alias, version: version.version, stage: version.stage },
+    );
   }
+  if (routing.weight !== undefined) {
+    const line = lineOf(version);
+    const others = Object.entries(head.aliasRouting ?? {})
+      .filter(([a, r]) => a !== alias && r.weight !== undefined)
+      .filter(([a]) => {
+        const target = aliasTarget(head, a);
+        return target !== undefined && lineOfVersion(target) === line;
+      })
+      .map(([a, r]) => ({ alias: a, weight: r.weight as number }));
+    assertWeightsFit(line, alias, routing.weight, others);
+  }
+  const answer = {
+    alias,
+    version: version.version,
+    previousVersion: previous,
+    ...(routing.weight !== undefined ? { weight: routing.weight } : {}),
+    ...(routing.shadow ? { shadow: true as const } : {}),
+  };
+  const sameRouting = canonicalJson(before ?? {}) === canonicalJson(routed ? routing : {});
+  if (previous === version.version && sameRouting) {
+    return { change: null, result: { ...answer, changed: false } };
+  }
+  const base = withoutRouting(head, alias);
+  const next: ModelHead = {
+    ...base,
+    aliases: { ...head.aliases, [alias]: version.version },
+    ...(routed ? { aliasRouting: { ...(base.aliasRouting ?? {}), [alias]: routing } } : {}),
+  };
   const change = finish(
     ref,
     head,
     {
-      head: { ...head, aliases: { ...head.aliases, [alias]: version.version } },
-      drafts: [event(who, 'alias.set', version.version, null, null, { alias, previousVersion: previous })],
+      head: next,
+      drafts: [
+        event(who, 'alias.set', version.version, null, null, {
+          alias,
+          previousVersion: previous,
+          ...(routing.weight !== undefined ? { weight: routing.weight } : {}),
+          ...(routing.shadow ? { shadow: true } : {}),
+          ...(before && isRouted(before) ? { previousRouting: before } : {}),
+        }),
+      ],
       stageChanges: [],
       newVersions: [],
     },
     who.now,
   );
-  return { change, result: { alias, version: version.version, previousVersion: previous, changed: true } };
+  return { change, result: { ...answer, changed: true } };
 }
 
 /** Removes an alias. */
@@ -604,7 +776,7 @@ export function decideRemoveAlias(
     ref,
     head,
     {
-      head: { ...head, aliases: without(head.aliases, alias) },
+      head: { ...withoutRouting(head, alias), aliases: without(head.aliases, alias) },
       drafts: [event(who, 'alias.remove', previous, null, null, { alias })],
       stageChanges: [],
       newVersions: [],
@@ -659,8 +831,9 @@ const DAY_MS = 86_400_000;
 
 /**
  * Applies a model's archival rule at `who.now`: development and staging versions older
- * than `maxAgeDays` in their stage, and demoted ex-production versions
- * `supersededAfterDays` after they were replaced. Aliased versions are kept.
+ * than `maxAgeDays` in their stage, and ex-production versions (superseded by a
+ * promotion, or demoted) `supersededAfterDays` after they left production. Aliased
+ * versions are kept.
  */
 export function decideArchival(
   ref: ModelRef,
@@ -674,15 +847,24 @@ export function decideArchival(
   const items: ArchivalItem[] = [];
   const kept: string[] = [];
   for (const v of candidates) {
-    if (v.stage !== 'development' && v.stage !== 'staging') continue;
-    const leftProduction = head.supersededAt[v.version];
+    if (v.stage !== 'development' && v.stage !== 'staging' && v.stage !== 'superseded') continue;
+    const leftProduction = Object.hasOwn(head.supersededAt, v.version)
+      ? head.supersededAt[v.version]
+      : undefined;
+    // a superseded version was replaced by definition; a demoted one only once its line has a production version again
+    const replaced = v.stage === 'superseded' || lineSlot(head, lineOf(v)).production !== null;
     let reason: string | null = null;
-    if (supersededAfterDays !== null && leftProduction !== undefined && head.production !== null) {
+    if (supersededAfterDays !== null && leftProduction !== undefined && replaced) {
       if (now - Date.parse(leftProduction) >= supersededAfterDays * DAY_MS) {
         reason = `superseded in production more than ${supersededAfterDays} days ago`;
       }
     }
-    if (reason === null && maxAgeDays !== null && now - Date.parse(v.stageUpdatedAt) >= maxAgeDays * DAY_MS) {
+    if (
+      reason === null &&
+      v.stage !== 'superseded' &&
+      maxAgeDays !== null &&
+      now - Date.parse(v.stageUpdatedAt) >= maxAgeDays * DAY_MS
+    ) {
       reason = `${v.stage} for more than ${maxAgeDays} days`;
     }
     if (reason === null) continue;

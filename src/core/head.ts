@@ -1,7 +1,19 @@
 import * as z from 'zod';
+import { AliasRoutingSchema } from './alias-routing.js';
 import { type AuditTip, EMPTY_TIP } from './audit.js';
 import { MetricsSchema, type ModelRef } from './model.js';
 import { DEFAULT_POLICY, PolicySchema } from './policy.js';
+
+/** The production version of a line, with its metrics (so delta gates need no second read). */
+export const ProductionSchema = z.object({ version: z.string(), metrics: MetricsSchema, since: z.string() });
+export type Production = z.infer<typeof ProductionSchema>;
+
+/** What a release line has in production, and had before. */
+export const LineSlotSchema = z.object({
+  production: ProductionSchema.nullable(),
+  previousProductionVersion: z.string().nullable(),
+});
+export type LineSlot = z.infer<typeof LineSlotSchema>;
 
 /**
  * The one record per model that every change is conditioned on: its revision, what is
@@ -16,13 +28,18 @@ export const ModelHeadSchema = z.object({
   updatedAt: z.string(),
   latestVersion: z.string().nullable(),
   versionCount: z.number().int().nonnegative(),
-  production: z.object({ version: z.string(), metrics: MetricsSchema, since: z.string() }).nullable(),
+  production: ProductionSchema.nullable(),
   previousProductionVersion: z.string().nullable(),
-  /** Versions that left production by demotion (not archived), and when. */
+  /** Versions that left production (demoted or superseded, not archived), and when. */
   supersededAt: z.record(z.string(), z.string()),
   aliases: z.record(z.string(), z.string()),
   policy: PolicySchema,
   auditTip: z.object({ seq: z.number().int().nonnegative(), hash: z.string() }),
+  // release lines
+  /** Production per named release line; the default line keeps `production` above (heads written before lines read as {}). */
+  lines: z.record(z.string(), LineSlotSchema).optional(),
+  /** Traffic intent of aliases (weight or shadow), by alias name; absent: plain aliases. */
+  aliasRouting: z.record(z.string(), AliasRoutingSchema).optional(),
 });
 export type ModelHead = z.infer<typeof ModelHeadSchema>;
 

@@ -18,6 +18,9 @@ const TITLES: Record<string, string> = {
   'model.approval.approve': 'Promotion Approved',
   'model.approval.reject': 'Promotion Rejected',
   'model.approval.expire': 'Approval Expired',
+  // release lines, superseded and deprecated stages
+  'model.supersede': 'Model Superseded',
+  'model.deprecate': 'Model Deprecated',
 };
 
 /** The short title of an event type (`Model Promoted`). */
@@ -57,7 +60,7 @@ export function eventText(
       '',
       `Model: ${e.modelName}`,
       `New Production Version: ${e.version}`,
-      `Previous Version: ${(d.archivedVersion as string | null) ?? 'none'}`,
+      `Previous Version: ${(d.supersededVersion as string | null) ?? (d.archivedVersion as string | null) ?? 'none'}`,
       `Comparison Confidence: ${percent(d.confidence)}`,
       `Environment: ${environment}`,
       '',

@@ -1,7 +1,18 @@
 import * as z from 'zod';
 
-/** The four lifecycle stages, in the order a version normally moves through them. */
-export const STAGES = ['development', 'staging', 'production', 'archived'] as const;
+/**
+ * The lifecycle stages, in the order a version normally moves through them: a production
+ * version a promotion replaced is `superseded` (a rollback target, archived by the archival
+ * policy N days later); a `deprecated` version is kept fetchable but may not be promoted.
+ */
+export const STAGES = [
+  'development',
+  'staging',
+  'production',
+  'superseded',
+  'deprecated',
+  'archived',
+] as const;
 export const StageSchema = z.enum(STAGES);
 /** A lifecycle stage. */
 export type Stage = z.infer<typeof StageSchema>;
@@ -69,6 +80,8 @@ export const ModelVersionSchema = z.object({
   registeredAt: z.string(),
   registeredBy: z.string(),
   stageUpdatedAt: z.string(),
+  /** The release line the version targets (hardware or robot class, customer); null or absent: the default line. */
+  line: z.string().nullable().optional(),
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 

@@ -2,11 +2,13 @@ import { InvalidTransitionError } from './errors.js';
 import type { Stage } from './model.js';
 
 /** The lifecycle verbs. Each moves a version between stages under its own rules. */
-export type LifecycleAction = 'promote' | 'demote' | 'archive' | 'rollback';
+export type LifecycleAction = 'promote' | 'demote' | 'archive' | 'rollback' | 'deprecate';
 
 /**
  * Every allowed move, by verb. Written as data so that the rules, the error messages
- * and the tests all read from one table.
+ * and the tests all read from one table. Not a verb of its own: a promotion (or
+ * rollback) to production moves the line's current production version to `superseded`
+ * (or `archived`) in the same write.
  */
 export const ALLOWED_MOVES: Readonly<Record<LifecycleAction, ReadonlyArray<readonly [Stage, Stage]>>> = {
   promote: [
@@ -22,10 +24,19 @@ export const ALLOWED_MOVES: Readonly<Record<LifecycleAction, ReadonlyArray<reado
     ['development', 'archived'],
     ['staging', 'archived'],
     ['production', 'archived'],
+    ['superseded', 'archived'],
+    ['deprecated', 'archived'],
   ],
   rollback: [
     ['archived', 'production'],
     ['staging', 'production'],
+    ['superseded', 'production'],
+  ],
+  deprecate: [
+    ['development', 'deprecated'],
+    ['staging', 'deprecated'],
+    ['superseded', 'deprecated'],
+    ['production', 'deprecated'],
   ],
 };
 
@@ -56,9 +67,9 @@ export function assertTransition(
       { action, from, to, allowed: ALLOWED_MOVES[action].map(([f, t]) => ({ from: f, to: t })) },
     );
   }
-  if (action === 'archive' && from === 'production' && !options.force) {
+  if ((action === 'archive' || action === 'deprecate') && from === 'production' && !options.force) {
     throw new InvalidTransitionError(
-      'cannot archive the production version without --force: it would leave nothing in production. Promote or roll back another version instead, or pass --force.',
+      `cannot ${action} the production version without --force: it would leave nothing in production. Promote or roll back another version instead, or pass --force.`,
       { action, from, to, requires: 'force' },
     );
   }

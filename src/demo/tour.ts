@@ -356,7 +356,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         pollMs: 50,
       });
       const output = result.output as
-        | { promoted?: boolean; version?: string; archivedVersion?: string | null }
+        | { promoted?: boolean; version?: string; supersededVersion?: string | null }
         | undefined;
       if (result.status !== 'SUCCEEDED' || !output?.promoted || !output.version) {
         throw new Error(`the demo expected the workflow to promote the third run: ${JSON.stringify(result)}`);
@@ -367,10 +367,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         (e) => e.action === 'promote' && e.version === v3Version && e.toStage === 'production',
       );
       confidence = typeof promotion?.details.confidence === 'number' ? promotion.details.confidence : null;
-      say(`   ${v3Version} → production; ${output.archivedVersion} archived in the same transaction.`);
+      say(
+        `   ${v3Version} → production; ${output.supersededVersion} superseded in the same transaction (a rollback target; the archival policy archives it later).`,
+      );
       if (confidence !== null) {
         say(
-          `   Comparison confidence (paired bootstrap on holdout@1): ${(confidence * 100).toFixed(1)}% that ${v3Version} ranks better than ${output.archivedVersion}.`,
+          `   Comparison confidence (paired bootstrap on holdout@1): ${(confidence * 100).toFixed(1)}% that ${v3Version} ranks better than ${output.supersededVersion}.`,
         );
       }
     }

@@ -148,11 +148,11 @@ describe('DynamoDB table design on DynamoDB Local', () => {
 
     it('GSI2 moves a version to its new stage partition when it changes stage', async () => {
       // Act
-      const archived = await queryIndex('GSI2', 'STAGE#archived', `${risk}#alpha#`);
+      const superseded = await queryIndex('GSI2', 'STAGE#superseded', `${risk}#alpha#`);
       const staging = await queryIndex('GSI2', 'STAGE#staging', `${risk}#alpha#`);
 
       // Assess: 1.0.0 left production when 1.0.1 arrived
-      expect(archived.map((i) => [i.version, i.stage])).toEqual([['1.0.0', 'archived']]);
+      expect(superseded.map((i) => [i.version, i.stage])).toEqual([['1.0.0', 'superseded']]);
       expect(staging).toEqual([]);
     });
 

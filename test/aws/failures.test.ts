@@ -156,10 +156,10 @@ describe('AWS backend failures', () => {
       const result = await r.registry.promote({ ...ref, version: '1.0.1', to: 'production' });
 
       // Assess
-      expect(result).toMatchObject({ promoted: true, stage: 'production', archivedVersion: '1.0.0' });
+      expect(result).toMatchObject({ promoted: true, stage: 'production', supersededVersion: '1.0.0' });
       expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(2);
       expect(await production()).toEqual(['1.0.1']);
-      expect(await versions()).toEqual(['1.0.1:production', '1.0.0:archived']);
+      expect(await versions()).toEqual(['1.0.1:production', '1.0.0:superseded']);
       const promotions = (await audit()).filter((e) => e.action === 'promote' && e.version === '1.0.1');
       expect(promotions.map((e) => e.toStage)).toEqual(['staging', 'production']);
     });
@@ -636,7 +636,7 @@ describe('AWS backend failures', () => {
       const sns = through(mockClient(r.clients.sns));
       sns.on(PublishCommand).rejects(snsDown());
       const result = await r.registry.promote({ ...ref, version: '1.0.1', to: 'production' });
-      expect(result).toMatchObject({ promoted: true, archivedVersion: '1.0.0' });
+      expect(result).toMatchObject({ promoted: true, supersededVersion: '1.0.0' });
       return { r, sns, lost: (await audit()).slice(-2) };
     }
 
@@ -646,7 +646,7 @@ describe('AWS backend failures', () => {
 
       // Assess
       expect((await reader.registry.info({ ...ref, version: '1.0.1' })).stage).toBe('production');
-      expect(lost.map((e) => `${e.action}:${e.version}`)).toEqual(['promote:1.0.1', 'archive:1.0.0']);
+      expect(lost.map((e) => `${e.action}:${e.version}`)).toEqual(['promote:1.0.1', 'supersede:1.0.0']);
       const undelivered = (await r.registry.listUndelivered()).items;
       expect(undelivered.map((u) => u.id)).toEqual(idsOf(lost));
       expect(undelivered.map((u) => u.attempts)).toEqual([1, 1]);
@@ -709,7 +709,7 @@ describe('AWS backend failures', () => {
       expect(undelivered.map((u) => u.id)).toEqual(idsOf([promote]));
       expect(undelivered[0]!.error).toMatch(/SNS publish failed for 1 of 2 events/);
       const got = await delivered();
-      expect(got).toContain(`model.archive@${archive.seq}`);
+      expect(got).toContain(`model.supersede@${archive.seq}`);
       expect(got).not.toContain(`model.promote@${promote.seq}`);
       expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
     });

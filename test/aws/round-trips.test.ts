@@ -269,7 +269,7 @@ describe('AWS round trips per registry operation', () => {
       );
 
       // Assess
-      expect(result).toMatchObject({ promoted: true, stage: 'production', archivedVersion: previous });
+      expect(result).toMatchObject({ promoted: true, stage: 'production', supersededVersion: previous });
       expect(cost).toEqual({
         dynamodb: { BatchGetItemCommand: 1, TransactWriteItemsCommand: 1 },
         s3: {},
@@ -290,7 +290,7 @@ describe('AWS round trips per registry operation', () => {
       );
 
       // Assess
-      expect(result).toMatchObject({ promoted: true, version, archivedVersion: previous });
+      expect(result).toMatchObject({ promoted: true, version, supersededVersion: previous });
       expect(cost).toEqual({
         dynamodb: { QueryCommand: 1, BatchGetItemCommand: 1, TransactWriteItemsCommand: 1 },
         s3: {},

@@ -214,6 +214,8 @@ describe('--json output of every command', () => {
       version: '1.0.0',
       stage: 'production',
       archivedVersion: null,
+      supersededVersion: null,
+      line: null,
     });
     expect(again).toEqual({
       promoted: true,
@@ -222,12 +224,22 @@ describe('--json output of every command', () => {
       archivedVersion: null,
       alreadyPromoted: true,
     });
-    expect(keys(replacing)).toEqual(['archivedVersion', 'gates', 'promoted', 'stage', 'version']);
+    expect(keys(replacing)).toEqual([
+      'archivedVersion',
+      'gates',
+      'line',
+      'promoted',
+      'stage',
+      'supersededVersion',
+      'version',
+    ]);
     expect(replacing).toMatchObject({
       promoted: true,
       version: '1.0.1',
       stage: 'production',
-      archivedVersion: '1.0.0',
+      archivedVersion: null,
+      supersededVersion: '1.0.0',
+      line: null,
     });
     expect(replacing.gates).toEqual([
       { gate: 'min_auc', metric: 'auc', threshold: 0.85, actual: 0.9, passed: true, source: 'request' },
@@ -375,8 +387,8 @@ describe('--json output of every command', () => {
       ['promote', '1.0.0', 'staging', 'production'],
       ['promote', '1.0.1', 'development', 'staging'],
       ['promote', '1.0.1', 'staging', 'production'],
-      ['archive', '1.0.0', 'production', 'archived'],
-      ['rollback', '1.0.0', 'archived', 'production'],
+      ['supersede', '1.0.0', 'production', 'superseded'],
+      ['rollback', '1.0.0', 'superseded', 'production'],
       ['archive', '1.0.1', 'production', 'archived'],
       ['demote', '1.0.0', 'production', 'development'],
       ['archive', '1.0.0', 'development', 'archived'],

@@ -475,7 +475,7 @@ describe.concurrent('rollback and policy', () => {
     expect(noReason.stderr).toContain('--skip-gates needs --reason');
     expectExit(bypass, 0);
     expect(bypass.stdout).toContain('production gates bypassed');
-    expect(audit.stdout).toMatch(/rollback\s+1\.0\.0\s+archived → production\s+GATES SKIPPED; incident 42/);
+    expect(audit.stdout).toMatch(/rollback\s+1\.0\.0\s+superseded → production\s+GATES SKIPPED; incident 42/);
     const production = okJson(await mr('models', 'list', ...MODEL, '--stage', 'production', '--json'));
     expect(production.items.map((v: Json) => v.version)).toEqual(['1.0.0']);
   });

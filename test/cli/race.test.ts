@@ -79,19 +79,19 @@ describe('processes racing on one store', () => {
     expect(production.items).toHaveLength(1);
     const winner = production.items[0].version as string;
     // each promotion replaced the one before it, except the first, which replaced nothing
-    const replaced = answers.map((a) => a.archivedVersion as string | null);
+    const replaced = answers.map((a) => a.supersededVersion as string | null);
     expect(replaced.filter((v) => v === null)).toHaveLength(1);
     expect(replaced.filter((v): v is string => v !== null).sort()).toEqual(
       versions.filter((v) => v !== winner).sort(),
     );
-    const archived = okJson(await mr('models', 'list', ...MODEL, '--stage', 'archived', '--json'));
-    expect(archived.items).toHaveLength(PROCESSES - 1);
+    const superseded = okJson(await mr('models', 'list', ...MODEL, '--stage', 'superseded', '--json'));
+    expect(superseded.items).toHaveLength(PROCESSES - 1);
     const audit = okJson(await mr('audit', 'show', ...MODEL, '--json', '--limit', '1000')).items as Json[];
     const raceEvents = audit.slice(setUpEvents);
     expect(setUpEvents).toBe(2 * PROCESSES);
     expect(raceEvents).toHaveLength(PROCESSES + (PROCESSES - 1));
     expect(raceEvents.filter((e) => e.action === 'promote')).toHaveLength(PROCESSES);
-    expect(raceEvents.filter((e) => e.action === 'archive')).toHaveLength(PROCESSES - 1);
+    expect(raceEvents.filter((e) => e.action === 'supersede')).toHaveLength(PROCESSES - 1);
     expect(raceEvents.filter((e) => e.action === 'promote').at(-1).version).toBe(winner);
     expect(okJson(await mr('audit', 'verify', ...MODEL, '--json'))).toEqual({
       valid: true,

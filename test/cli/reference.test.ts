@@ -287,7 +287,7 @@ describe('the reference examples on `modelreg models …`', () => {
     );
   });
 
-  it('promoting another version to production archives the current one', async () => {
+  it('promoting another version to production supersedes the current one', async () => {
     // Act
     const staging = await mr('models', 'promote', ...MODEL, '--version', '1.0.2');
     const production = await mr('models', 'promote', ...MODEL, '--version', '1.0.2', '--to', 'production');
@@ -298,11 +298,11 @@ describe('the reference examples on `modelreg models …`', () => {
     expect(lines(staging)[0]).toBe('Promoted fraud_detection/FraudRiskModel 1.0.2 → staging');
     expectExit(production, 0);
     expect(lines(production)[0]).toBe(
-      'Promoted fraud_detection/FraudRiskModel 1.0.2 → production (archived 1.0.1)',
+      'Promoted fraud_detection/FraudRiskModel 1.0.2 → production (1.0.1 superseded: still fetchable, a rollback target, archived by the archival policy)',
     );
     expect(parseTable(lines(list), /^Version/).map((c) => [c[0], c[1]])).toEqual([
       ['1.0.2', 'production'],
-      ['1.0.1', 'archived'],
+      ['1.0.1', 'superseded'],
       ['1.0.0', 'development'],
     ]);
   });
@@ -435,7 +435,7 @@ describe('the reference examples on `modelreg models …`', () => {
         promoted: true,
         version: '1.0.2',
         stage: 'production',
-        archivedVersion: '1.0.1',
+        supersededVersion: '1.0.1',
       });
       expect([compare.a, compare.b]).toEqual(['1.0.1', '1.0.2']);
       expect(compare.metrics.auc.delta).toBeCloseTo(0.02, 10);
@@ -500,6 +500,8 @@ describe.concurrent('help', () => {
       'archive',
       'compare',
       'get',
+      'deprecate',
+      'resolve',
       'alias',
       'policy',
       'help',

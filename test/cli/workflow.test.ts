@@ -340,7 +340,12 @@ describe('pipeline run without approval', () => {
     const r = await mr('pipeline', 'run', '--event', event);
 
     // Assess
-    expect(workflowOutput(r)).toEqual({ promoted: true, version: '1.0.0', archivedVersion: null });
+    expect(workflowOutput(r)).toEqual({
+      promoted: true,
+      version: '1.0.0',
+      archivedVersion: null,
+      supersededVersion: null,
+    });
     expect(statesEntered(r)).toEqual(
       expect.arrayContaining(['PromoteToStaging', 'PromoteToProduction', 'NotifyPromoted', 'Succeeded']),
     );
@@ -358,7 +363,7 @@ describe('pipeline run without approval', () => {
     expect(evaluations.map((e) => e.actor)).toEqual(['ci-bot']);
   });
 
-  it('with --json prints only {status, output} and archives the production version a better model replaces', async () => {
+  it('with --json prints only {status, output} and supersedes the production version a better model replaces', async () => {
     // Prepare
     const { mr } = await newStore(POLICY);
     workflowOutput(await mr('pipeline', 'run', '--event', await eventFile('more-features')));
@@ -370,12 +375,12 @@ describe('pipeline run without approval', () => {
     const doc = okJson(r);
     expect(doc).toMatchObject({
       status: 'SUCCEEDED',
-      output: { promoted: true, version: '1.0.1', archivedVersion: '1.0.0' },
+      output: { promoted: true, version: '1.0.1', supersededVersion: '1.0.0' },
     });
     expect(Object.keys(doc).sort()).toEqual(['executionId', 'output', 'status']);
     expect(r.stdout).not.toContain('▶');
     expect(r.stderr).toBe('');
-    expect(await stagesOf(mr)).toEqual({ '1.0.1': 'production', '1.0.0': 'archived' });
+    expect(await stagesOf(mr)).toEqual({ '1.0.1': 'production', '1.0.0': 'superseded' });
   });
 
   it('answers the same event twice with the same version in production and writes no new audit event', async () => {
@@ -389,7 +394,12 @@ describe('pipeline run without approval', () => {
     const second = await mr('pipeline', 'run', '--event', event, '--json');
 
     // Assess
-    expect(first.output).toEqual({ promoted: true, version: '1.0.0', archivedVersion: null });
+    expect(first.output).toEqual({
+      promoted: true,
+      version: '1.0.0',
+      archivedVersion: null,
+      supersededVersion: null,
+    });
     expect(okJson(second)).toMatchObject({
       status: 'SUCCEEDED',
       output: { promoted: true, version: '1.0.0', archivedVersion: null },
@@ -413,7 +423,12 @@ describe('pipeline run without approval', () => {
     const second = await mr('pipeline', 'run', '--event', event, '--json');
 
     // Assess
-    expect(first.output).toEqual({ promoted: true, version: '1.0.0', archivedVersion: null });
+    expect(first.output).toEqual({
+      promoted: true,
+      version: '1.0.0',
+      archivedVersion: null,
+      supersededVersion: null,
+    });
     expect(okJson(second).output).toEqual(first.output);
     expect(await auditOf(mr)).toEqual(auditBefore);
     expect(okJson(await mr('approvals', 'list', '--json')).items).toEqual([]);
@@ -455,7 +470,12 @@ describe('pipeline run with approval', () => {
       expect(parseJson(byOutsider).error).toMatchObject({ name: 'ConflictError' });
       expect(parseJson(byOutsider).error.message).toContain('mallory is not an approver');
       expect(okJson(byApprover)).toMatchObject({ approvalId: id, status: 'approved', decidedBy: 'carol' });
-      expect(workflowOutput(run)).toEqual({ promoted: true, version: '1.0.0', archivedVersion: null });
+      expect(workflowOutput(run)).toEqual({
+        promoted: true,
+        version: '1.0.0',
+        archivedVersion: null,
+        supersededVersion: null,
+      });
       expect(run.stdout).toContain(`⏸ waiting for approval ${id}`);
       expect(run.stdout).toContain('✓ approved by carol');
       const audit = await auditOf(mr);

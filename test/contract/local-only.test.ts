@@ -478,7 +478,7 @@ describe('local backend only', () => {
       const result = await racing.promote({ ...ref, version: '1.0.0' });
 
       // Assess
-      expect(result).toMatchObject({ promoted: true, stage: 'production', archivedVersion: '1.0.1' });
+      expect(result).toMatchObject({ promoted: true, stage: 'production', supersededVersion: '1.0.1' });
       expect((await reg.listVersions({ ...ref, stage: 'production' })).items.map((v) => v.version)).toEqual([
         '1.0.0',
       ]);

@@ -1011,7 +1011,7 @@ export function describeRegistryContract(
     });
 
     describe('promotion to production', () => {
-      it('archives the previous production version in the same change', async () => {
+      it('supersedes the previous production version in the same change', async () => {
         // Prepare
         await registerMany(2);
         await putIn('1.0.0', 'production');
@@ -1027,20 +1027,22 @@ export function describeRegistryContract(
           promoted: true,
           version: '1.0.1',
           stage: 'production',
-          archivedVersion: '1.0.0',
+          archivedVersion: null,
+          supersededVersion: '1.0.0',
+          line: null,
         });
         const production = await reg.listVersions({ ...ref, stage: 'production' });
         expect(production.items.map((v) => v.version)).toEqual(['1.0.1']);
-        expect(await stageOf('1.0.0')).toBe('archived');
+        expect(await stageOf('1.0.0')).toBe('superseded');
         const added = (await auditOf()).slice(auditBefore);
         expect(added.map((e) => [e.action, e.version, e.fromStage, e.toStage])).toEqual([
           ['promote', '1.0.1', 'staging', 'production'],
-          ['archive', '1.0.0', 'production', 'archived'],
+          ['supersede', '1.0.0', 'production', 'superseded'],
         ]);
-        expect(added[0]!.details).toMatchObject({ archivedVersion: '1.0.0' });
+        expect(added[0]!.details).toMatchObject({ supersededVersion: '1.0.0' });
         expect(added[0]!.at).toBe(added[1]!.at);
         const published = (await eventsOf()).slice(eventsBefore);
-        expect(published.map((e) => e.type)).toEqual(['model.promote', 'model.archive']);
+        expect(published.map((e) => e.type)).toEqual(['model.promote', 'model.supersede']);
       });
 
       it('reports no archived version when nothing was in production', async () => {
@@ -1057,6 +1059,8 @@ export function describeRegistryContract(
           version: '1.0.0',
           stage: 'production',
           archivedVersion: null,
+          supersededVersion: null,
+          line: null,
         });
         expect((await auditOf()).at(-1)).toMatchObject({ action: 'promote', toStage: 'production' });
       });
@@ -1091,8 +1095,8 @@ export function describeRegistryContract(
         // Assess
         const production = await reg.listVersions({ ...ref, stage: 'production' });
         expect(production.items.map((v) => v.version)).toEqual(['1.0.3']);
-        const archived = await reg.listVersions({ ...ref, stage: 'archived' });
-        expect(archived.items.map((v) => v.version)).toEqual(['1.0.2', '1.0.1', '1.0.0']);
+        const superseded = await reg.listVersions({ ...ref, stage: 'superseded' });
+        expect(superseded.items.map((v) => v.version)).toEqual(['1.0.2', '1.0.1', '1.0.0']);
       });
     });
 
@@ -1182,7 +1186,7 @@ export function describeRegistryContract(
           alreadyRolledBack: true,
         });
         expect(await footprint()).toEqual(before);
-        expect(await stageOf('1.0.0')).toBe('archived');
+        expect(await stageOf('1.0.0')).toBe('superseded');
       });
 
       it('answers changed false when an alias already points at the version and writes nothing', async () => {
@@ -1335,7 +1339,7 @@ export function describeRegistryContract(
         expect(weak.gates?.[0]?.gate).toBe('min_delta_auc');
         expect(weak.gates?.[0]?.actual).toBeCloseTo(0.01, 10);
         expect(weak.gates?.[0]?.threshold).toBe(0.02);
-        expect(strong).toMatchObject({ promoted: true, stage: 'production', archivedVersion: '1.0.0' });
+        expect(strong).toMatchObject({ promoted: true, stage: 'production', supersededVersion: '1.0.0' });
         expect(strong.gates?.[0]?.actual).toBeCloseTo(0.03, 10);
       });
 
@@ -1423,7 +1427,7 @@ export function describeRegistryContract(
         expect((await reg.listVersions({ ...ref, stage: 'production' })).items).toHaveLength(1);
         const added = (await auditOf()).slice(auditBefore);
         expect(added.map((e) => [e.action, e.version, e.fromStage, e.toStage])).toEqual([
-          ['rollback', '1.0.0', 'archived', 'production'],
+          ['rollback', '1.0.0', 'superseded', 'production'],
           ['archive', '1.0.1', 'production', 'archived'],
         ]);
         expect(added[0]!.details).toMatchObject({ archivedVersion: '1.0.1', reason: 'latency regression' });
@@ -1521,7 +1525,7 @@ export function describeRegistryContract(
         const result = await reg.rollback(ref);
 
         // Assess
-        expect(result).toMatchObject({ rolledBack: false, version: '1.0.0', stage: 'archived' });
+        expect(result).toMatchObject({ rolledBack: false, version: '1.0.0', stage: 'superseded' });
         expect(result.gates).toEqual([
           expect.objectContaining({ gate: 'min_auc', actual: 0.5, threshold: 0.9, passed: false }),
         ]);
@@ -1939,10 +1943,10 @@ export function describeRegistryContract(
           [4, 'alice', 'promote', '1.0.0', 'staging', 'production'],
           [5, 'alice', 'promote', '1.0.1', 'development', 'staging'],
           [6, 'bob', 'promote', '1.0.1', 'staging', 'production'],
-          [7, 'bob', 'archive', '1.0.0', 'production', 'archived'],
+          [7, 'bob', 'supersede', '1.0.0', 'production', 'superseded'],
           [8, 'alice', 'alias.set', '1.0.1', null, null],
           [9, 'carol', 'demote', '1.0.1', 'production', 'staging'],
-          [10, 'erin', 'rollback', '1.0.0', 'archived', 'production'],
+          [10, 'erin', 'rollback', '1.0.0', 'superseded', 'production'],
           [11, 'frank', 'archive', '1.0.1', 'staging', 'archived'],
           [12, 'alice', 'alias.remove', '1.0.1', null, null],
           [13, 'alice', 'policy.set', null, null, null],
@@ -2245,12 +2249,12 @@ export function describeRegistryContract(
         const production = await reg.listVersions({ ...ref, stage: 'production' });
         expect(production.items).toHaveLength(1);
         expect(versions).toContain(production.items[0]!.version);
-        const archived = await reg.listVersions({ ...ref, stage: 'archived', limit: 100 });
-        expect(archived.items).toHaveLength(versions.length - 1);
+        const superseded = await reg.listVersions({ ...ref, stage: 'superseded', limit: 100 });
+        expect(superseded.items).toHaveLength(versions.length - 1);
         expect(await reg.verifyAudit(ref)).toMatchObject({ valid: true });
         const added = (await auditOf()).slice(auditBefore);
         expect(added.filter((e) => e.action === 'promote')).toHaveLength(versions.length);
-        expect(added.filter((e) => e.action === 'archive')).toHaveLength(versions.length - 1);
+        expect(added.filter((e) => e.action === 'supersede')).toHaveLength(versions.length - 1);
         expect((await eventsOf()).map((e) => e.seq).sort((a, b) => a - b)).toEqual(
           (await auditOf()).map((e) => e.seq),
         );
@@ -2473,6 +2477,242 @@ export function describeRegistryContract(
           reg.getArtifact({ ...ref, modelName: 'nobody', version: '1.0.0', output: join(work, 'o') }),
           ModelNotFoundError,
         );
+      });
+    });
+    // release lines, superseded and deprecated stages, alias weights
+    describe('release lines, superseded and deprecated stages, alias weights', () => {
+      async function onLine(line: string | null, stage: Stage, registry = reg): Promise<string> {
+        const v = await register(line === null ? {} : { line }, registry);
+        await putIn(v.version, stage, registry);
+        return v.version;
+      }
+
+      it('keeps the line on the version, lists by line, and selects a line’s production', async () => {
+        // Prepare
+        const a = await onLine(null, 'production');
+        const b = await onLine('orin', 'production');
+        const c = await onLine('orin', 'staging');
+
+        // Act
+        const orin = await reg.listVersions({ ...ref, line: 'orin' });
+        const byDefault = await reg.listVersions({ ...ref, line: 'default' });
+        const production = await reg.info({ ...ref, stage: 'production', line: 'orin' });
+        const defaultProduction = await reg.info({ ...ref, stage: 'production' });
+        const models = await reg.listModels({ useCase: ref.useCase });
+
+        // Assess
+        expect(orin.items.map((v) => [v.version, v.line])).toEqual([
+          [c, 'orin'],
+          [b, 'orin'],
+        ]);
+        expect(byDefault.items.map((v) => v.version)).toEqual([a]);
+        expect(production.version).toBe(b);
+        expect(defaultProduction.version).toBe(a);
+        expect(models.items[0]).toMatchObject({ productionVersion: a, lines: { orin: b } });
+        await rejection(
+          reg.register({ ...ref, artifactPath: await artifact(), line: 'default' }),
+          ValidationError,
+        );
+      });
+
+      it('pages a line filter exactly: nothing skipped or repeated across pages', async () => {
+        // Prepare: lines interleaved, so a store page holds both
+        const orin: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          const v = await register(i % 2 === 0 ? { line: 'orin' } : {});
+          if (i % 2 === 0) orin.push(v.version);
+        }
+
+        // Act
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page = await reg.listVersions({ ...ref, line: 'orin', limit: 2, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(2);
+          seen.push(...page.items.map((v) => v.version));
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+
+        // Assess
+        expect(seen).toEqual([...orin].reverse());
+      });
+
+      it('promotes two lines concurrently and ends with exactly one production version on each', async () => {
+        // Prepare
+        const lines = ['orin', 'thor'] as const;
+        const staged: Record<string, string[]> = { orin: [], thor: [] };
+        for (let i = 0; i < 5; i++) for (const l of lines) staged[l]!.push(await onLine(l, 'staging'));
+        const clients = [backend.registry(), backend.registry()];
+
+        // Act
+        const results = await Promise.all(
+          lines.flatMap((l, li) =>
+            staged[l]!.map((version, i) =>
+              clients[(i + li) % 2]!.promote({ ...ref, version, to: 'production' }),
+            ),
+          ),
+        );
+
+        // Assess
+        expect(results.every((r) => r.promoted && r.stage === 'production')).toBe(true);
+        for (const l of lines) {
+          const prod = await reg.listVersions({ ...ref, stage: 'production', line: l });
+          expect(prod.items).toHaveLength(1);
+          const winner = prod.items[0]!.version;
+          const superseded = await reg.listVersions({ ...ref, stage: 'superseded', line: l });
+          expect(superseded.items.map((v) => v.version).sort()).toEqual(
+            staged[l]!.filter((v) => v !== winner).sort(),
+          );
+          expect((await reg.info({ ...ref, stage: 'production', line: l })).version).toBe(winner);
+          // each promotion on a line replaced the one before it on that line, never one of the other line
+          const replaced = results.filter((r) => r.line === l).map((r) => r.supersededVersion);
+          expect(replaced.filter((v) => v === null)).toHaveLength(1);
+          expect(replaced.filter((v): v is string => v !== null).sort()).toEqual(
+            staged[l]!.filter((v) => v !== winner).sort(),
+          );
+        }
+        expect((await reg.listVersions({ ...ref, stage: 'production' })).items).toHaveLength(2);
+        expect(await reg.verifyAudit(ref)).toMatchObject({ valid: true });
+      });
+
+      it('rolls back one line without touching the other', async () => {
+        // Prepare
+        const d1 = await onLine(null, 'production');
+        const o1 = await onLine('orin', 'production');
+        const o2 = await onLine('orin', 'production');
+
+        // Act
+        const result = await reg.rollback({ ...ref, line: 'orin', reason: 'gripper regression' });
+
+        // Assess
+        expect(result).toMatchObject({ rolledBack: true, version: o1, archivedVersion: o2 });
+        expect(await stageOf(o1)).toBe('production');
+        expect(await stageOf(o2)).toBe('archived');
+        expect(await stageOf(d1)).toBe('production');
+        await rejection(reg.rollback({ ...ref }), VersionNotFoundError);
+      });
+
+      it('archives a superseded version N days after it left production, with an injected clock', async () => {
+        // Prepare
+        let now = new Date('2025-06-01T00:00:00.000Z');
+        const registry = backend.registry({ clock: { now: () => now } });
+        const old = await onLine(null, 'production', registry);
+        await registry.setPolicy({ ...ref, policy: { archival: { supersededAfterDays: 30 } } });
+        const current = await onLine(null, 'production', registry);
+        expect(await stageOf(old, registry)).toBe('superseded');
+
+        // Act
+        now = new Date(now.getTime() + 29 * DAY_MS);
+        const early = await registry.applyArchivalPolicy({ useCase: ref.useCase, modelName: ref.modelName });
+        const stillThere = await registry.info({ ...ref, version: old });
+        now = new Date(now.getTime() + 2 * DAY_MS);
+        const late = await registry.applyArchivalPolicy({ useCase: ref.useCase, modelName: ref.modelName });
+
+        // Assess
+        expect(early[0]!.archived).toEqual([]);
+        expect(stillThere.stage).toBe('superseded');
+        expect(late[0]!.archived).toEqual([
+          { version: old, fromStage: 'superseded', reason: 'superseded in production more than 30 days ago' },
+        ]);
+        expect(await stageOf(old)).toBe('archived');
+        expect(await stageOf(current)).toBe('production');
+        const trail = await auditOf();
+        expect(trail.at(-1)).toMatchObject({ action: 'archive', version: old, fromStage: 'superseded' });
+      });
+
+      it('refuses to promote a deprecated version, which stays fetchable and can be archived', async () => {
+        // Prepare
+        const v = await onLine(null, 'staging');
+        const dep = await reg.deprecate({ ...ref, version: v, reason: 'trained on the leaked split' });
+        const before = await footprint();
+
+        // Act
+        const promote = reg.promote({ ...ref, version: v, to: 'production' });
+        const rollback = reg.rollback({ ...ref, version: v });
+
+        // Assess
+        expect(dep).toEqual({
+          deprecated: true,
+          version: v,
+          stage: 'deprecated',
+          reason: 'trained on the leaked split',
+        });
+        await rejection(promote, InvalidTransitionError);
+        await rejection(rollback, InvalidTransitionError);
+        expect(await footprint()).toEqual(before);
+        const got = await reg.getArtifact({ ...ref, version: v, output: join(work, 'dep') });
+        expect(got.verified).toBe(true);
+        expect((await reg.archive({ ...ref, version: v })).stage).toBe('archived');
+        await rejection(reg.deprecate({ ...ref, version: v, reason: '' }), ValidationError);
+      });
+
+      it('deprecates the production version only with force, leaving its line with nothing in production', async () => {
+        // Prepare
+        const v = await onLine('orin', 'production');
+
+        // Act
+        const refused = reg.deprecate({ ...ref, version: v, reason: 'recall' });
+        await rejection(refused, InvalidTransitionError);
+        const forced = await reg.deprecate({ ...ref, version: v, reason: 'recall', force: true });
+
+        // Assess
+        expect(forced.stage).toBe('deprecated');
+        expect((await reg.resolve({ ...ref, line: 'orin' })).production).toBeNull();
+        expect((await reg.listVersions({ ...ref, stage: 'production' })).items).toEqual([]);
+      });
+
+      it('validates alias weights and resolves production and routed aliases with their artifacts', async () => {
+        // Prepare
+        const prod = await onLine(null, 'production');
+        const canary = await onLine(null, 'staging');
+        const mirror = await onLine(null, 'staging');
+        const orinCanary = await onLine('orin', 'staging');
+
+        // Act
+        await reg.setAlias({ ...ref, name: 'canary', version: canary, weight: 0.05 });
+        await reg.setAlias({ ...ref, name: 'mirror', version: mirror, shadow: true });
+        await reg.setAlias({ ...ref, name: 'orin-canary', version: orinCanary, weight: 1 });
+        const tooMuch = reg.setAlias({ ...ref, name: 'big', version: mirror, weight: 0.96 });
+        const both = reg.setAlias({ ...ref, name: 'x', version: mirror, weight: 0.1, shadow: true });
+        const zero = reg.setAlias({ ...ref, name: 'x', version: mirror, weight: 0 });
+        const overOne = reg.setAlias({ ...ref, name: 'x', version: mirror, weight: 1.5 });
+        const resolved = await reg.resolve(ref);
+        const orin = await reg.resolve({ ...ref, line: 'orin' });
+        const one = await reg.resolve({ ...ref, alias: 'mirror' });
+
+        // Assess
+        for (const refused of [tooMuch, both, zero, overOne]) await rejection(refused, ValidationError);
+        const info = async (v: string) => (await reg.info({ ...ref, version: v })).artifact;
+        expect(resolved).toEqual({
+          useCase: ref.useCase,
+          modelName: ref.modelName,
+          line: null,
+          production: { version: prod, stage: 'production', line: null, artifact: await info(prod) },
+          aliases: [
+            {
+              alias: 'canary',
+              version: canary,
+              stage: 'staging',
+              line: null,
+              artifact: await info(canary),
+              weight: 0.05,
+            },
+            {
+              alias: 'mirror',
+              version: mirror,
+              stage: 'staging',
+              line: null,
+              artifact: await info(mirror),
+              shadow: true,
+            },
+          ],
+          productionWeight: 0.95,
+        });
+        expect(orin.production).toBeNull();
+        expect(orin.aliases.map((a) => [a.alias, a.weight])).toEqual([['orin-canary', 1]]);
+        expect(one.aliases.map((a) => a.alias)).toEqual(['mirror']);
+        await rejection(reg.resolve({ ...ref, alias: 'nobody' }), AliasNotFoundError);
+        await rejection(reg.deprecate({ ...ref, version: canary, reason: 'bad' }), ConflictError);
       });
     });
   });

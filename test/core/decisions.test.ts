@@ -265,7 +265,7 @@ describe('decidePromote', () => {
     expect(result).toEqual({ promoted: true, version: '1.1.0', stage: 'staging', archivedVersion: null });
   });
 
-  it('archives the current production version in the same change set when promoting to production', () => {
+  it('supersedes the current production version in the same change set when promoting to production', () => {
     // Prepare
     const base = head({ production: inProduction('1.0.0'), previousProductionVersion: '0.9.0' });
     const candidate = record('1.1.0', 'staging', { metrics: { auc: 0.93 } });
@@ -277,7 +277,7 @@ describe('decidePromote', () => {
     const c = expectWellFormed(change, base);
     expect(c.stageChanges).toEqual([
       { version: '1.1.0', from: 'staging', to: 'production', at: NOW },
-      { version: '1.0.0', from: 'production', to: 'archived', at: NOW },
+      { version: '1.0.0', from: 'production', to: 'superseded', at: NOW },
     ]);
     expect(c.events).toHaveLength(2);
     expect(c.events[0]).toMatchObject({
@@ -285,24 +285,27 @@ describe('decidePromote', () => {
       version: '1.1.0',
       fromStage: 'staging',
       toStage: 'production',
-      details: { archivedVersion: '1.0.0' },
+      details: { archivedVersion: null, supersededVersion: '1.0.0' },
     });
     expect(c.events[1]).toMatchObject({
-      action: 'archive',
+      action: 'supersede',
       version: '1.0.0',
       fromStage: 'production',
-      toStage: 'archived',
-      details: { reason: 'superseded', supersededBy: '1.1.0' },
+      toStage: 'superseded',
+      details: { supersededBy: '1.1.0' },
     });
     expect(c.head.production).toEqual({ version: '1.1.0', metrics: { auc: 0.93 }, since: NOW });
     expect(c.head.previousProductionVersion).toBe('1.0.0');
+    expect(c.head.supersededAt).toEqual({ '1.0.0': NOW });
     expect(c.expectedRevision).toBe(5);
     expect(c.head.revision).toBe(6);
     expect(result).toEqual({
       promoted: true,
       version: '1.1.0',
       stage: 'production',
-      archivedVersion: '1.0.0',
+      archivedVersion: null,
+      supersededVersion: '1.0.0',
+      line: null,
     });
   });
 
@@ -314,7 +317,7 @@ describe('decidePromote', () => {
     const { result } = decidePromote(REF, base, record('1.1.0', 'staging'), null, {}, WHO);
 
     // Assess
-    expect(result).toMatchObject({ promoted: true, stage: 'production', archivedVersion: '1.0.0' });
+    expect(result).toMatchObject({ promoted: true, stage: 'production', supersededVersion: '1.0.0' });
   });
 
   it('promotes to an empty production without archiving anything and keeps the previous production version', () => {
@@ -328,7 +331,7 @@ describe('decidePromote', () => {
     const c = expectWellFormed(change, base);
     expect(c.stageChanges).toEqual([{ version: '1.1.0', from: 'staging', to: 'production', at: NOW }]);
     expect(c.events.map((e) => e.action)).toEqual(['promote']);
-    expect(c.events[0]!.details).toEqual({ archivedVersion: null });
+    expect(c.events[0]!.details).toEqual({ archivedVersion: null, supersededVersion: null });
     expect(c.head.production?.version).toBe('1.1.0');
     expect(c.head.previousProductionVersion).toBe('0.9.0');
     expect(result.archivedVersion).toBeNull();
@@ -457,6 +460,7 @@ describe('decidePromote', () => {
     const c = expectWellFormed(change, base);
     expect(c.events[0]!.details).toEqual({
       archivedVersion: null,
+      supersededVersion: null,
       gates: [
         { gate: 'min_auc', actual: 0.9, threshold: 0.8 },
         { gate: 'max_loss', actual: 0.2, threshold: 0.3 },
@@ -1174,7 +1178,7 @@ describe('a lifecycle of decisions', () => {
       'promote 1.0.0',
       'promote 1.1.0',
       'promote 1.1.0',
-      'archive 1.0.0',
+      'supersede 1.0.0',
       'rollback 1.0.0',
       'archive 1.1.0',
       'demote 1.0.0',

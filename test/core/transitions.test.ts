@@ -8,14 +8,26 @@ import {
   nextStage,
 } from '../../src/core/transitions.js';
 
-const ACTIONS: readonly LifecycleAction[] = ['promote', 'demote', 'archive', 'rollback'];
+const ACTIONS: readonly LifecycleAction[] = ['promote', 'demote', 'archive', 'rollback', 'deprecate'];
 
 /** The lifecycle as the design notes draw it, written out independently of ALLOWED_MOVES. */
 const EXPECTED: Record<LifecycleAction, readonly string[]> = {
   promote: ['development→staging', 'staging→production'],
   demote: ['production→staging', 'production→development', 'staging→development'],
-  archive: ['development→archived', 'staging→archived', 'production→archived'],
-  rollback: ['archived→production', 'staging→production'],
+  archive: [
+    'development→archived',
+    'staging→archived',
+    'production→archived',
+    'superseded→archived',
+    'deprecated→archived',
+  ],
+  rollback: ['archived→production', 'staging→production', 'superseded→production'],
+  deprecate: [
+    'development→deprecated',
+    'staging→deprecated',
+    'superseded→deprecated',
+    'production→deprecated',
+  ],
 };
 
 const cases = ACTIONS.flatMap((action) =>
@@ -40,17 +52,18 @@ describe('assertTransition', () => {
     const allowedCount = cases.filter((c) => c.allowed).length;
 
     // Assess
-    expect(count).toBe(64);
-    expect(allowedCount).toBe(10);
+    expect(count).toBe(5 * 6 * 6);
+    expect(allowedCount).toBe(17);
   });
 
-  it.each(cases.filter((c) => c.allowed && !(c.action === 'archive' && c.from === 'production')))(
-    'allows $action from $from to $to',
-    ({ action, from, to }) => {
-      // Act / Assess
-      expect(() => assertTransition(action, from, to)).not.toThrow();
-    },
-  );
+  it.each(
+    cases.filter(
+      (c) => c.allowed && !((c.action === 'archive' || c.action === 'deprecate') && c.from === 'production'),
+    ),
+  )('allows $action from $from to $to', ({ action, from, to }) => {
+    // Act / Assess
+    expect(() => assertTransition(action, from, to)).not.toThrow();
+  });
 
   it.each(cases.filter((c) => !c.allowed))('refuses $action from $from to $to', ({ action, from, to }) => {
     // Act
@@ -92,6 +105,25 @@ describe('assertTransition', () => {
     expect(() => assertTransition('archive', from, 'archived')).not.toThrow();
   });
 
+  it('refuses to deprecate the production version without force, and allows it with force', () => {
+    // Act
+    const error = thrown(() => assertTransition('deprecate', 'production', 'deprecated'));
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidTransitionError);
+    expect((error as Error).message).toContain('cannot deprecate the production version without --force');
+    expect(() => assertTransition('deprecate', 'production', 'deprecated', { force: true })).not.toThrow();
+  });
+
+  it.each(['promote', 'rollback', 'demote'] as const)('never moves a deprecated version by %s', (action) => {
+    // Act / Assess
+    for (const to of STAGES) {
+      expect(() => assertTransition(action, 'deprecated', to, { force: true })).toThrow(
+        InvalidTransitionError,
+      );
+    }
+  });
+
   it('lists the allowed moves in the error details', () => {
     // Act
     const error = thrown(() => assertTransition('rollback', 'development', 'production'));
@@ -100,6 +132,7 @@ describe('assertTransition', () => {
     expect((error as InvalidTransitionError).details.allowed).toEqual([
       { from: 'archived', to: 'production' },
       { from: 'staging', to: 'production' },
+      { from: 'superseded', to: 'production' },
     ]);
   });
 
@@ -119,6 +152,8 @@ describe('nextStage', () => {
     ['development', 'staging'],
     ['staging', 'production'],
     ['production', null],
+    ['superseded', null],
+    ['deprecated', null],
     ['archived', null],
   ])('moves %s to %s', (from, expected) => {
     // Act

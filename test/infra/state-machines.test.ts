@@ -178,7 +178,8 @@ describe('state machines', () => {
             promoted: true,
             version: p.version,
             stage: p.targetStage,
-            archivedVersion: p.targetStage === 'production' ? '1.3.0' : null,
+            archivedVersion: null,
+            supersededVersion: p.targetStage === 'production' ? '1.3.0' : null,
           })),
           requestApproval: step('requestApproval', () => ({
             approvalId: 'apr-1',
@@ -200,7 +201,7 @@ describe('state machines', () => {
     // Assess
     expect(result).toMatchObject({
       status: 'SUCCEEDED',
-      output: { promoted: true, version: '1.4.0', archivedVersion: '1.3.0' },
+      output: { promoted: true, version: '1.4.0', supersededVersion: '1.3.0' },
     });
     expect(calls).toEqual(['register', 'evaluate', 'compare', 'promote', 'requestApproval', 'promote']);
     expect(published.map((n) => n.attributes.eventType)).toEqual(['workflow.promotion.succeeded']);

@@ -361,7 +361,7 @@ describe('lambdas/promote with the reference contract (snake_case)', () => {
       archived_version: champion,
     });
     expect((await reg.info({ ...ref, version: challenger })).stage).toBe('production');
-    expect((await reg.info({ ...ref, version: champion })).stage).toBe('archived');
+    expect((await reg.info({ ...ref, version: champion })).stage).toBe('superseded');
     const audit = (await reg.auditTrail({ ...ref, limit: 1000 })).items.find(
       (e) => e.toStage === 'production' && e.version === challenger,
     );

@@ -1090,6 +1090,7 @@ describe('promoteStep', () => {
       version: null,
       stage: null,
       archivedVersion: null,
+      supersededVersion: null,
       reason: 'No Staging version found',
     });
     expect(await auditLength(reg, ref)).toBe(before);
@@ -1128,7 +1129,7 @@ describe('promoteStep', () => {
     });
   });
 
-  it('archives the previous production version in the same promotion', async () => {
+  it('supersedes the previous production version in the same promotion', async () => {
     // Prepare
     const first = await registerModel('baseline');
     await toProduction(first);
@@ -1139,7 +1140,7 @@ describe('promoteStep', () => {
     const result = await promoteStep(reg, { ...ref, targetStage: 'production' });
 
     // Assess
-    expect(result).toMatchObject({ promoted: true, version: second, archivedVersion: first });
-    expect((await reg.info({ ...ref, version: first })).stage).toBe('archived');
+    expect(result).toMatchObject({ promoted: true, version: second, supersededVersion: first });
+    expect((await reg.info({ ...ref, version: first })).stage).toBe('superseded');
   });
 });

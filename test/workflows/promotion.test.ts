@@ -64,8 +64,20 @@ function stubs(answers: Partial<Record<LambdaBindingName, (p: Payload) => unknow
     compare: () => comparison(),
     promote: (p) =>
       p.targetStage === 'staging'
-        ? { promoted: true, version: p.version, stage: 'staging', archivedVersion: null }
-        : { promoted: true, version: p.version, stage: 'production', archivedVersion: '1.0.0' },
+        ? {
+            promoted: true,
+            version: p.version,
+            stage: 'staging',
+            archivedVersion: null,
+            supersededVersion: null,
+          }
+        : {
+            promoted: true,
+            version: p.version,
+            stage: 'production',
+            archivedVersion: null,
+            supersededVersion: '1.0.0',
+          },
     requestApproval: () => ({
       approvalId: 'apr-1',
       expiresAt: '2030-01-01T00:00:00.000Z',
@@ -127,7 +139,7 @@ describe('promotion workflow', () => {
     // Assess
     expect(result).toMatchObject({
       status: 'SUCCEEDED',
-      output: { promoted: true, version: '1.1.0', archivedVersion: '1.0.0' },
+      output: { promoted: true, version: '1.1.0', archivedVersion: null, supersededVersion: '1.0.0' },
     });
     expect(entered).toEqual([
       'Register',
@@ -191,7 +203,7 @@ describe('promotion workflow', () => {
       version: '1.1.0',
       actor: 'alice',
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-      details: { executionId: 'exec-1', archivedVersion: '1.0.0', confidence: 0.97 },
+      details: { executionId: 'exec-1', archivedVersion: null, supersededVersion: '1.0.0', confidence: 0.97 },
     });
   });
 
@@ -332,7 +344,13 @@ describe('promotion workflow', () => {
         if (p.targetStage === 'production' && failures++ === 0) {
           throw named('ConcurrentModificationError', 'the model changed while promoting; retry');
         }
-        return { promoted: true, version: p.version, stage: p.targetStage, archivedVersion: '1.0.0' };
+        return {
+          promoted: true,
+          version: p.version,
+          stage: p.targetStage,
+          archivedVersion: null,
+          supersededVersion: '1.0.0',
+        };
       },
     });
 
@@ -342,7 +360,7 @@ describe('promotion workflow', () => {
     // Assess
     expect(result).toMatchObject({
       status: 'SUCCEEDED',
-      output: { promoted: true, archivedVersion: '1.0.0' },
+      output: { promoted: true, supersededVersion: '1.0.0' },
     });
     expect(events.filter((e) => e.type === 'retried').map((e) => e.state)).toEqual(['PromoteToProduction']);
     expect(s.callsOf('promote').map((p) => p.targetStage)).toEqual(['staging', 'production', 'production']);
@@ -370,7 +388,13 @@ describe('promotion workflow', () => {
     const s = stubs({
       promote: (p) =>
         p.targetStage === 'staging'
-          ? { promoted: true, version: p.version, stage: 'staging', archivedVersion: null }
+          ? {
+              promoted: true,
+              version: p.version,
+              stage: 'staging',
+              archivedVersion: null,
+              supersededVersion: null,
+            }
           : { promoted: false, version: p.version, stage: 'staging', archivedVersion: null, reason },
     });
 

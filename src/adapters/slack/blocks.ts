@@ -117,8 +117,8 @@ export function slackMessage(event: RegistryEvent, options: SlackMessageOptions)
 
   const d = event.details;
   const notes: string[] = [];
-  if (typeof d.archivedVersion === 'string')
-    notes.push(`*Previous version:* ${escapeMrkdwn(d.archivedVersion)}`);
+  const previous = typeof d.supersededVersion === 'string' ? d.supersededVersion : d.archivedVersion;
+  if (typeof previous === 'string') notes.push(`*Previous version:* ${escapeMrkdwn(previous)}`);
   if (typeof d.alias === 'string') notes.push(`*Alias:* @${escapeMrkdwn(d.alias)}`);
   if (typeof d.reason === 'string') notes.push(`*Reason:* ${escapeMrkdwn(d.reason)}`);
   if (typeof d.expiresAt === 'string') notes.push(`*Decide before:* ${escapeMrkdwn(d.expiresAt)}`);

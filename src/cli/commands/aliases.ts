@@ -1,5 +1,6 @@
 /** `modelreg models alias set|remove`: named pointers to versions. */
 import type { Command } from 'commander';
+import { ValidationError } from '../../core/errors.js';
 import { type CliContext, examples, modelOptions } from './shared.js';
 
 /** Registers `models alias` under the `models` command. */
@@ -15,6 +16,23 @@ export function registerAliases(models: Command, ctx: CliContext): void {
       .requiredOption('--alias <alias>', 'alias name')
       .requiredOption('--version <version>', 'version it points at')
       .option('--by <name>', 'who sets it')
+      .option(
+        '--weight <share>',
+        "share of its line's traffic, greater than 0 and at most 1 (a canary: 0.05)",
+        (v) => {
+          const n = Number(v);
+          if (v.trim() === '' || !Number.isFinite(n)) {
+            throw new ValidationError(
+              `--weight must be a number greater than 0 and at most 1, not ${JSON.stringify(v)}.`,
+              {
+                field: 'weight',
+              },
+            );
+          }
+          return n;
+        },
+      )
+      .option('--shadow', 'a shadow: it gets a copy of the traffic, its answers are not used')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
           const r = await registry.setAlias({
@@ -23,15 +41,26 @@ export function registerAliases(models: Command, ctx: CliContext): void {
             version: String(o.version),
             name: o.alias as string,
             ...(o.by ? { setBy: o.by as string } : {}),
+            ...(o.weight !== undefined ? { weight: o.weight as number } : {}),
+            ...(o.shadow ? { shadow: true } : {}),
           });
+          const traffic = r.shadow
+            ? ' as a shadow'
+            : r.weight !== undefined
+              ? ` with weight ${r.weight}`
+              : '';
           print(cmd, r, () =>
             r.changed
-              ? `@${r.alias} → ${r.version}${r.previousVersion ? ` (was ${r.previousVersion})` : ''}`
-              : `@${r.alias} already points at ${r.version}; nothing changed.`,
+              ? `@${r.alias} → ${r.version}${traffic}${r.previousVersion ? ` (was ${r.previousVersion})` : ''}`
+              : `@${r.alias} already points at ${r.version}${traffic}; nothing changed.`,
           );
         }),
       ),
-    ['modelreg models alias set --use-case fraud --model Risk --alias champion --version 1.1.0'],
+    [
+      'modelreg models alias set --use-case fraud --model Risk --alias champion --version 1.1.0',
+      'modelreg models alias set --use-case fraud --model Risk --alias canary --version 1.2.0 --weight 0.05',
+      'modelreg models alias set --use-case fraud --model Risk --alias shadow --version 1.3.0 --shadow',
+    ],
   );
   modelOptions(alias.command('remove').description('remove an alias'))
     .requiredOption('--alias <alias>', 'alias name')

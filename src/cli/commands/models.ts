@@ -80,6 +80,10 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           .default('patch'),
       )
       .option('--registered-by <name>', 'who registers it (env MODELREG_ACTOR, default the OS user)')
+      .option(
+        '--line <line>',
+        'release line it targets (hardware class, robot class, customer); default: the default line',
+      )
       .action(
         withRegistry('write', async (registry, o, cmd) => {
           const { parseMetrics, parseTags, readJsonObject, parseFeatureSet, parseParent } = await import(
@@ -119,11 +123,12 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             },
             tags: parseTags(many(o.tag)),
             ...(o.registeredBy ? { registeredBy: o.registeredBy as string } : {}),
+            ...(o.line !== undefined ? { line: String(o.line) } : {}),
           });
           const { refLabel } = await import('../../core/model.js');
           print(cmd, v, () =>
             [
-              `Registered ${refLabel(v)} ${v.version} (${v.stage})`,
+              `Registered ${refLabel(v)} ${v.version} (${v.stage}${v.line ? `, line ${v.line}` : ''})`,
               `  artifact  ${v.artifact.uri}`,
               `  sha256    ${v.artifact.sha256}  (${v.artifact.sizeBytes} bytes)`,
               `  metrics   ${keyMetrics(v.metrics, 10) || '-'}`,
@@ -148,15 +153,16 @@ export function registerModels(program: Command, ctx: CliContext): Command {
       )
         .option('--model <name>', 'model name (omit to list the models of the use case)')
         .addOption(stageOption('--stage <stage>', 'only versions in this stage'))
+        .option('--line <line>', 'only versions of this release line ("default": the default line)')
         .option('--tag <key=value>', 'only versions with this tag (repeatable: all must match)', collect),
     ).action(
       withRegistry('read', async (registry, o, cmd) => {
         const { shortTime, table, versionsTable } = await import('../format.js');
         const tags = many(o.tag);
         if (o.model === undefined) {
-          if (o.stage !== undefined || tags.length > 0)
+          if (o.stage !== undefined || o.line !== undefined || tags.length > 0)
             throw new ValidationError(
-              `${o.stage !== undefined ? '--stage' : '--tag'} filters the versions of one model: add --model NAME.`,
+              `${o.stage !== undefined ? '--stage' : o.line !== undefined ? '--line' : '--tag'} filters the versions of one model: add --model NAME.`,
             );
           const res = await registry.listModels({ useCase: o.useCase as string, ...pageOf(o) });
           print(cmd, res, () =>
@@ -166,7 +172,13 @@ export function registerModels(program: Command, ctx: CliContext): Command {
                   ['Model', 'Production', 'Latest', 'Versions', 'Aliases', 'Updated'],
                   res.items.map((m) => [
                     m.modelName,
-                    m.productionVersion ?? '-',
+                    `${m.productionVersion ?? '-'}${
+                      m.lines
+                        ? ` (${Object.entries(m.lines)
+                            .map(([l, v]) => `${l}: ${v ?? '-'}`)
+                            .join(', ')})`
+                        : ''
+                    }`,
                     m.latestVersion ?? '-',
                     String(m.versionCount),
                     Object.entries(m.aliases)
@@ -184,6 +196,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           useCase: o.useCase as string,
           modelName: o.model as string,
           ...(o.stage ? { stage: o.stage as 'staging' } : {}),
+          ...(o.line !== undefined ? { line: String(o.line) } : {}),
           ...pageOf(o),
         });
         // the tag filter applies to the page read (cursor paging stays the store's)
@@ -238,6 +251,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           [
             `${refLabel(v)} ${v.version}${latest ? ' (the latest version; pick another with --version, --stage or --alias)' : ''}`,
             `  stage        ${v.stage} (since ${shortTime(v.stageUpdatedAt)})`,
+            `  line         ${v.line ?? 'default'}`,
             `  aliases      ${v.aliases.join(', ') || '-'}`,
             `  registered   ${shortTime(v.registeredAt)} by ${v.registeredBy}`,
             `  artifact     ${v.artifact.uri}`,
@@ -335,7 +349,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             const lines = [
               r.alreadyPromoted
                 ? `${label(o)} ${r.version} is already in ${r.stage}; nothing changed.`
-                : `Promoted ${label(o)} ${r.version} → ${r.stage}${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}`,
+                : `Promoted ${label(o)} ${r.version} → ${r.stage}${r.line ? ` on line ${r.line}` : ''}${r.supersededVersion ? ` (${r.supersededVersion} superseded: still fetchable, a rollback target, archived by the archival policy)` : ''}`,
             ];
             if (r.gates?.length) lines.push(gatesTable(r.gates));
             return lines.join('\n');
@@ -488,6 +502,94 @@ export function registerModels(program: Command, ctx: CliContext): Command {
         );
       }),
     );
+
+  // release lines, deprecation, resolve
+  examples(
+    selectorOptions(
+      models
+        .command('deprecate')
+        .description(
+          'deprecate a version: still fetchable, but not eligible for promotion, rollback or traffic (production only with --force)',
+        ),
+    )
+      .requiredOption('--reason <text>', 'why (kept in the audit trail)')
+      .option(
+        '--force',
+        'allow deprecating the production version (leaves its line with nothing in production)',
+      )
+      .option('--by <name>', 'who deprecates')
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          const r = await registry.deprecate({
+            ...sel(o),
+            reason: String(o.reason),
+            ...(o.force ? { force: true } : {}),
+            ...(o.by ? { deprecatedBy: o.by as string } : {}),
+          });
+          print(cmd, r, () =>
+            r.alreadyDeprecated
+              ? `${label(o)} ${r.version} is already deprecated; nothing changed.`
+              : `Deprecated ${label(o)} ${r.version}: ${r.reason}`,
+          );
+        }),
+      ),
+    [
+      'modelreg models deprecate --use-case fraud --model Risk --version 1.0.0 --reason "trained on the leaked split"',
+    ],
+  );
+
+  examples(
+    modelOptions(
+      models
+        .command('resolve')
+        .description(
+          'what a router needs for a release line: the production version and the weighted and shadow aliases, each with its artifact uri and sha256 (the registry records intent; it does not route)',
+        ),
+    )
+      .option('--alias <alias>', 'only this alias (with production)')
+      .option('--line <line>', 'release line ("default" or none: the default line)')
+      .action(
+        withRegistry('read', async (registry, o, cmd) => {
+          const r = await registry.resolve({
+            useCase: o.useCase as string,
+            modelName: o.model as string,
+            ...(o.alias !== undefined ? { alias: String(o.alias) } : {}),
+            ...(o.line !== undefined ? { line: String(o.line) } : {}),
+          });
+          const { table } = await import('../format.js');
+          print(cmd, r, () => {
+            const rows = [
+              ...(r.production
+                ? [
+                    [
+                      'production',
+                      r.production.version,
+                      String(r.productionWeight),
+                      r.production.artifact.uri,
+                      r.production.artifact.sha256,
+                    ],
+                  ]
+                : []),
+              ...r.aliases.map((a) => [
+                `@${a.alias}`,
+                a.version,
+                a.shadow ? 'shadow' : a.weight !== undefined ? String(a.weight) : '-',
+                a.artifact.uri,
+                a.artifact.sha256,
+              ]),
+            ];
+            const title = `${label(o)} on line ${r.line ?? 'default'}`;
+            return rows.length === 0
+              ? `${title}: nothing in production and no weighted or shadow alias.`
+              : `${title}\n${table(['Route', 'Version', 'Traffic', 'Artifact', 'sha256'], rows)}`;
+          });
+        }),
+      ),
+    [
+      'modelreg models resolve --use-case fraud --model Risk --json',
+      'modelreg models resolve --use-case fraud --model Risk --line jetson-orin --alias canary',
+    ],
+  );
 
   return models;
 }

@@ -42,7 +42,7 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
       )
       .option(
         '--archive-superseded-after-days <n>',
-        'archive versions demoted from production N days after they were replaced',
+        'archive superseded (and demoted) ex-production versions N days after they left production',
         positiveInt('archive-superseded-after-days'),
       )
       .option('--by <name>', 'who changes the policy')
@@ -150,6 +150,6 @@ function describePolicy(p: Policy): string {
     `  staging gates      ${gates(p.gates.staging)}`,
     `  production gates   ${gates(p.gates.production)}`,
     `  approval           ${p.requireApproval ? `required${p.approvers.length ? ` (approvers: ${p.approvers.join(', ')})` : ''}` : 'not required'}`,
-    `  archival           ${p.archival.maxAgeDays ? `development/staging after ${p.archival.maxAgeDays} days` : 'no age limit'}; ${p.archival.supersededAfterDays ? `demoted ex-production after ${p.archival.supersededAfterDays} days` : 'demoted ex-production kept'}`,
+    `  archival           ${p.archival.maxAgeDays ? `development/staging after ${p.archival.maxAgeDays} days` : 'no age limit'}; ${p.archival.supersededAfterDays ? `superseded/demoted ex-production after ${p.archival.supersededAfterDays} days` : 'superseded/demoted ex-production kept'}`,
   ].join('\n');
 }

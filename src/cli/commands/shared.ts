@@ -68,7 +68,14 @@ export interface Globals {
 export type Opts = Record<string, unknown>;
 
 /** The stage names, kept here (and checked against the domain's in a test) so help needs no zod. */
-export const STAGE_NAMES = ['development', 'staging', 'production', 'archived'] as const;
+export const STAGE_NAMES = [
+  'development',
+  'staging',
+  'production',
+  'superseded',
+  'deprecated',
+  'archived',
+] as const;
 /** The semver parts `--bump` accepts (checked against the domain's in a test). */
 export const BUMP_NAMES = ['major', 'minor', 'patch'] as const;
 
@@ -214,7 +221,11 @@ export function selectorOptions(cmd: Command): Command {
   return modelOptions(cmd)
     .option('--version <version>', 'a version such as 1.3.0, or @alias (default: the latest version)')
     .addOption(stageOption('--stage <stage>', 'the newest version in this stage'))
-    .option('--alias <alias>', 'the version this alias points at');
+    .option('--alias <alias>', 'the version this alias points at')
+    .option(
+      '--line <line>',
+      'release line a --stage selector looks in ("default" or none: the default line)',
+    );
 }
 
 /** `--limit` and `--cursor` of a paginated listing. */
@@ -237,6 +248,7 @@ export const sel = (opts: Opts) => ({
   ...(opts.version !== undefined ? { version: String(opts.version) } : {}),
   ...(opts.stage !== undefined ? { stage: opts.stage as (typeof STAGE_NAMES)[number] } : {}),
   ...(opts.alias !== undefined ? { alias: String(opts.alias) } : {}),
+  ...(opts.line !== undefined ? { line: String(opts.line) } : {}),
 });
 
 /** `--store`, `--json` and `--backend`, declared once on the program and shown in every help. */

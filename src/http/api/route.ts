@@ -29,6 +29,7 @@ export const ACTOR_FIELDS = [
   'removedBy',
   'appliedBy',
   'decidedBy',
+  'deprecatedBy',
 ] as const;
 
 /** What a handler gets: parsed input and who is asking. */

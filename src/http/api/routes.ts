@@ -29,6 +29,7 @@ import {
   EvidenceSchema,
 } from '../../core/workflow.js';
 import { errorBody } from '../errors.js';
+import { lifeRoutes } from './life-routes.js';
 import { type AnyRoute, PathParams, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
 
@@ -55,6 +56,7 @@ const RegisterFields = RegisterSchema.pick({
   metadata: true,
   lineage: true,
   tags: true,
+  line: true,
 }).strict();
 const RegisterJson = RegisterFields.extend({
   source: z
@@ -73,6 +75,7 @@ const ModelSummarySchema = z.object({
   versionCount: z.number(),
   aliases: z.record(z.string(), z.string()),
   updatedAt: z.string(),
+  lines: z.record(z.string(), z.string().nullable()).optional(),
 });
 
 /** What the routes need beyond the registry. */
@@ -107,6 +110,7 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
       params: PathParams.model,
       query: PageQuery.extend({
         stage: StageSchema.optional(),
+        line: z.string().optional(),
         tag: z.array(z.string()).optional(),
         metric: z.array(z.string()).optional(),
       }).strict(),
@@ -115,6 +119,7 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
         listVersionsFiltered(registry, {
           ...ref(params),
           ...(query.stage ? { stage: query.stage } : {}),
+          ...(query.line ? { line: query.line } : {}),
           ...pageOf(query),
           tags: query.tag ?? [],
           metrics: query.metric ?? [],
@@ -206,7 +211,7 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
       cli: 'models rollback',
       role: 'editor',
       params: PathParams.model,
-      body: RollbackSchema.pick({ version: true, reason: true }).strict(),
+      body: RollbackSchema.pick({ version: true, reason: true, line: true }).strict(),
       handler: ({ registry, identity, params, body }) =>
         registry.rollback({ ...ref(params), ...body, rolledBackBy: identity.actor }),
     }),
@@ -218,13 +223,19 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
       role: 'editor',
       params: PathParams.model.extend({ alias: z.string() }),
       body: z
-        .object({ version: z.string({ error: 'version is required: the version the alias points at' }) })
+        .object({
+          version: z.string({ error: 'version is required: the version the alias points at' }),
+          weight: z.number().optional(),
+          shadow: z.boolean().optional(),
+        })
         .strict(),
       handler: ({ registry, identity, params, body }) =>
         registry.setAlias({
           ...ref(params),
           name: params.alias,
           version: body.version,
+          ...(body.weight !== undefined ? { weight: body.weight } : {}),
+          ...(body.shadow ? { shadow: true } : {}),
           setBy: identity.actor,
         }),
     }),
@@ -459,5 +470,6 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
         return registry.resendUndelivered(body.ids ? { ids: body.ids } : {});
       },
     }),
+    ...lifeRoutes(),
   ];
 }

@@ -3,7 +3,7 @@ export const APP_CSS = `
 :root {
   --bg: #f6f7f9; --panel: #fff; --ink: #1d2330; --muted: #5f6b7a; --line: #e2e6eb;
   --accent: #2f6fde; --accent-ink: #fff; --ok: #1f8a4c; --bad: #c0392b; --warn: #b7791f;
-  --dev: #6b7280; --staging: #b7791f; --production: #1f8a4c; --archived: #9aa3ae;
+  --dev: #6b7280; --staging: #b7791f; --production: #1f8a4c; --archived: #9aa3ae; --superseded: #5b7fa6; --deprecated: #b45309;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   font-size: 14px; color: var(--ink); background: var(--bg);
 }
@@ -35,6 +35,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .badge.staging { background: var(--staging); }
 .badge.production { background: var(--production); }
 .badge.archived { background: var(--archived); }
+.badge.superseded { background: var(--superseded); } .badge.deprecated { background: var(--deprecated); }
 .badge.pending { background: var(--warn); }
 .badge.approved, .badge.ok, .badge.pass { background: var(--ok); }
 .badge.rejected, .badge.bad, .badge.fail, .badge.expired { background: var(--bad); }
@@ -66,7 +67,7 @@ dl.facts dd { margin: 0; word-break: break-all; }
 .login form { display: flex; flex-direction: column; gap: 12px; }
 .legend { color: var(--muted); font-size: 12px; display: flex; gap: 6px; align-items: center; flex-wrap: wrap; margin: 14px 0 10px; }
 .legend .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; background: var(--dev); margin-left: 8px; }
-.legend .dot.staging { background: var(--staging); } .legend .dot.production { background: var(--production); } .legend .dot.archived { background: var(--archived); }
+.legend .dot.staging { background: var(--staging); } .legend .dot.production { background: var(--production); } .legend .dot.archived { background: var(--archived); } .legend .dot.superseded { background: var(--superseded); } .legend .dot.deprecated { background: var(--deprecated); }
 .legend .ring { display: inline-block; width: 14px; height: 14px; border-radius: 50%; border: 2px solid #111827; margin-left: 8px; }
 .panel table + table, .panel p + table { margin-top: 10px; }
 .panel > h2:first-child { margin-top: 0; }

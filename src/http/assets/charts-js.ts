@@ -8,8 +8,8 @@
 export const CHARTS_JS = `
 (function () {
   'use strict';
-  var COLORS = { development: '#6b7280', staging: '#b7791f', production: '#1f8a4c', archived: '#9aa3ae' };
-  var STAGES = ['development', 'staging', 'production', 'archived'];
+  var COLORS = { development: '#6b7280', staging: '#b7791f', production: '#1f8a4c', superseded: '#5b7fa6', deprecated: '#b45309', archived: '#9aa3ae' };
+  var STAGES = ['development', 'staging', 'production', 'superseded', 'deprecated', 'archived'];
   window.modelregCharts = [];
   function draw(block) {
     var spec = JSON.parse(block.textContent);

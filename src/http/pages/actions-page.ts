@@ -38,11 +38,11 @@ function summary(d: ActionPageData) {
       if (p.alreadyPromoted)
         return html`<p>${v.version} is already in ${p.stage}; promoting again changes nothing.</p>`;
       return p.promoted
-        ? html`<p>${v.version} moves from ${badge(v.stage)} to ${badge(p.stage)}${p.archivedVersion ? html`; production ${p.archivedVersion} is archived in the same write` : ''}.</p>`
+        ? html`<p>${v.version} moves from ${badge(v.stage)} to ${badge(p.stage)}${p.supersededVersion ? html`; production ${p.supersededVersion} is superseded in the same write (a rollback target until the archival policy archives it)` : ''}.</p>`
         : html`<p>${v.version} stays in ${badge(v.stage)}.</p>`;
     }
     case 'rollback':
-      return html`<p>${v.version} returns to ${badge('production')}${d.productionVersion && d.productionVersion !== v.version ? html`; the current production ${d.productionVersion} is archived in the same write` : ''}.</p>`;
+      return html`<p>${v.version} returns to ${badge('production')}${d.productionVersion && d.productionVersion !== v.version ? html`; the current production ${d.productionVersion} of its line is archived in the same write` : ''}.</p>`;
     case 'archive':
       return html`<p>${v.version} moves from ${badge(v.stage)} to ${badge('archived')}.${v.stage === 'production' ? html` It is in production: archiving it leaves the model with no production version, so it needs <em>force</em>.` : ''}</p>`;
     case 'alias':

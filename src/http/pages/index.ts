@@ -236,7 +236,11 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
       events.push(...res.items.filter((e) => e.version === version.version));
       cursor = res.nextCursor;
     } while (cursor !== null);
-    return c.html(versionPage(frame(c), { version, evidence, events }));
+    // the weighted and shadow aliases of the version's line, to show the traffic intent on its aliases
+    const routed = (
+      await registry.resolve({ ...ref, ...(version.line ? { line: version.line } : {}) })
+    ).aliases.filter((a) => a.version === version.version);
+    return c.html(versionPage(frame(c), { version, evidence, events, routed }));
   });
 
   app.get('/models/:useCase/:model/versions/:version/artifact', async (c) => {
@@ -418,7 +422,13 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const registry = c.get('registry');
     const ref = { useCase: c.req.param('useCase')!, modelName: c.req.param('model')! };
     const version = await registry.info({ ...ref, version: c.req.param('version')! });
-    const models = await registry.listVersions({ ...ref, stage: 'production', limit: 1 });
+    // the production version of this version's release line
+    const models = await registry.listVersions({
+      ...ref,
+      stage: 'production',
+      line: version.line ?? 'default',
+      limit: 1,
+    });
     let preview = null;
     let refusal = null;
     if (action === 'promote') {
@@ -465,7 +475,7 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
       if (action === 'promote') {
         preview = await registry.promote({ ...sel, ...(f.to ? { to: f.to } : {}), promotedBy: by });
         if (preview.promoted)
-          done = `${sel.version} is now in ${preview.stage}${preview.archivedVersion ? `; ${preview.archivedVersion} was archived` : ''}.`;
+          done = `${sel.version} is now in ${preview.stage}${preview.supersededVersion ? `; ${preview.supersededVersion} was superseded` : ''}.`;
       } else if (action === 'rollback') {
         const r = await registry.rollback({
           ...sel,

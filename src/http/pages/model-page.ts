@@ -1,6 +1,6 @@
 /** One model: its versions (filtered, one page at a time) and a plot of each metric across them. */
 import { html } from 'hono/html';
-import type { ModelVersion } from '../../core/model.js';
+import { type ModelVersion, STAGES } from '../../core/model.js';
 import type { Evidence } from '../../core/workflow.js';
 import {
   badge,
@@ -96,7 +96,7 @@ export function modelCharts(
 
 /** The key of every plot: a dot per stage, and the ring on the production version. */
 export function legend() {
-  return html`<p class="legend">${['development', 'staging', 'production', 'archived'].map((s) => html`<span class="dot ${s}"></span>${s} `)}<span class="ring"></span>current production</p>`;
+  return html`<p class="legend">${STAGES.map((s) => html`<span class="dot ${s}"></span>${s} `)}<span class="ring"></span>current production</p>`;
 }
 
 /** Renders the model page. */
@@ -121,7 +121,7 @@ ${charts.length === 0 ? html`<div class="panel empty">No metrics on these versio
 <form class="filters" method="get" action="${base}">
   <label>Stage<select name="stage" data-testid="stage-filter">
     <option value="">all</option>
-    ${['development', 'staging', 'production', 'archived'].map((s) => html`<option value="${s}" ${d.stage === s ? 'selected' : ''}>${s}</option>`)}
+    ${STAGES.map((s) => html`<option value="${s}" ${d.stage === s ? 'selected' : ''}>${s}</option>`)}
   </select></label>
   <label>Tag (key=value)<input type="text" name="tag" value="${d.tag ?? ''}" placeholder="team=fraud"></label>
   <button type="submit">Filter</button>

@@ -41,7 +41,7 @@ function useCaseBlock(u: UseCaseModels, query: string) {
           const champion = m.aliases.champion ?? m.productionVersion;
           return html`<tr data-model="${m.modelName}">
 <td><a href="${modelUrl(m.useCase, m.modelName)}"><strong>${m.modelName}</strong></a></td>
-<td>${m.productionVersion ? html`<a href="${versionUrl(m.useCase, m.modelName, m.productionVersion)}">${m.productionVersion}</a> <span class="sub">since ${when(m.productionSince)}</span>` : html`<span class="sub">none</span>`}</td>
+<td>${m.productionVersion ? html`<a href="${versionUrl(m.useCase, m.modelName, m.productionVersion)}">${m.productionVersion}</a> <span class="sub">since ${when(m.productionSince)}</span>` : html`<span class="sub">none</span>`}${Object.entries(m.lines ?? {}).map(([line, v]) => html`<br><span class="sub" data-testid="line-production">${line}:</span> ${v ? html`<a href="${versionUrl(m.useCase, m.modelName, v)}">${v}</a>` : html`<span class="sub">none</span>`}`)}</td>
 <td>${champion ?? '—'}</td>
 <td>${m.latestVersion ?? '—'}</td>
 <td class="num">${m.versionCount}</td>

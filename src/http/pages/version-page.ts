@@ -12,6 +12,8 @@ export interface VersionPageData {
   evidence: Evidence[];
   /** The model's audit events about this version, oldest first. */
   events: AuditEvent[];
+  /** Aliases of this version that carry a weight or are a shadow. */
+  routed?: ReadonlyArray<{ alias: string; weight?: number; shadow?: true }>;
 }
 
 interface RecordedGate {
@@ -40,9 +42,16 @@ export function versionPage(ctx: FrameContext, d: VersionPageData) {
   const base = versionUrl(v.useCase, v.modelName, v.version);
   const promotions = d.events.filter((e) => e.action === 'promote');
   const editor = ctx.identity !== undefined && hasRole(ctx.identity.role, 'editor');
+  const deprecation =
+    v.stage === 'deprecated' ? d.events.findLast((e) => e.action === 'deprecate') : undefined;
+  const routing = (alias: string) => {
+    const r = d.routed?.find((x) => x.alias === alias);
+    return r?.shadow ? ' (shadow)' : r?.weight !== undefined ? ` (weight ${r.weight})` : '';
+  };
   const body = html`<div class="crumbs"><a href="/">Models</a> / ${v.useCase} / <a href="${modelUrl(v.useCase, v.modelName)}">${v.modelName}</a></div>
 <h1>${v.modelName} <span class="mono">${v.version}</span> ${badge(v.stage)}</h1>
-<p class="sub">Registered ${when(v.registeredAt)} by ${v.registeredBy} · stage since ${when(v.stageUpdatedAt)}${v.aliases.length ? html` · aliases ${v.aliases.map((a) => html`<span class="chip">${a}</span>`)}` : ''}</p>
+<p class="sub">Registered ${when(v.registeredAt)} by ${v.registeredBy} · stage since ${when(v.stageUpdatedAt)} · line <span class="chip" data-testid="line">${v.line ?? 'default'}</span>${v.aliases.length ? html` · aliases ${v.aliases.map((a) => html`<span class="chip">${a}${routing(a)}</span>`)}` : ''}</p>
+${deprecation ? html`<div class="panel" data-testid="deprecated"><strong>Deprecated</strong> ${when(deprecation.at)} by ${deprecation.actor}: ${String(deprecation.details.reason ?? '')}</div>` : ''}
 ${
   editor
     ? html`<div class="panel actions" data-testid="actions">

@@ -159,6 +159,7 @@ export function decidePromote(
   measured?: MeasuredMetrics,
   productionChecks: readonly GateResult[] = [],
   extraDetails: Record<string, unknown> = {},
+  stageChecks: Partial<Record<Stage, readonly GateResult[]>> = {},
 ): Decision<PromoteResult> {
   const target = to ?? (candidate.stage === 'production' ? 'production' : nextStage(candidate.stage));
   if (target === null) {
@@ -195,6 +196,7 @@ export function decidePromote(
     ...evaluateGates(policyGates(head.policy, target), subject, against, 'policy'),
     ...evaluateGates(requestGates, subject, against, 'request'),
     ...(target === 'production' ? productionChecks : []),
+    ...(stageChecks[target] ?? []),
   ];
   const failing = gates.filter((g) => !g.passed);
   if (failing.length > 0) {

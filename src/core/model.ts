@@ -69,6 +69,8 @@ export const ModelVersionSchema = z.object({
   registeredAt: z.string(),
   registeredBy: z.string(),
   stageUpdatedAt: z.string(),
+  /** What the version is, in a sentence; editable (`models edit`), absent on versions registered without one. */
+  description: z.string().optional(),
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 

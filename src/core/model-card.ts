@@ -143,6 +143,11 @@ export interface ParsedCard {
   ignored: string[];
 }
 
+/** The YAML `fairness` block: notes and the metrics of each cohort. */
+const FairnessSchema = z
+  .object({ notes: Text.optional(), cohorts: z.array(CohortSchema).optional() })
+  .strict();
+
 /**
  * The YAML form of a card: each section by its key, `fairness` as text or as
  * `{notes, cohorts: [{cohort, metrics}]}`, Hugging Face keys under `metadata`.
@@ -150,9 +155,7 @@ export interface ParsedCard {
 const YamlCardSchema = z
   .object({
     ...Object.fromEntries(CARD_SECTIONS.filter((s) => s !== 'fairness').map((s) => [s, Text.optional()])),
-    fairness: z
-      .union([Text, z.object({ notes: Text.optional(), cohorts: z.array(CohortSchema).optional() }).strict()])
-      .optional(),
+    fairness: z.unknown().optional(),
     metadata: CardMetadataSchema.optional(),
     extra: z.array(z.object({ title: z.string().min(1), body: Text })).optional(),
     ...Object.fromEntries(REGISTRY_SECTIONS.map((s) => [s, z.unknown().optional()])),
@@ -194,10 +197,11 @@ export function parseYamlCard(text: string): ParsedCard {
   let cohorts: z.infer<typeof CohortSchema>[] = [];
   for (const s of CARD_SECTIONS) {
     const v = data[s];
-    if (s === 'fairness' && v !== undefined && typeof v === 'object' && v !== null) {
-      const f = v as { notes?: string; cohorts?: z.infer<typeof CohortSchema>[] };
-      if (f.notes !== undefined) sections.fairness = f.notes;
-      cohorts = f.cohorts ?? [];
+    if (s === 'fairness' && v !== undefined && typeof v !== 'string') {
+      const f = FairnessSchema.safeParse(v);
+      if (!f.success) throw invalid('the card fairness block', f.error);
+      if (f.data.notes !== undefined) sections.fairness = f.data.notes;
+      cohorts = f.data.cohorts ?? [];
     } else if (typeof v === 'string') sections[s] = v;
   }
   const metadata = stripModelIndex((data.metadata as CardMetadata | undefined) ?? {}, ignored);
@@ -270,10 +274,10 @@ export function parseMarkdownCard(text: string): ParsedCard {
   return finish({ sections, cohorts, metadata, extra }, ignored);
 }
 
-/** Picks the parser by file name: `.md`/`.markdown` are Markdown, `.yaml`/`.yml` YAML. */
-export function parseCardFile(fileName: string, text: string): ParsedCard {
-  if (/\.(md|markdown)$/i.test(fileName)) return parseMarkdownCard(text);
-  if (/\.ya?ml$/i.test(fileName)) return parseYamlCard(text);
+/** The card format of a file by its name: `.md`/`.markdown` are Markdown, `.yaml`/`.yml` YAML. */
+export function cardFormatOf(fileName: string): 'markdown' | 'yaml' {
+  if (/\.(md|markdown)$/i.test(fileName)) return 'markdown';
+  if (/\.ya?ml$/i.test(fileName)) return 'yaml';
   throw new ValidationError(
     `${fileName}: a card is a Markdown file (.md, with optional YAML front matter) or a YAML file (.yaml/.yml).`,
     { file: fileName },
@@ -307,18 +311,6 @@ export function filledSections(content: CardContent | null): CardSection[] {
   return CARD_SECTIONS.filter(
     (s) => (content.sections[s] ?? '').trim() !== '' || (s === 'fairness' && content.cohorts.length > 0),
   );
-}
-
-/** Validates the section names a `require_model_card` gate lists. */
-export function validateCardSections(names: readonly string[]): CardSection[] {
-  const bad = names.filter((n) => !(CARD_SECTIONS as readonly string[]).includes(n));
-  if (bad.length > 0) {
-    throw new ValidationError(
-      `require_model_card lists ${bad.join(', ')}, which ${bad.length === 1 ? 'is not a card section' : 'are not card sections'}; sections are ${CARD_SECTIONS.join(', ')}.`,
-      { sections: bad, allowed: [...CARD_SECTIONS] },
-    );
-  }
-  return [...new Set(names)] as CardSection[];
 }
 
 /** A stored card version of a model version (record kind `card`). */

@@ -43,14 +43,9 @@ export function registerCards(models: Command, ctx: CliContext): void {
         withRegistry('write', async (registry, o, cmd) => {
           const { readFileSync, statSync } = await import('node:fs');
           const { ValidationError } = await import('../../core/errors.js');
-          const { filledSections } = await import('../../core/model-card.js');
+          const { cardFormatOf, filledSections } = await import('../../core/model-card.js');
           const file = o.file as string;
-          const format = /\.(md|markdown)$/i.test(file) ? 'markdown' : /\.ya?ml$/i.test(file) ? 'yaml' : null;
-          if (format === null) {
-            throw new ValidationError(
-              `${file}: a card is a Markdown file (.md, with optional YAML front matter) or a YAML file (.yaml/.yml).`,
-            );
-          }
+          const format = cardFormatOf(file);
           let text: string;
           try {
             if (statSync(file).size > 512 * 1024)

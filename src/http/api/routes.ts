@@ -29,6 +29,7 @@ import {
   EvidenceSchema,
 } from '../../core/workflow.js';
 import { errorBody } from '../errors.js';
+import { cardRoutes } from './card-routes.js';
 import { type AnyRoute, PathParams, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
 
@@ -55,6 +56,7 @@ const RegisterFields = RegisterSchema.pick({
   metadata: true,
   lineage: true,
   tags: true,
+  description: true,
 }).strict();
 const RegisterJson = RegisterFields.extend({
   source: z
@@ -459,5 +461,6 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
         return registry.resendUndelivered(body.ids ? { ids: body.ids } : {});
       },
     }),
+    ...cardRoutes(),
   ];
 }

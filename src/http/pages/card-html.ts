@@ -1,7 +1,7 @@
 /**
  * A model card as HTML (the version page's "Model card" part, and `card show --format html`).
  * Every value is escaped by hono/html; the user's section text is shown as written
- * (pre-wrapped), never interpreted as HTML.
+ * (preformatted), never interpreted as HTML.
  */
 import { html } from 'hono/html';
 import {
@@ -58,7 +58,7 @@ ${CARD_SECTIONS.map((s) => {
   const t = text(s);
   const extra = registry[s];
   if (!t && !extra) return '';
-  return html`<h3>${SECTION_TITLES[s]}</h3>${t ? html`<div class="card-text" style="white-space: pre-wrap">${t}</div>` : ''}${extra ?? ''}`;
+  return html`<h3>${SECTION_TITLES[s]}</h3>${t ? html`<pre class="card-text">${t}</pre>` : ''}${extra ?? ''}`;
 })}
 <h3>Metrics ${FROM_REGISTRY}</h3>${
     Object.keys(f.metrics).length
@@ -86,6 +86,6 @@ ${CARD_SECTIONS.map((s) => {
     ['At', 'By', 'Action', 'From', 'To'],
     f.stageHistory.map((h) => [h.at, h.actor, h.action, h.fromStage ?? '', h.toStage ?? '']),
   )}
-${(card?.content.extra ?? []).map((e) => html`<h3>${e.title}</h3><div class="card-text" style="white-space: pre-wrap">${e.body}</div>`)}
+${(card?.content.extra ?? []).map((e) => html`<h3>${e.title}</h3><pre class="card-text">${e.body}</pre>`)}
 </div>`;
 }

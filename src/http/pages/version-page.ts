@@ -2,8 +2,10 @@
 import { html } from 'hono/html';
 import type { AuditEvent } from '../../core/audit.js';
 import type { ModelVersion } from '../../core/model.js';
+import type { RenderedCard } from '../../core/model-card.js';
 import type { Evidence } from '../../core/workflow.js';
 import { hasRole } from '../env.js';
+import { cardHtml } from './card-html.js';
 import { badge, type FrameContext, modelUrl, num, page, size, versionUrl, when } from './layout.js';
 
 /** What the version page shows. */
@@ -12,6 +14,8 @@ export interface VersionPageData {
   evidence: Evidence[];
   /** The model's audit events about this version, oldest first. */
   events: AuditEvent[];
+  /** The version's model card with the registry-filled sections. */
+  card?: RenderedCard;
 }
 
 interface RecordedGate {
@@ -42,6 +46,7 @@ export function versionPage(ctx: FrameContext, d: VersionPageData) {
   const editor = ctx.identity !== undefined && hasRole(ctx.identity.role, 'editor');
   const body = html`<div class="crumbs"><a href="/">Models</a> / ${v.useCase} / <a href="${modelUrl(v.useCase, v.modelName)}">${v.modelName}</a></div>
 <h1>${v.modelName} <span class="mono">${v.version}</span> ${badge(v.stage)}</h1>
+${v.description ? html`<p data-testid="description">${v.description}</p>` : ''}
 <p class="sub">Registered ${when(v.registeredAt)} by ${v.registeredBy} · stage since ${when(v.stageUpdatedAt)}${v.aliases.length ? html` · aliases ${v.aliases.map((a) => html`<span class="chip">${a}</span>`)}` : ''}</p>
 ${
   editor
@@ -97,6 +102,7 @@ ${
 }</div>`,
       )
 }
+${d.card ? html`<h2>Model card</h2>${cardHtml(d.card)}` : ''}
 <h2>Audit events</h2>
 ${auditRows(d.events)}`;
   return page(ctx, `${v.modelName} ${v.version}`, body);

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { AuditEvent } from '../core/audit.js';
 import type { Actor, Decision } from '../core/decisions.js';
+import { ValidationError } from '../core/errors.js';
 import type { GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
 import type { ModelRef, ModelVersion, Stage } from '../core/model.js';
@@ -25,7 +26,7 @@ import { policyOf } from '../core/policy.js';
 import type { Page, RegistryStore, UseCaseSummary, VersionRecord } from '../core/ports.js';
 import { decideEdit } from '../core/version-edit.js';
 import type { Approval, Evidence } from '../core/workflow.js';
-import { parseInput, SelectorSchema, TagsSchema } from './inputs.js';
+import { LIMITS, parseInput, SelectorSchema, TagsSchema } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** What the card use cases need of the registry. */
@@ -169,6 +170,12 @@ export class ModelCards {
         { description: req.description, tags: req.tags, untag: req.untag },
         this.ports.who(req.editedBy),
       );
+      const count = Object.keys(d.result.tags).length;
+      if (count > LIMITS.tags) {
+        throw new ValidationError(
+          `${count} tags after the edit; the limit is ${LIMITS.tags}. Remove some with --untag.`,
+        );
+      }
       return { change: d.change, result: this.ports.view(head, d.result) };
     });
   }

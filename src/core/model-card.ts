@@ -96,6 +96,9 @@ const HEADINGS: Record<string, CardSection | (typeof REGISTRY_SECTIONS)[number]>
   stagehistory: 'stage_history',
 };
 
+/** The most a card's content may weigh as JSON: one card version is one DynamoDB item (≤ 400 KB). */
+export const CARD_MAX_BYTES = 64 * 1024;
+
 const Text = z.string().max(32 * 1024, 'a section holds at most 32 KiB of text');
 const strings = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
@@ -297,6 +300,13 @@ function finish(content: z.input<typeof CardContentSchema>, ignored: string[]): 
   );
   const parsed = CardContentSchema.safeParse({ ...content, sections });
   if (!parsed.success) throw invalid('the card', parsed.error);
+  const bytes = new TextEncoder().encode(JSON.stringify(parsed.data)).length;
+  if (bytes > CARD_MAX_BYTES) {
+    throw new ValidationError(
+      `the card is ${bytes} bytes as JSON; the limit is ${CARD_MAX_BYTES} bytes (${CARD_MAX_BYTES / 1024} KiB), so that a card version fits one DynamoDB item. Link long material from the card instead.`,
+      { bytes, limit: CARD_MAX_BYTES },
+    );
+  }
   if (Object.keys(parsed.data.sections).length === 0 && parsed.data.cohorts.length === 0) {
     throw new ValidationError(
       `the card has none of the sections ${CARD_SECTIONS.join(', ')}; write them as "## Intended use" headings (Markdown) or keys (YAML).`,

@@ -2559,6 +2559,14 @@ export function describeRegistryContract(
         expect((await reg.info({ ...ref, version: v.version })).description).toBeUndefined();
         expect((await auditOf()).length).toBe(before + 1);
         await rejection(reg.edit({ ...ref, version: v.version }), ValidationError);
+        const full = await register({
+          tags: Object.fromEntries(Array.from({ length: LIMITS.tags }, (_, i) => [`t${i}`, 'v'])),
+        });
+        const over = await rejection(
+          reg.edit({ ...ref, version: full.version, tags: { one: 'more' } }),
+          ValidationError,
+        );
+        expect(over.message).toContain(`the limit is ${LIMITS.tags}`);
       });
 
       it('keeps card versions, audited, and writes nothing for the same card again', async () => {

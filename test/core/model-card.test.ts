@@ -243,3 +243,10 @@ describe('modelCardGate', () => {
     );
   });
 });
+
+describe('card size', () => {
+  it('refuses a card heavier than one DynamoDB item should hold, saying the limit', () => {
+    const big = Array.from({ length: 8 }, (_, i) => `## Extra ${i}\n${'x'.repeat(10_000)}`).join('\n');
+    expect(() => parseMarkdownCard(`## Intended use\nok\n${big}`)).toThrow(/the limit is 65536 bytes/);
+  });
+});

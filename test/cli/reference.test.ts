@@ -492,8 +492,10 @@ describe.concurrent('help', () => {
       'archive',
       'compare',
       'get',
+      'edit',
       'alias',
       'policy',
+      'card',
       'help',
     ]);
   });

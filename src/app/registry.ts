@@ -477,9 +477,13 @@ export class Registry extends RegistryCore {
       measured?.baseline ??
       (champion !== null && head.production ? { version: champion, metrics: head.production.metrics } : null);
     const evaluationCheck = await this.evaluationCheck(ref, head, version);
+    // the model card gates of the stages the workflow will promote through
+    const cardChecks = await this.stageChecks(ref, head, version);
     const gates = [
       ...evaluateGates(policy.gates.production, subject, baseline, 'policy'),
       ...(evaluationCheck ? [evaluationCheck] : []),
+      ...(version.stage === 'development' ? (cardChecks.staging ?? []) : []),
+      ...(cardChecks.production ?? []),
     ];
     const gatesPassed = gates.every((g) => g.passed);
     const reasons = [

@@ -354,19 +354,6 @@ export class DynamoRegistryStore implements RegistryStore {
       },
     });
     slots.push({ kind: 'head' });
-    if (change.expectedRevision === 0) {
-      // a new model: its use case counts one more (the head's condition makes this happen once)
-      items.push({
-        Update: {
-          TableName: this.table,
-          Key: { PK: USE_CASES_PK, SK: useCaseSk(ref.useCase) },
-          UpdateExpression: 'SET #type = :type, useCase = :uc ADD models :one',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':type': 'use-case', ':uc': ref.useCase, ':one': 1 },
-        },
-      });
-      slots.push({ kind: 'use-case' });
-    }
     for (const v of change.newVersions) {
       items.push({
         Put: { TableName: this.table, Item: versionItem(v), ConditionExpression: 'attribute_not_exists(PK)' },
@@ -415,6 +402,19 @@ export class DynamoRegistryStore implements RegistryStore {
     for (const write of change.records ?? []) {
       items.push({ Put: recordPut(this.table, write) });
       slots.push({ kind: 'record', id: `${write.record.kind} ${write.record.id}` });
+    }
+    if (change.expectedRevision === 0) {
+      // a new model: its use case counts one more (the head's condition makes this happen once)
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: { PK: USE_CASES_PK, SK: useCaseSk(ref.useCase) },
+          UpdateExpression: 'SET #type = :type, useCase = :uc ADD models :one',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':type': 'use-case', ':uc': ref.useCase, ':one': 1 },
+        },
+      });
+      slots.push({ kind: 'use-case' });
     }
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new ValidationError(

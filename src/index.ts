@@ -5,6 +5,8 @@
 
 // release lines, deprecation, resolve
 export type { ResolveInput } from './app/inputs.js';
+// model cards, version edits and use cases
+export type { CardSetInput, EditInput } from './app/model-cards.js';
 export type {
   CompareResult,
   GetArtifactResult,
@@ -37,5 +39,20 @@ export * from './core/errors.js';
 export type { GateResult, Gates } from './core/gates.js';
 export type { ArtifactInfo, Lineage, Metrics, ModelRef, ModelVersion, Stage } from './core/model.js';
 export { STAGES } from './core/model.js';
+export {
+  CARD_SECTIONS,
+  type CardContent,
+  type CardSection,
+  type CardSetResult,
+  cardMarkdown,
+  type RenderedCard,
+  type StoredCard,
+} from './core/model-card.js';
 export type { Policy, PolicyInput } from './core/policy.js';
-export type { OrphanedArtifact, Page, RegistryEvent, UndeliveredNotification } from './core/ports.js';
+export type {
+  OrphanedArtifact,
+  Page,
+  RegistryEvent,
+  UndeliveredNotification,
+  UseCaseSummary,
+} from './core/ports.js';

@@ -100,6 +100,14 @@ const Printable = (what: string) =>
     message: `${what} must not contain control characters (escape codes, newlines, NUL); use printable text only`,
   });
 
+/** Tags of a version: `key=value`, keys of letters, digits and _ . : / -, printable values, at most 64. */
+export const TagsSchema = safeRecord(
+  z.string().regex(TagKey, 'tag keys use letters, digits and _ . : / -'),
+  Printable('tag values').pipe(z.string().max(256)),
+)
+  .superRefine(maxEntries('tags', LIMITS.tags))
+  .default(() => Object.create(null) as Record<string, string>);
+
 /**
  * A record whose keys and values are checked like `z.record`, but kept in a map without
  * a prototype: `z.record` drops a `__proto__` key, and a plain object would treat
@@ -189,15 +197,15 @@ export const RegisterSchema = z.object({
       featureSet: null,
       parent: null,
     }),
-  tags: safeRecord(
-    z.string().regex(TagKey, 'tag keys use letters, digits and _ . : / -'),
-    Printable('tag values').pipe(z.string().max(256)),
-  )
-    .superRefine(maxEntries('tags', LIMITS.tags))
-    .default(() => Object.create(null)),
+  tags: TagsSchema,
   registeredBy: Actor.optional(),
   /** The release line the version targets (absent: the default line). Immutable. */
   line: Line.optional(),
+  /** What the version is, in a sentence (editable later with `models edit`). */
+  description: z
+    .string()
+    .max(4096, 'a description is at most 4096 characters; put longer text in the model card')
+    .optional(),
 });
 export type RegisterInput = z.input<typeof RegisterSchema>;
 

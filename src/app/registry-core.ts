@@ -526,6 +526,7 @@ export class RegistryCore {
           metadata: req.metadata,
           lineage: req.lineage,
           tags: req.tags,
+          ...(req.description ? { description: req.description } : {}),
           registeredAt: who.now,
           registeredBy: who.actor,
           stageUpdatedAt: who.now,
@@ -803,6 +804,7 @@ export class RegistryCore {
     const { head, version } = await this.load(ref, req);
     const measured = await this.measured(ref, head, version);
     const checks = await this.productionChecks(ref, head, version);
+    const stageChecks = await this.stageChecks(ref, head, version);
     const details =
       req.confidence !== undefined && req.confidence !== null ? { confidence: req.confidence } : {};
     return decidePromote(
@@ -815,7 +817,17 @@ export class RegistryCore {
       measured,
       checks,
       details,
+      stageChecks,
     );
+  }
+
+  /** Checks a promotion to a stage must pass beyond metric gates, by target stage (a model card). None here. */
+  protected async stageChecks(
+    _ref: ModelRef,
+    _head: ModelHead,
+    _version: VersionRecord,
+  ): Promise<Partial<Record<Stage, GateResult[]>>> {
+    return {};
   }
 
   /** Checks beyond metric gates that a promotion to production must pass (an approval). None here. */

@@ -19,10 +19,11 @@ import {
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
-import type { Metrics, ModelRef } from '../core/model.js';
+import type { Metrics, ModelRef, ModelVersion, Stage } from '../core/model.js';
 import { refLabel } from '../core/model.js';
+import type { CardSetResult, RenderedCard, StoredCard } from '../core/model-card.js';
 import { policyOf } from '../core/policy.js';
-import type { RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
+import type { Page, RecordWrite, RegistryStore, UseCaseSummary, VersionRecord } from '../core/ports.js';
 import {
   type Approval,
   assertMayDecide,
@@ -47,8 +48,10 @@ import {
   RegisterSchema,
   type ResolveInput,
   ResolveSchema,
+  type SelectorInput,
   safeRecord,
 } from './inputs.js';
+import { type CardSetInput, type EditInput, ModelCards } from './model-cards.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 import { type Resolution, resolveServing } from './resolve.js';
@@ -484,9 +487,13 @@ export class Registry extends RegistryCore {
       measured?.baseline ??
       (champion !== null && head.production ? { version: champion, metrics: head.production.metrics } : null);
     const evaluationCheck = await this.evaluationCheck(ref, head, version);
+    // the model card gates of the stages the workflow will promote through
+    const cardChecks = await this.stageChecks(ref, head, version);
     const gates = [
       ...evaluateGates(policy.gates.production, subject, baseline, 'policy'),
       ...(evaluationCheck ? [evaluationCheck] : []),
+      ...(version.stage === 'development' ? (cardChecks.staging ?? []) : []),
+      ...(cardChecks.production ?? []),
     ];
     const gatesPassed = gates.every((g) => g.passed);
     const reasons = [
@@ -797,5 +804,57 @@ export class Registry extends RegistryCore {
   async resolve(input: ResolveInput): Promise<Resolution> {
     const req = parseInput(ResolveSchema, this.splitModel(input));
     return resolveServing(this.store, { useCase: req.useCase, modelName: req.modelName }, req);
+  }
+
+  // --- model cards, version edits and the use-case listing (issues 11 §1, 12 §7) ---
+
+  private cardsOf?: ModelCards;
+
+  /** The card use cases over this registry's store, decisions and records. */
+  private get cards(): ModelCards {
+    this.cardsOf ??= new ModelCards({
+      store: this.store,
+      mutate: (decide) => this.mutate(decide),
+      who: (actor) => this.who(actor),
+      load: (ref, sel) => this.load(ref, sel),
+      evidence: (ref, version) => this.evidence({ ...ref, version }),
+      approvals: async (ref, version) => (await this.approvalsOf(ref)).filter((a) => a.version === version),
+      view: (head, record) => this.view(head, record),
+    });
+    return this.cardsOf;
+  }
+
+  /** Sets a version's model card from Markdown or YAML (a new card version, audited `card.set`). */
+  async setCard(input: CardSetInput): Promise<CardSetResult> {
+    return this.cards.set(input);
+  }
+
+  /** A version's card with the sections the registry knows filled in from its records now. */
+  async showCard(input: SelectorInput): Promise<RenderedCard> {
+    return this.cards.show(input);
+  }
+
+  /** Every card version of a version, oldest first. */
+  async cardHistory(input: SelectorInput): Promise<StoredCard[]> {
+    return this.cards.historyOf(input);
+  }
+
+  /** Edits a version's description and tags (audited `model.edit`); nothing else of a version changes. */
+  async edit(input: EditInput): Promise<ModelVersion> {
+    return this.cards.edit(input);
+  }
+
+  /** The use cases of the registry with their number of models. */
+  async listUseCases(input: { limit?: number; cursor?: string | null } = {}): Promise<Page<UseCaseSummary>> {
+    return this.cards.useCases(input);
+  }
+
+  /** A promotion to a stage whose policy requires card sections checks the card (`require_model_card`). */
+  protected override async stageChecks(
+    ref: ModelRef,
+    head: ModelHead,
+    version: VersionRecord,
+  ): Promise<Partial<Record<Stage, GateResult[]>>> {
+    return this.cards.gates(ref, head, version);
   }
 }

@@ -11,6 +11,7 @@ import { ModelregError } from '../core/errors.js';
 import { registerAliases } from './commands/aliases.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerAudit } from './commands/audit.js';
+import { registerCards } from './commands/cards.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerEvalSets } from './commands/evalsets.js';
 import { registerArtifacts, registerLineage, registerNotifications } from './commands/housekeeping.js';
@@ -21,6 +22,7 @@ import { registerServe } from './commands/serve.js';
 import { registerAws, registerDemo, registerInit } from './commands/setup.js';
 import { type CliIo, EXIT, exitCodeOf, globalOptions, makeContext } from './commands/shared.js';
 import { registerTokens } from './commands/tokens.js';
+import { registerUseCases } from './commands/usecases.js';
 import { hintFor } from './hints.js';
 
 export { type CliIo, EXIT, exitCodeOf } from './commands/shared.js';
@@ -76,6 +78,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   const models = registerModels(program, ctx);
   registerAliases(models, ctx);
   registerPolicy(models, ctx);
+  registerCards(models, ctx);
+  registerUseCases(program, ctx);
   registerApprovals(program, ctx);
   registerPipeline(program, ctx);
   registerAudit(program, ctx);

@@ -166,6 +166,7 @@ export function decidePromote(
   measured?: MeasuredMetrics,
   productionChecks: readonly GateResult[] = [],
   extraDetails: Record<string, unknown> = {},
+  stageChecks: Partial<Record<Stage, readonly GateResult[]>> = {},
 ): Decision<PromoteResult> {
   if (candidate.stage === 'deprecated') {
     throw new InvalidTransitionError(
@@ -208,6 +209,7 @@ export function decidePromote(
     ...evaluateGates(policyGates(head.policy, target), subject, against, 'policy'),
     ...evaluateGates(requestGates, subject, against, 'request'),
     ...(target === 'production' ? productionChecks : []),
+    ...(stageChecks[target] ?? []),
   ];
   const failing = gates.filter((g) => !g.passed);
   if (failing.length > 0) {

@@ -17,8 +17,9 @@ export type Gates = z.infer<typeof GatesSchema>;
 export interface GateResult {
   gate: string;
   metric: string;
-  actual: number | boolean | null;
-  threshold: number | boolean;
+  /** The measured value; a list for list gates (the missing card sections of `require_model_card`). */
+  actual: number | boolean | readonly string[] | null;
+  threshold: number | boolean | readonly string[];
   passed: boolean;
   /** Where the gate came from: the model's policy or the caller. */
   source: 'policy' | 'request';
@@ -184,6 +185,9 @@ export function describeFailures(results: GateResult[]): string {
   return results
     .filter((r) => !r.passed)
     .map((r) => {
+      // list gates (require_model_card): what is missing of what is required
+      if (Array.isArray(r.threshold))
+        return `${r.gate}: ${Array.isArray(r.actual) ? `missing ${r.actual.join(', ')}` : 'not satisfied'}${r.note ? ` (${r.note})` : ''}`;
       // yes/no checks (drift check, evaluation, approval) read better as their note
       if (typeof r.threshold === 'boolean' && r.gate !== 'require_drift_check')
         return `${r.gate}: ${r.note ?? 'not satisfied'}`;

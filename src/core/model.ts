@@ -82,6 +82,8 @@ export const ModelVersionSchema = z.object({
   stageUpdatedAt: z.string(),
   /** The release line the version targets (hardware or robot class, customer); null or absent: the default line. */
   line: z.string().nullable().optional(),
+  /** What the version is, in a sentence; editable (`models edit`), absent on versions registered without one. */
+  description: z.string().optional(),
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 

@@ -1,6 +1,16 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.js';
 import { GatesSchema, validateGates } from './gates.js';
+import { CARD_SECTIONS } from './model-card.js';
+
+const CardSections = z
+  .array(
+    z.enum(CARD_SECTIONS, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a card section; sections are ${CARD_SECTIONS.join(', ')}`,
+    }),
+  )
+  .default([]);
 
 /**
  * A model's promotion and archival policy, kept in the registry beside the model so
@@ -44,6 +54,12 @@ export const PolicySchema = z
       })
       .strict()
       .default({ maxAgeDays: null, supersededAfterDays: null }),
+    // model cards: the `require_model_card` gate, the card sections that must be non-empty
+    /** Card sections a version's model card must fill before it is promoted to the stage. */
+    requireModelCard: z
+      .object({ staging: CardSections, production: CardSections })
+      .strict()
+      .default({ staging: [], production: [] }),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
@@ -85,7 +101,7 @@ export function validatePolicy(input: unknown): Policy {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || '(root)';
     throw new ValidationError(
-      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], approvalTimeoutHours, evaluation: {evalSet, evaluator}, archival: {maxAgeDays, supersededAfterDays}}.`,
+      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], approvalTimeoutHours, evaluation: {evalSet, evaluator}, archival: {maxAgeDays, supersededAfterDays}, requireModelCard: {staging: [sections], production: [sections]}}.`,
       { issues: parsed.error.issues },
     );
   }

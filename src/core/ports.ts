@@ -28,13 +28,33 @@ export interface ChangeSet {
   events: AuditEvent[];
   /** Records written in the same transaction (evaluation evidence, approval requests and decisions). */
   records?: RecordWrite[];
+  /** Edits of versions' description and tags (model cards round: `models edit`). */
+  versionEdits?: VersionEdit[];
+}
+
+/**
+ * The only change a stored version accepts besides its stage: a new description and tag
+ * set, applied only if the version is still in `stage` (artifact, metrics and lineage never change).
+ */
+export interface VersionEdit {
+  version: string;
+  stage: Stage;
+  /** The new description; null removes it. */
+  description: string | null;
+  tags: Record<string, string>;
+}
+
+/** A use case and how many models it holds: the registry's top-level listing. */
+export interface UseCaseSummary {
+  useCase: string;
+  models: number;
 }
 
 /**
  * The kinds of records kept beside models and versions; `token` (API tokens, by hash) and
  * `idempotency` (the first answer of a keyed HTTP request) belong to the HTTP application.
  */
-export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery' | 'token' | 'idempotency';
+export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery' | 'token' | 'idempotency' | 'card';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
@@ -137,6 +157,8 @@ export interface RegistryStore {
   saveOrphan(orphan: OrphanedArtifact): Promise<void>;
   listOrphans(options: PageRequest): Promise<Page<OrphanedArtifact>>;
   deleteOrphan(orphan: Pick<OrphanedArtifact, 'useCase' | 'modelName' | 'version'>): Promise<void>;
+  /** Use cases with their number of models, by name (model cards round: `usecases list`). */
+  listUseCases(options: PageRequest): Promise<Page<UseCaseSummary>>;
   close(): Promise<void>;
 }
 

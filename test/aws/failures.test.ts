@@ -326,7 +326,7 @@ describe('AWS backend failures', () => {
       return { change, slots: store.transaction(change).slots };
     }
 
-    it('lays the items out as head, new versions, stage moves, audit events', () => {
+    it('lays the items out as head, new versions, stage moves, audit events (and the use-case count of a new model last)', () => {
       // Act
       const { slots } = everyKind();
 
@@ -337,6 +337,7 @@ describe('AWS backend failures', () => {
         { kind: 'stage', version: '1.0.0', from: 'development' },
         { kind: 'audit', seq: 1 },
         { kind: 'audit', seq: 2 },
+        { kind: 'use-case' },
       ]);
     });
 

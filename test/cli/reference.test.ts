@@ -502,8 +502,10 @@ describe.concurrent('help', () => {
       'get',
       'deprecate',
       'resolve',
+      'edit',
       'alias',
       'policy',
+      'card',
       'help',
     ]);
   });

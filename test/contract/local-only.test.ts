@@ -58,6 +58,7 @@ function interceptCommits(
     saveUndelivered: (items) => store.saveUndelivered(items),
     listUndelivered: (options) => store.listUndelivered(options),
     deleteUndelivered: (ids) => store.deleteUndelivered(ids),
+    listUseCases: (options) => store.listUseCases(options),
     saveOrphan: (orphan) => store.saveOrphan(orphan),
     listOrphans: (options) => store.listOrphans(options),
     deleteOrphan: (orphan) => store.deleteOrphan(orphan),

@@ -1778,6 +1778,7 @@ export function describeRegistryContract(
         approvalTimeoutHours: 24,
         evaluation: { evalSet: null, evaluator: null },
         archival: { maxAgeDays: null, supersededAfterDays: null },
+        requireModelCard: { staging: [], production: [] },
       };
 
       it('gives a registered model the default policy', async () => {
@@ -1813,6 +1814,7 @@ export function describeRegistryContract(
           approvalTimeoutHours: 24,
           evaluation: { evalSet: null, evaluator: null },
           archival: { maxAgeDays: 30, supersededAfterDays: null },
+          requireModelCard: { staging: [], production: [] },
         };
         expect(set).toEqual(expected);
         expect(got).toEqual(expected);
@@ -2713,6 +2715,204 @@ export function describeRegistryContract(
         expect(one.aliases.map((a) => a.alias)).toEqual(['mirror']);
         await rejection(reg.resolve({ ...ref, alias: 'nobody' }), AliasNotFoundError);
         await rejection(reg.deprecate({ ...ref, version: canary, reason: 'bad' }), ConflictError);
+      });
+    });
+
+    describe('model cards, version edits and use cases', () => {
+      const CARD = [
+        '---',
+        'license: apache-2.0',
+        'tags: [tabular]',
+        '---',
+        '# churn',
+        '',
+        'Predicts churn.',
+        '',
+        '## Intended use',
+        'Ranking accounts for retention calls.',
+        '',
+        '## Limitations',
+        'Not calibrated for new markets.',
+        '',
+      ].join('\n');
+
+      it('lists use cases with the number of models each, paged', async () => {
+        // Prepare
+        const other = unique('uc');
+        await register();
+        await register({ modelName: 'second' });
+        await register({ useCase: other, modelName: 'only' });
+        await register(); // a second version is not a second model
+
+        // Act
+        const all = (await reg.listUseCases({ limit: 1000 })).items;
+        const first = await reg.listUseCases({ limit: 1 });
+        const rest = await reg.listUseCases({ limit: 1000, cursor: first.nextCursor });
+
+        // Assess
+        expect(all.find((u) => u.useCase === ref.useCase)).toEqual({ useCase: ref.useCase, models: 2 });
+        expect(all.find((u) => u.useCase === other)).toEqual({ useCase: other, models: 1 });
+        expect(first.items).toHaveLength(1);
+        expect(first.nextCursor).not.toBeNull();
+        expect([...first.items, ...rest.items].map((u) => u.useCase)).toEqual(all.map((u) => u.useCase));
+      });
+
+      it('edits description and tags in one audited change; the rest of the version stays', async () => {
+        // Prepare
+        const v = await register({
+          tags: { team: 'risk', temp: 'x' },
+          description: 'first',
+          metrics: { auc: 0.9 },
+        });
+        await putIn(v.version, 'staging');
+
+        // Act
+        const edited = await reg.edit({
+          ...ref,
+          version: v.version,
+          description: 'second',
+          tags: { team: 'growth' },
+          untag: ['temp'],
+          editedBy: 'ana',
+        });
+
+        // Assess
+        const read = await reg.info({ ...ref, version: v.version });
+        expect(read.description).toBe('second');
+        expect(read.tags).toEqual({ team: 'growth' });
+        expect(edited).toMatchObject({ description: 'second', tags: { team: 'growth' } });
+        expect(read.artifact).toEqual(v.artifact);
+        expect(read.metrics).toEqual({ auc: 0.9 });
+        expect(read.stage).toBe('staging');
+        const last = (await auditOf()).at(-1)!;
+        expect(last).toMatchObject({ action: 'model.edit', actor: 'ana', version: v.version });
+        expect(last.details).toEqual({
+          description: { from: 'first', to: 'second' },
+          tags: { from: { team: 'risk', temp: 'x' }, to: { team: 'growth' } },
+        });
+        const { listVersionsFiltered } = await import('../../src/app/filtered-versions.js');
+        expect((await listVersionsFiltered(reg, { ...ref, tags: ['team=growth'] })).items).toHaveLength(1);
+        expect((await listVersionsFiltered(reg, { ...ref, tags: ['team=risk'] })).items).toHaveLength(0);
+        expect((await reg.verifyAudit(ref)).valid).toBe(true);
+      });
+
+      it('writes nothing for an edit that changes nothing, and refuses removing a tag that is not there', async () => {
+        // Prepare
+        const v = await register({ tags: { team: 'risk' }, description: 'same' });
+        const before = (await auditOf()).length;
+
+        // Act
+        await reg.edit({ ...ref, version: v.version, description: 'same', tags: { team: 'risk' } });
+        const error = await rejection(
+          reg.edit({ ...ref, version: v.version, untag: ['owner'] }),
+          ValidationError,
+        );
+        const cleared = await reg.edit({ ...ref, version: v.version, description: '' });
+
+        // Assess
+        expect(error.message).toContain('has no tag owner');
+        expect(cleared.description).toBeUndefined();
+        expect((await reg.info({ ...ref, version: v.version })).description).toBeUndefined();
+        expect((await auditOf()).length).toBe(before + 1);
+        await rejection(reg.edit({ ...ref, version: v.version }), ValidationError);
+        const full = await register({
+          tags: Object.fromEntries(Array.from({ length: LIMITS.tags }, (_, i) => [`t${i}`, 'v'])),
+        });
+        const over = await rejection(
+          reg.edit({ ...ref, version: full.version, tags: { one: 'more' } }),
+          ValidationError,
+        );
+        expect(over.message).toContain(`the limit is ${LIMITS.tags}`);
+      });
+
+      it('keeps card versions, audited, and writes nothing for the same card again', async () => {
+        // Prepare
+        const v = await register();
+
+        // Act
+        const first = await reg.setCard({ ...ref, version: v.version, text: CARD, format: 'markdown' });
+        const again = await reg.setCard({ ...ref, version: v.version, text: CARD, format: 'markdown' });
+        const second = await reg.setCard({
+          ...ref,
+          version: v.version,
+          text: 'intended_use: Batch scoring only.\nmetrics: {auc: 0.99}\n',
+          format: 'yaml',
+          setBy: 'ana',
+        });
+
+        // Assess
+        expect(first).toMatchObject({ changed: true, card: { cardVersion: 1 } });
+        expect(again).toMatchObject({ changed: false, card: { cardVersion: 1 } });
+        expect(second).toMatchObject({
+          changed: true,
+          ignored: ['metrics'],
+          card: { cardVersion: 2, setBy: 'ana' },
+        });
+        const history = await reg.cardHistory({ ...ref, version: v.version });
+        expect(history.map((c) => c.cardVersion)).toEqual([1, 2]);
+        expect(history[0]!.content.metadata).toMatchObject({ license: 'apache-2.0', tags: ['tabular'] });
+        const events = (await auditOf()).filter((e) => e.action === 'card.set');
+        expect(events.map((e) => e.details.cardVersion)).toEqual([1, 2]);
+        expect(events[1]!.details).toMatchObject({ sections: ['intended_use'], ignored: ['metrics'] });
+      });
+
+      it('fills the registry sections from its records at render, so they follow the records', async () => {
+        // Prepare
+        const v = await register({
+          metrics: { auc: 0.91 },
+          lineage: { runId: 'run-7', datasetVersion: 'ds@3' },
+        });
+        await reg.setCard({ ...ref, version: v.version, text: CARD, format: 'markdown' });
+        const before = await reg.showCard({ ...ref, version: v.version });
+
+        // Act
+        await putIn(v.version, 'staging');
+        await reg.edit({ ...ref, version: v.version, description: 'retention ranking' });
+        const after = await reg.showCard({ ...ref, version: v.version });
+
+        // Assess
+        expect(before.facts).toMatchObject({
+          stage: 'development',
+          metrics: { auc: 0.91 },
+          description: null,
+        });
+        expect(before.facts.lineage).toMatchObject({ runId: 'run-7', datasetVersion: 'ds@3' });
+        expect(before.facts.stageHistory.map((h) => h.toStage)).toEqual(['development']);
+        expect(after.facts.stage).toBe('staging');
+        expect(after.facts.description).toBe('retention ranking');
+        expect(after.facts.stageHistory.map((h) => h.toStage)).toEqual(['development', 'staging']);
+        expect(after.card?.content.sections.intended_use).toBe('Ranking accounts for retention calls.');
+        expect(after.missing).not.toContain('intended_use');
+      });
+
+      it('holds promotion by the require_model_card gate until the sections are filled', async () => {
+        // Prepare
+        const v = await register();
+        await reg.setPolicy({
+          ...ref,
+          policy: { requireModelCard: { staging: ['intended_use', 'limitations'] } },
+        });
+
+        // Act
+        const refused = await reg.promote({ ...ref, version: v.version, to: 'staging' });
+        await reg.setCard({ ...ref, version: v.version, text: 'intended_use: Scoring.\n', format: 'yaml' });
+        const stillRefused = await reg.promote({ ...ref, version: v.version, to: 'staging' });
+        await reg.setCard({ ...ref, version: v.version, text: CARD, format: 'markdown' });
+        const promoted = await reg.promote({ ...ref, version: v.version, to: 'staging' });
+
+        // Assess
+        expect(refused.promoted).toBe(false);
+        expect(refused.gates).toContainEqual(
+          expect.objectContaining({
+            gate: 'require_model_card',
+            actual: ['intended_use', 'limitations'],
+            threshold: ['intended_use', 'limitations'],
+            passed: false,
+          }),
+        );
+        expect(stillRefused.reason).toContain('require_model_card: missing limitations');
+        expect(promoted).toMatchObject({ promoted: true, stage: 'staging' });
+        expect(await stageOf(v.version)).toBe('staging');
       });
     });
   });

@@ -21,6 +21,7 @@ describe('DEFAULT_POLICY', () => {
       approvalTimeoutHours: 24,
       evaluation: { evalSet: null, evaluator: null },
       archival: { maxAgeDays: null, supersededAfterDays: null },
+      requireModelCard: { staging: [], production: [] },
     });
   });
 });
@@ -63,6 +64,7 @@ describe('validatePolicy', () => {
       approvalTimeoutHours: 4,
       evaluation: { evalSet: 'holdout', evaluator: 'builtin:logistic-regression' },
       archival: { maxAgeDays: 90, supersededAfterDays: 30 },
+      requireModelCard: { staging: ['intended_use'], production: ['intended_use', 'limitations'] },
     };
 
     // Act

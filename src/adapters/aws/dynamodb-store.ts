@@ -26,6 +26,8 @@ import type {
   RegistryStore,
   StoredRecord,
   UndeliveredNotification,
+  UseCaseSummary,
+  VersionEdit,
   VersionRecord,
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
@@ -49,7 +51,9 @@ import {
   runPk,
   SWEEP_PK,
   stagePk,
+  USE_CASES_PK,
   useCasePk,
+  useCaseSk,
   versionSk,
 } from './table-design.js';
 
@@ -65,11 +69,15 @@ type Item = Record<string, unknown>;
  * attributes; a version's `stage` and `stageUpdatedAt` attributes are authoritative.
  */
 function toVersion(item: Item): VersionRecord {
-  return {
-    ...(JSON.parse(item.doc as string) as VersionRecord),
-    stage: item.stage as Stage,
-    stageUpdatedAt: item.stageUpdatedAt as string,
-  };
+  const doc = JSON.parse(item.doc as string) as VersionRecord;
+  // an edit (`models edit`) keeps the new description and tags beside the document, authoritative like the stage
+  if (typeof item.edit === 'string') {
+    const edit = JSON.parse(item.edit) as Pick<VersionEdit, 'description' | 'tags'>;
+    delete doc.description;
+    doc.tags = edit.tags;
+    if (edit.description !== null) doc.description = edit.description;
+  }
+  return { ...doc, stage: item.stage as Stage, stageUpdatedAt: item.stageUpdatedAt as string };
 }
 
 function toHead(item: Item): ModelHead {
@@ -136,6 +144,7 @@ type Slot =
   | { kind: 'head' }
   | { kind: 'new-version'; version: string }
   | { kind: 'stage'; version: string; from: Stage }
+  | { kind: 'use-case' }
   | { kind: 'audit'; seq: number }
   | { kind: 'record'; id: string };
 
@@ -364,6 +373,22 @@ export class DynamoRegistryStore implements RegistryStore {
       });
       slots.push({ kind: 'stage', version: s.version, from: s.from });
     }
+    for (const edit of change.versionEdits ?? []) {
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: { PK: pk, SK: versionSk(versionSortKey(edit.version)) },
+          UpdateExpression: 'SET #edit = :edit',
+          ConditionExpression: '#stage = :stage',
+          ExpressionAttributeNames: { '#stage': 'stage', '#edit': 'edit' },
+          ExpressionAttributeValues: {
+            ':stage': edit.stage,
+            ':edit': JSON.stringify({ description: edit.description, tags: edit.tags }),
+          },
+        },
+      });
+      slots.push({ kind: 'stage', version: edit.version, from: edit.stage });
+    }
     for (const e of change.events) {
       items.push({
         Put: {
@@ -377,6 +402,19 @@ export class DynamoRegistryStore implements RegistryStore {
     for (const write of change.records ?? []) {
       items.push({ Put: recordPut(this.table, write) });
       slots.push({ kind: 'record', id: `${write.record.kind} ${write.record.id}` });
+    }
+    if (change.expectedRevision === 0) {
+      // a new model: its use case counts one more (the head's condition makes this happen once)
+      items.push({
+        Update: {
+          TableName: this.table,
+          Key: { PK: USE_CASES_PK, SK: useCaseSk(ref.useCase) },
+          UpdateExpression: 'SET #type = :type, useCase = :uc ADD models :one',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':type': 'use-case', ':uc': ref.useCase, ':one': 1 },
+        },
+      });
+      slots.push({ kind: 'use-case' });
     }
     if (items.length > MAX_TRANSACTION_ITEMS) {
       throw new ValidationError(
@@ -522,6 +560,23 @@ export class DynamoRegistryStore implements RegistryStore {
     );
   }
 
+  async listUseCases(options: PageRequest): Promise<Page<UseCaseSummary>> {
+    const page = await this.page(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': USE_CASES_PK },
+        ConsistentRead: true,
+      },
+      options,
+      (i) => ({ PK: i.PK, SK: i.SK }),
+    );
+    return {
+      items: page.items.map((i) => ({ useCase: i.useCase as string, models: i.models as number })),
+      nextCursor: page.nextCursor,
+    };
+  }
+
   async close(): Promise<void> {
     this.doc.destroy();
   }
@@ -577,6 +632,10 @@ export function translateCancellation(change: ChangeSet, slots: Slot[], error: u
         );
       case 'record':
         return new ConcurrentModificationError(`${slot.id} changed while this request was deciding.`);
+      case 'use-case':
+        return new ConcurrentModificationError(
+          `${refLabel(change.ref)}: its use case count could not be updated.`,
+        );
     }
   }
   const codes = reasons.map((r) => r.Code ?? 'None').join(', ');

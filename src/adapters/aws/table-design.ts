@@ -10,6 +10,10 @@
  * | record        | R#{kind}#{id}         | R                  | RS#{kind}#{scope} / {id}    | RT#{kind}#{status} / {id}                 |                                     |
  * | undelivered   | OUTBOX                | N#{id}             |                             |                                           |                                     |
  * | orphan upload | SWEEP                 | S#{useCase}#{model}#{version} |                             |                                           |                                     |
+ * | use case      | USECASES              | U#{useCase}        |                             |                                           |                                     |
+ *
+ * A use case item counts its models (`ADD models 1` in the transaction that creates a model's head),
+ * so listing use cases is one Query, never a Scan.
  *
  * `sortKey` is versionSortKey (byte order = semver precedence); `desc` is its mirror
  * (descendingKey). Names cannot contain `#` (see NAME_PATTERN), and every name character sorts after
@@ -51,6 +55,9 @@ export const recordPk = (kind: string, id: string): string => `R#${kind}#${id}`;
 export const recordScopePk = (kind: string, scope: string): string => `RS#${kind}#${scope}`;
 export const recordStatusPk = (kind: string, status: string): string => `RT#${kind}#${status}`;
 export const OUTBOX_PK = 'OUTBOX';
+/** The partition of use case items (one per use case, with its model count). */
+export const USE_CASES_PK = 'USECASES';
+export const useCaseSk = (useCase: string): string => `U#${useCase}`;
 export const SWEEP_PK = 'SWEEP';
 /** Sort key of an orphaned upload, one per version. */
 export const orphanSk = (o: { useCase: string; modelName: string; version: string }): string =>

@@ -21,6 +21,8 @@ import type {
   RegistryStore,
   StoredRecord,
   UndeliveredNotification,
+  UseCaseSummary,
+  VersionEdit,
   VersionRecord,
 } from '../../core/ports.js';
 import { versionSortKey } from '../../core/versioning.js';
@@ -348,6 +350,7 @@ export class SqliteRegistryStore implements RegistryStore {
           );
         }
       }
+      for (const edit of change.versionEdits ?? []) this.editVersion(ref, edit);
       for (const write of change.records ?? []) this.writeRecord(write);
       const insertEvent = this.statement(
         'INSERT INTO audit (use_case, model_name, seq, doc) VALUES (?, ?, ?, ?)',
@@ -366,6 +369,45 @@ export class SqliteRegistryStore implements RegistryStore {
       }
     });
     tx.immediate();
+  }
+
+  /** Replaces a version's description and tags if it is still in its stage; must run inside a transaction. */
+  private editVersion(ref: ModelRef, edit: VersionEdit): void {
+    const row = this.statement<[string, string, string, string], { doc: string }>(
+      'SELECT doc FROM versions WHERE use_case = ? AND model_name = ? AND version = ? AND stage = ?',
+    ).get(ref.useCase, ref.modelName, edit.version, edit.stage);
+    if (!row) {
+      throw new ConcurrentModificationError(
+        `${refLabel(ref)} version ${edit.version} is no longer ${edit.stage}; another change moved it.`,
+        { version: edit.version, expectedStage: edit.stage },
+      );
+    }
+    const { description: _old, ...doc } = JSON.parse(row.doc) as VersionRecord;
+    const next: VersionRecord = {
+      ...doc,
+      tags: edit.tags,
+      ...(edit.description !== null ? { description: edit.description } : {}),
+    };
+    this.statement('UPDATE versions SET doc = ? WHERE use_case = ? AND model_name = ? AND version = ?').run(
+      JSON.stringify(next),
+      ref.useCase,
+      ref.modelName,
+      edit.version,
+    );
+  }
+
+  async listUseCases(options: PageRequest): Promise<Page<UseCaseSummary>> {
+    const limit = pageLimit(options.limit);
+    const after = decodeCursor(options.cursor, 1);
+    const rows = this.statement(
+      `SELECT use_case, count(*) AS models FROM heads ${after ? 'WHERE use_case > ?' : ''} GROUP BY use_case ORDER BY use_case LIMIT ?`,
+    ).all(...(after ? [after[0], limit + 1] : [limit + 1])) as { use_case: string; models: number }[];
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => ({ useCase: r.use_case, models: r.models })),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.use_case]) : null,
+    };
   }
 
   /** Writes a record on its condition; must run inside a transaction. */

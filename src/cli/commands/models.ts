@@ -84,6 +84,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
         '--line <line>',
         'release line it targets (hardware class, robot class, customer); default: the default line',
       )
+      .option('--description <text>', 'what the version is, in a sentence (editable with models edit)')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
           const { parseMetrics, parseTags, readJsonObject, parseFeatureSet, parseParent } = await import(
@@ -124,6 +125,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             tags: parseTags(many(o.tag)),
             ...(o.registeredBy ? { registeredBy: o.registeredBy as string } : {}),
             ...(o.line !== undefined ? { line: String(o.line) } : {}),
+            ...(o.description !== undefined ? { description: o.description as string } : {}),
           });
           const { refLabel } = await import('../../core/model.js');
           print(cmd, v, () =>
@@ -254,6 +256,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             `  line         ${v.line ?? 'default'}`,
             `  aliases      ${v.aliases.join(', ') || '-'}`,
             `  registered   ${shortTime(v.registeredAt)} by ${v.registeredBy}`,
+            ...(v.description ? [`  description  ${v.description}`] : []),
             `  artifact     ${v.artifact.uri}`,
             `  sha256       ${v.artifact.sha256} (${v.artifact.sizeBytes} bytes)`,
             `  lineage      run ${v.lineage.runId ?? '-'}, dataset ${v.lineage.datasetVersion ?? '-'}, code ${v.lineage.codeVersion ?? '-'}`,
@@ -588,6 +591,57 @@ export function registerModels(program: Command, ctx: CliContext): Command {
     [
       'modelreg models resolve --use-case fraud --model Risk --json',
       'modelreg models resolve --use-case fraud --model Risk --line jetson-orin --alias canary',
+    ],
+  );
+
+  // --- editable description and tags (issue 12 §7) ---
+  examples(
+    selectorOptions(
+      models
+        .command('edit')
+        .description(
+          "change a version's description and tags (audited model.edit; nothing else of a version changes)",
+        ),
+    )
+      .option('--description <text>', 'the new description ("" removes it)')
+      .option('--tag <key=value>', 'set a tag (repeatable)', collect)
+      .option('--untag <key>', 'remove a tag (repeatable)', collect)
+      .option('--by <name>', 'who edits it')
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          const { parseTags } = await import('../parse.js');
+          const { refLabel } = await import('../../core/model.js');
+          if (
+            o.version === undefined &&
+            o.stage === undefined &&
+            o.alias === undefined &&
+            !String(o.model).includes('@')
+          ) {
+            throw new ValidationError('name the version to edit: --version V (or --stage, --alias).');
+          }
+          const v = await registry.edit({
+            ...sel(o),
+            ...(o.description !== undefined ? { description: o.description as string } : {}),
+            tags: parseTags(many(o.tag)),
+            untag: many(o.untag),
+            ...(o.by ? { editedBy: o.by as string } : {}),
+          });
+          print(cmd, v, () =>
+            [
+              `Edited ${refLabel(v)} ${v.version}`,
+              `  description  ${v.description ?? '-'}`,
+              `  tags         ${
+                Object.entries(v.tags)
+                  .map(([k, t]) => `${k}=${t}`)
+                  .join(', ') || '-'
+              }`,
+            ].join('\n'),
+          );
+        }),
+      ),
+    [
+      'modelreg models edit --use-case fraud --model Risk --version 1.0.0 --description "Gradient boosting, Q3 data"',
+      'modelreg models edit --use-case fraud --model Risk --version 1.0.0 --tag team=growth --untag temp',
     ],
   );
 

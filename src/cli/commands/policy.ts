@@ -24,12 +24,12 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
       .option('--file <file>', 'JSON policy document (replaces the whole policy)')
       .option(
         '--staging-gate <gate=threshold>',
-        'gate for promotion to staging (repeatable; replaces the staging gates)',
+        'gate for promotion to staging (repeatable; replaces the staging gates); require_model_card=section,… requires card sections',
         collect,
       )
       .option(
         '--production-gate <gate=threshold>',
-        'gate for promotion to production (repeatable; replaces the production gates)',
+        'gate for promotion to production (repeatable; replaces the production gates); require_model_card=section,… requires card sections',
         collect,
       )
       .option('--require-approval', 'production promotion waits for a human approval')
@@ -64,8 +64,13 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
           else {
             const base: PolicyInput = current ?? {};
             const gatesOf = (items: string[]) => Object.fromEntries(items.map(parseGateArg));
-            const staging = many(o.stagingGate);
-            const production = many(o.productionGate);
+            const { cardSectionsOf, isCardGate } = await import('../card-gate-args.js');
+            const stagingArgs = many(o.stagingGate);
+            const productionArgs = many(o.productionGate);
+            const staging = stagingArgs.filter((g) => !isCardGate(g));
+            const production = productionArgs.filter((g) => !isCardGate(g));
+            const cardStaging = cardSectionsOf(stagingArgs);
+            const cardProduction = cardSectionsOf(productionArgs);
             const approvers = many(o.approver);
             next = {
               ...base,
@@ -75,6 +80,10 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
               },
               ...(o.requireApproval !== undefined ? { requireApproval: Boolean(o.requireApproval) } : {}),
               ...(approvers.length ? { approvers } : {}),
+              requireModelCard: {
+                staging: cardStaging ?? base.requireModelCard?.staging ?? [],
+                production: cardProduction ?? base.requireModelCard?.production ?? [],
+              },
               archival: {
                 maxAgeDays: (o.archiveAfterDays as number | undefined) ?? base.archival?.maxAgeDays ?? null,
                 supersededAfterDays:
@@ -100,6 +109,7 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
     [
       'modelreg models policy set --use-case fraud --model Risk --production-gate min_auc=0.9 --require-approval --approver carol',
       'modelreg models policy set --use-case fraud --model Risk --file policy.json',
+      'modelreg models policy set --use-case fraud --model Risk --production-gate require_model_card=intended_use,limitations',
     ],
   );
   modelOptions(policy.command('show').description("show a model's policy")).action(
@@ -141,6 +151,15 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
     );
 }
 
+function cardRule(p: Policy): string {
+  const { staging, production } = p.requireModelCard;
+  const parts = [
+    ...(staging.length ? [`staging needs ${staging.join(', ')}`] : []),
+    ...(production.length ? [`production needs ${production.join(', ')}`] : []),
+  ];
+  return parts.join('; ') || 'not required';
+}
+
 function describePolicy(p: Policy): string {
   const gates = (g: Record<string, number | boolean>) =>
     Object.entries(g)
@@ -151,5 +170,6 @@ function describePolicy(p: Policy): string {
     `  production gates   ${gates(p.gates.production)}`,
     `  approval           ${p.requireApproval ? `required${p.approvers.length ? ` (approvers: ${p.approvers.join(', ')})` : ''}` : 'not required'}`,
     `  archival           ${p.archival.maxAgeDays ? `development/staging after ${p.archival.maxAgeDays} days` : 'no age limit'}; ${p.archival.supersededAfterDays ? `superseded/demoted ex-production after ${p.archival.supersededAfterDays} days` : 'superseded/demoted ex-production kept'}`,
+    `  model card         ${cardRule(p)}`,
   ].join('\n');
 }

@@ -29,6 +29,7 @@ import {
   EvidenceSchema,
 } from '../../core/workflow.js';
 import { errorBody } from '../errors.js';
+import { cardRoutes } from './card-routes.js';
 import { lifeRoutes } from './life-routes.js';
 import { type AnyRoute, PathParams, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
@@ -57,6 +58,7 @@ const RegisterFields = RegisterSchema.pick({
   lineage: true,
   tags: true,
   line: true,
+  description: true,
 }).strict();
 const RegisterJson = RegisterFields.extend({
   source: z
@@ -471,5 +473,6 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
       },
     }),
     ...lifeRoutes(),
+    ...cardRoutes(),
   ];
 }

@@ -23,6 +23,7 @@ import { approvalDecisionStep } from '../../app/steps.js';
 import { type ApprovalLinkSecret, verifyDecisionToken } from '../../core/approval-links.js';
 import { ValidationError } from '../../core/errors.js';
 import { STAGES } from '../../core/model.js';
+import type { UseCaseSummary } from '../../core/ports.js';
 import { compareEvidence } from '../../core/workflow.js';
 import { assetRoutes } from '../assets/index.js';
 import { requireRole } from '../auth.js';
@@ -118,9 +119,13 @@ async function form(c: Context<HttpEnv>): Promise<Record<string, string>> {
   >;
 }
 
-/** Use cases to show without one named: those of recent versions in any stage, and of pending approvals. */
-async function knownUseCases(registry: Registry): Promise<string[]> {
-  const found = new Set<string>();
+/**
+ * Use cases to show without one named: the registry's use-case listing, plus those of recent
+ * versions in any stage and of pending approvals (a DynamoDB table written before the listing
+ * existed has no use-case items for its older models).
+ */
+async function knownUseCases(registry: Registry, listed: readonly UseCaseSummary[]): Promise<string[]> {
+  const found = new Set<string>(listed.map((u) => u.useCase));
   for (const stage of STAGES) {
     for (const v of (await registry.listInStage({ stage, limit: 100 })).items) found.add(v.useCase);
   }
@@ -169,7 +174,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
   app.get('/', async (c) => {
     const q = parse(HomeQuery, c.req.query());
     const registry = c.get('registry');
-    const names = q.useCase ? [q.useCase] : await knownUseCases(registry);
+    const listed = (await registry.listUseCases({ limit: 1000 })).items;
+    const names = q.useCase ? [q.useCase] : await knownUseCases(registry, listed);
     const needle = (q.q ?? '').toLowerCase();
     const blocks: UseCaseModels[] = [];
     for (const useCase of names) {
@@ -185,7 +191,7 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
       });
     }
     return c.html(
-      modelsPage(frame(c), needle ? blocks.filter((b) => b.models.length > 0) : blocks, q.q ?? ''),
+      modelsPage(frame(c), needle ? blocks.filter((b) => b.models.length > 0) : blocks, q.q ?? '', listed),
     );
   });
 
@@ -240,7 +246,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const routed = (
       await registry.resolve({ ...ref, ...(version.line ? { line: version.line } : {}) })
     ).aliases.filter((a) => a.version === version.version);
-    return c.html(versionPage(frame(c), { version, evidence, events, routed }));
+    const card = await registry.showCard({ ...ref, version: version.version });
+    return c.html(versionPage(frame(c), { version, evidence, events, routed, card }));
   });
 
   app.get('/models/:useCase/:model/versions/:version/artifact', async (c) => {

@@ -1,6 +1,7 @@
 /** The landing page: the use cases, and each one's models with production, champion and last change. */
 import { html } from 'hono/html';
 import type { ModelSummary } from '../../app/registry.js';
+import type { UseCaseSummary } from '../../core/ports.js';
 import { type FrameContext, modelUrl, page, versionUrl, when } from './layout.js';
 
 /** One use case's block on the page. */
@@ -10,8 +11,16 @@ export interface UseCaseModels {
   nextCursor: string | null;
 }
 
-/** Renders the models page; `query` is the search box's text (a substring of the model name). */
-export function modelsPage(ctx: FrameContext, useCases: UseCaseModels[], query: string) {
+/**
+ * Renders the models page; `query` is the search box's text (a substring of the model name),
+ * `listed` the registry's use cases with their model counts.
+ */
+export function modelsPage(
+  ctx: FrameContext,
+  useCases: UseCaseModels[],
+  query: string,
+  listed: readonly UseCaseSummary[] = [],
+) {
   const body = html`<h1>Models</h1>
 <p class="sub">Every use case and its models, with the version in production and what changed last.</p>
 <form class="filters" method="get" action="/" role="search">
@@ -19,6 +28,14 @@ export function modelsPage(ctx: FrameContext, useCases: UseCaseModels[], query: 
   <label>Use case<input type="text" name="useCase" value="" placeholder="any"></label>
   <button type="submit">Search</button>
 </form>
+${
+  listed.length
+    ? html`<div class="panel" data-testid="use-cases"><strong>Use cases</strong> ${listed.map(
+        (u) =>
+          html`<a class="chip" href="/?useCase=${encodeURIComponent(u.useCase)}">${u.useCase} · ${u.models} ${u.models === 1 ? 'model' : 'models'}</a> `,
+      )}</div>`
+    : ''
+}
 ${
   useCases.length === 0
     ? html`<div class="panel empty">No models yet. Register one with <code>modelreg register</code>.</div>`

@@ -2,8 +2,10 @@
 import { html } from 'hono/html';
 import type { AuditEvent } from '../../core/audit.js';
 import type { ModelVersion } from '../../core/model.js';
+import type { RenderedCard } from '../../core/model-card.js';
 import type { Evidence } from '../../core/workflow.js';
 import { hasRole } from '../env.js';
+import { cardHtml } from './card-html.js';
 import { badge, type FrameContext, modelUrl, num, page, size, versionUrl, when } from './layout.js';
 
 /** What the version page shows. */
@@ -14,6 +16,8 @@ export interface VersionPageData {
   events: AuditEvent[];
   /** Aliases of this version that carry a weight or are a shadow. */
   routed?: ReadonlyArray<{ alias: string; weight?: number; shadow?: true }>;
+  /** The version's model card with the registry-filled sections. */
+  card?: RenderedCard;
 }
 
 interface RecordedGate {
@@ -52,6 +56,8 @@ export function versionPage(ctx: FrameContext, d: VersionPageData) {
 <h1>${v.modelName} <span class="mono">${v.version}</span> ${badge(v.stage)}</h1>
 <p class="sub">Registered ${when(v.registeredAt)} by ${v.registeredBy} · stage since ${when(v.stageUpdatedAt)} · line <span class="chip" data-testid="line">${v.line ?? 'default'}</span>${v.aliases.length ? html` · aliases ${v.aliases.map((a) => html`<span class="chip">${a}${routing(a)}</span>`)}` : ''}</p>
 ${deprecation ? html`<div class="panel" data-testid="deprecated"><strong>Deprecated</strong> ${when(deprecation.at)} by ${deprecation.actor}: ${String(deprecation.details.reason ?? '')}</div>` : ''}
+${v.description ? html`<p data-testid="description">${v.description}</p>` : ''}
+<p class="sub">Registered ${when(v.registeredAt)} by ${v.registeredBy} · stage since ${when(v.stageUpdatedAt)}${v.aliases.length ? html` · aliases ${v.aliases.map((a) => html`<span class="chip">${a}</span>`)}` : ''}</p>
 ${
   editor
     ? html`<div class="panel actions" data-testid="actions">
@@ -106,6 +112,7 @@ ${
 }</div>`,
       )
 }
+${d.card ? html`<h2>Model card</h2>${cardHtml(d.card)}` : ''}
 <h2>Audit events</h2>
 ${auditRows(d.events)}`;
   return page(ctx, `${v.modelName} ${v.version}`, body);

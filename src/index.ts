@@ -3,6 +3,8 @@
  * on the embedded backend (the default) or on AWS (DynamoDB + S3 + SNS).
  */
 
+// formats and lineage (issue 11)
+export type { LineageNode, LineageWalk, LineageWalkInput } from './app/lineage.js';
 export type {
   CompareResult,
   GetArtifactResult,
@@ -29,7 +31,9 @@ export type {
   RollbackResult,
 } from './core/decisions.js';
 export * from './core/errors.js';
+export { type ArtifactFormat, FORMAT_NAMES, type FormatName, type TensorInfo } from './core/formats.js';
 export type { GateResult, Gates } from './core/gates.js';
+export { ParentNotFoundError } from './core/lineage.js';
 export type { ArtifactInfo, Lineage, Metrics, ModelRef, ModelVersion, Stage } from './core/model.js';
 export { STAGES } from './core/model.js';
 export type { Policy, PolicyInput } from './core/policy.js';

@@ -19,13 +19,13 @@ function checked(schema: z.ZodString, check: (v: string) => unknown) {
   });
 }
 
-const UseCase = checked(z.string({ error: 'use case is required (--use-case)' }), (v) =>
+export const UseCase = checked(z.string({ error: 'use case is required (--use-case)' }), (v) =>
   validateName('use case', v),
 );
-const ModelName = checked(z.string({ error: 'model name is required (--model)' }), (v) =>
+export const ModelName = checked(z.string({ error: 'model name is required (--model)' }), (v) =>
   validateName('model name', v),
 );
-const Version = checked(z.string(), parseVersion);
+export const Version = checked(z.string(), parseVersion);
 const Alias = checked(z.string(), validateAlias);
 const Actor = z.string().min(1, 'actor must not be empty').max(256);
 const Limit = z

@@ -62,6 +62,7 @@ import {
   VerifyOptionsSchema,
   verifyStoredChain,
 } from './audit-anchor.js';
+import { detectFormat } from './formats/detect.js';
 import {
   type AliasRemoveInput,
   AliasRemoveSchema,
@@ -100,6 +101,7 @@ import {
   type SelectorInput,
   SelectorSchema,
 } from './inputs.js';
+import { requireParent } from './lineage.js';
 import { osUser } from './os-user.js';
 import { allPages } from './pages.js';
 
@@ -441,6 +443,11 @@ export class RegistryCore {
     dedupe?: RegisterDedupe,
   ): Promise<ModelVersion> {
     const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
+    // formats and lineage (issue 11): the parent must exist; the format is read from the staged bytes
+    await requireParent(this.store, req.lineage.parent);
+    const format = this.artifacts.stagedPath
+      ? await detectFormat(this.artifacts.stagedPath(staged))
+      : undefined;
     let published: string | null = null;
     const record = await this.mutate(
       async () => {
@@ -473,6 +480,7 @@ export class RegistryCore {
           registeredAt: who.now,
           registeredBy: who.actor,
           stageUpdatedAt: who.now,
+          ...(format ? { format } : {}),
         };
         const decision = decideRegister(ref, head, null, record, who);
         if (dedupe && decision.change) {

@@ -34,6 +34,7 @@ import {
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
 import { timeOrderedId } from './ids.js';
 import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
+import { type LineageWalk, LineageWalker, type LineageWalkInput } from './lineage.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 
@@ -462,7 +463,11 @@ export class Registry extends RegistryCore {
     }
     const measured = await this.measured(ref, head, version);
     const subject = measured
-      ? { metrics: { ...version.metrics, ...measured.metrics }, metadata: version.metadata }
+      ? {
+          metrics: { ...version.metrics, ...measured.metrics },
+          metadata: version.metadata,
+          format: version.format,
+        }
       : version;
     const baseline =
       measured?.baseline ??
@@ -758,5 +763,14 @@ export class Registry extends RegistryCore {
    */
   get records(): Pick<RegistryStore, 'getRecord' | 'putRecord' | 'listRecords'> {
     return this.store;
+  }
+
+  // formats and lineage (issue 11)
+  /**
+   * Walks the lineage both ways: from a dataset version or a feature set to every version
+   * built from it, or from a model version to its parents and the versions derived from it.
+   */
+  async lineageWalk(input: LineageWalkInput): Promise<LineageWalk> {
+    return new LineageWalker(this.store).walk(input);
   }
 }

@@ -80,8 +80,8 @@ export function versionsTable(items: ModelVersion[]): string {
 
 /** The gates table of a promotion. */
 export function gatesTable(gates: GateResult[]): string {
-  const show = (x: number | boolean | null) =>
-    x === null ? 'missing' : typeof x === 'number' ? num(x) : String(x);
+  const show = (x: number | boolean | string | string[] | null) =>
+    x === null ? 'missing' : typeof x === 'number' ? num(x) : Array.isArray(x) ? x.join(', ') : String(x);
   return table(
     ['Gate', 'Actual', 'Threshold', 'Result', 'Note'],
     gates.map((g) => [g.gate, show(g.actual), show(g.threshold), g.passed ? 'pass' : 'FAIL', g.note ?? '']),

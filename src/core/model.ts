@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ArtifactFormatSchema } from './formats.js';
 
 /** The four lifecycle stages, in the order a version normally moves through them. */
 export const STAGES = ['development', 'staging', 'production', 'archived'] as const;
@@ -69,6 +70,8 @@ export const ModelVersionSchema = z.object({
   registeredAt: z.string(),
   registeredBy: z.string(),
   stageUpdatedAt: z.string(),
+  /** The artifact's format as detected from its bytes at registration (absent on older versions). */
+  format: ArtifactFormatSchema.optional(),
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 

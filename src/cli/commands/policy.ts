@@ -142,9 +142,9 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
 }
 
 function describePolicy(p: Policy): string {
-  const gates = (g: Record<string, number | boolean>) =>
+  const gates = (g: Record<string, number | boolean | string[]>) =>
     Object.entries(g)
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`)
       .join(', ') || 'none';
   return [
     `  staging gates      ${gates(p.gates.staging)}`,

@@ -5,7 +5,7 @@
  * through the lineage index records (src/core/lineage.ts) and keyed version reads only.
  */
 import * as z from 'zod';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError, VersionNotFoundError } from '../core/errors.js';
 import {
   datasetScope,
   distinctFeatureSets,
@@ -172,7 +172,7 @@ export class LineageWalker {
     const start = { useCase: req.useCase!, modelName: req.modelName!, version: req.version! };
     const root = await readVersion(this.store, start);
     if (root === null) {
-      throw new ParentNotFoundError(
+      throw new VersionNotFoundError(
         `${label(start)} is not registered; check --use-case, --model and --version.`,
         {
           version: label(start),

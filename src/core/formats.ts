@@ -80,7 +80,12 @@ export function isPickleBased(format: ArtifactFormat | undefined | null): boolea
 /** The warning `info` and `get` print for a pickle-based artifact, or null for any other. */
 export function pickleWarning(format: ArtifactFormat | undefined | null): string | null {
   if (!format || !isPickleBased(format)) return null;
-  return `this artifact is ${format.name === 'pytorch' ? 'a PyTorch checkpoint (a zip of pickles)' : format.name}: loading it executes code chosen by whoever wrote it. Load it only if you trust its producer; prefer safetensors or ONNX.`;
+  const what = {
+    pickle: 'a pickle',
+    joblib: 'a joblib file (a pickle)',
+    pytorch: 'a PyTorch checkpoint (a zip of pickles)',
+  };
+  return `this artifact is ${what[format.name as keyof typeof what]}: loading it executes code chosen by whoever wrote it. Load it only if you trust its producer; prefer safetensors or ONNX.`;
 }
 
 /**

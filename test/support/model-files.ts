@@ -20,7 +20,7 @@ export const hasPython = (() => {
 })();
 
 /** The bytes of a one-node ONNX model: input `input` float32[batch,3], output `score` float32[batch,1]. */
-export function tinyOnnx(options: { weights?: number } = {}): Buffer {
+export function tinyOnnx(options: { weights?: number; producer?: string } = {}): Buffer {
   const tensor = (name: string, dims: (number | string)[]) =>
     onnx.ValueInfoProto.create({
       name,
@@ -33,7 +33,7 @@ export function tinyOnnx(options: { weights?: number } = {}): Buffer {
     });
   const model = onnx.ModelProto.create({
     irVersion: 8,
-    producerName: 'modelreg-tests',
+    producerName: options.producer ?? 'modelreg-tests',
     producerVersion: '1.0',
     opsetImport: [{ domain: '', version: 17 }],
     graph: {

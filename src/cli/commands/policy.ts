@@ -24,12 +24,12 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
       .option('--file <file>', 'JSON policy document (replaces the whole policy)')
       .option(
         '--staging-gate <gate=threshold>',
-        'gate for promotion to staging (repeatable; replaces the staging gates)',
+        'gate for promotion to staging, e.g. min_auc=0.8 or forbid_formats=pickle,joblib (repeatable; replaces the staging gates)',
         collect,
       )
       .option(
         '--production-gate <gate=threshold>',
-        'gate for promotion to production (repeatable; replaces the production gates)',
+        'gate for promotion to production, e.g. min_auc=0.9 or forbid_formats=pickle (repeatable; replaces the production gates)',
         collect,
       )
       .option('--require-approval', 'production promotion waits for a human approval')

@@ -20,6 +20,7 @@ const MODEL = ['--use-case', 'churn', '--model', 'ChurnModel'];
 const VERSION_KEYS = [
   'aliases',
   'artifact',
+  'format',
   'lineage',
   'metadata',
   'metrics',
@@ -51,7 +52,15 @@ const keys = (o: object) => Object.keys(o).sort();
 function expectVersion(v: Json, version: string, stage: string): void {
   expect(keys(v)).toEqual(VERSION_KEYS);
   expect(keys(v.artifact)).toEqual(['sha256', 'sizeBytes', 'uri']);
-  expect(keys(v.lineage)).toEqual(['codeVersion', 'datasetVersion', 'runId']);
+  expect(keys(v.lineage)).toEqual([
+    'codeVersion',
+    'configHash',
+    'curationRuleset',
+    'datasetVersion',
+    'featureSet',
+    'parent',
+    'runId',
+  ]);
   expect(v.artifact.sha256).toMatch(HEX64);
   expect(v).toMatchObject({ useCase: 'churn', modelName: 'ChurnModel', version, stage });
 }
@@ -268,7 +277,7 @@ describe('--json output of every command', () => {
     const r = await json('models', 'get', ...MODEL, '--stage', 'archived', '--output', 'fetched');
 
     // Assess
-    expect(keys(r)).toEqual(['modelName', 'path', 'sha256', 'useCase', 'verified', 'version']);
+    expect(keys(r)).toEqual(['format', 'modelName', 'path', 'sha256', 'useCase', 'verified', 'version']);
     expect(r).toMatchObject({ useCase: 'churn', modelName: 'ChurnModel', version: '1.0.1', verified: true });
     expect(r.path).toBe(join('fetched', 'b.bin'));
     expect(await readFile(join(dir, r.path), 'utf8')).toBe('model b, bigger\n');

@@ -249,7 +249,13 @@ export function describeRegistryContract(
         // Assess
         expect(read.metrics).toEqual(input.metrics);
         expect(read.metadata).toEqual(input.metadata);
-        expect(read.lineage).toEqual(input.lineage);
+        expect(read.lineage).toEqual({
+          curationRuleset: null,
+          configHash: null,
+          featureSet: null,
+          parent: null,
+          ...input.lineage,
+        });
         expect(read.tags).toEqual(input.tags);
         expect(read).toEqual(registered);
       });
@@ -259,7 +265,15 @@ export function describeRegistryContract(
         const v = await register();
 
         // Assess
-        expect(v.lineage).toEqual({ runId: null, datasetVersion: null, codeVersion: null });
+        expect(v.lineage).toEqual({
+          runId: null,
+          datasetVersion: null,
+          codeVersion: null,
+          curationRuleset: null,
+          configHash: null,
+          featureSet: null,
+          parent: null,
+        });
         expect(v.metrics).toEqual({});
         expect(v.metadata).toEqual({});
         expect(v.tags).toEqual({});

@@ -13,6 +13,7 @@ import {
   tinySafetensors,
   writePickle,
   writeSavedModel,
+  writeSparseOnnx,
   writeTorchZip,
 } from '../support/model-files.js';
 
@@ -50,6 +51,20 @@ describe('ONNX detection', () => {
     const f = await detectFormat(path);
     expect(f.name).toBe('onnx');
     expect(f.inputs?.map((i) => i.name)).toEqual(['input']);
+  });
+
+  it('seeks past 3 GiB of weights: memory stays flat (a sparse file, so no disk is used)', async () => {
+    const path = writeSparseOnnx(join(dir, 'huge.onnx'), 3 * 1024 ** 3);
+    const before = process.memoryUsage().rss;
+    const f = await detectFormat(path);
+    const grown = process.memoryUsage().rss - before;
+    expect(f).toMatchObject({
+      name: 'onnx',
+      irVersion: 8,
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['n'] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: ['n'] }],
+    });
+    expect(grown).toBeLessThan(64 * 1024 ** 2);
   });
 
   it('answers unknown with a reason for a truncated ModelProto', async () => {

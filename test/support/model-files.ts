@@ -3,7 +3,7 @@
  * onnx-proto, a safetensors file, pickles and zips written by python3 where it exists.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 
@@ -111,4 +111,67 @@ export function writeSavedModel(dir: string): string {
   writeFileSync(join(dir, 'variables', 'variables.index'), 'index');
   writeFileSync(join(dir, 'variables', 'variables.data-00000-of-00001'), Buffer.alloc(32));
   return dir;
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}
+
+const field = (number: number, bytes: Buffer) =>
+  Buffer.concat([varint(number * 8 + 2), varint(bytes.length), bytes]);
+
+/**
+ * An ONNX file whose one initializer holds `weightBytes` zero bytes, written sparsely (the
+ * weights are a hole in the file, so a multi-GB model costs no disk): what proves detection
+ * seeks past the weights instead of reading them.
+ */
+export function writeSparseOnnx(path: string, weightBytes: number): string {
+  const tensor = (name: string) =>
+    Buffer.from(
+      onnx.ValueInfoProto.encode({
+        name,
+        type: {
+          tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'n' }] } },
+        },
+      }).finish(),
+    );
+  // TensorProto: dims 1 (1), data_type (1 = float), name "w", then raw_data's key and length
+  const tensorHead = Buffer.concat([
+    Buffer.from([0x08, 0x01, 0x10, 0x01]),
+    field(8, Buffer.from('w')),
+    varint(9 * 8 + 2),
+    varint(weightBytes),
+  ]);
+  const tensorLength = tensorHead.length + weightBytes;
+  const tail = Buffer.concat([field(11, tensor('x')), field(12, tensor('y'))]);
+  const graphHead = Buffer.concat([
+    field(2, Buffer.from('big')),
+    varint(5 * 8 + 2),
+    varint(tensorLength),
+    tensorHead,
+  ]);
+  const graphLength = graphHead.length + weightBytes + tail.length;
+  const opset = Buffer.from(onnx.OperatorSetIdProto.encode({ domain: '', version: 17 }).finish());
+  const head = Buffer.concat([
+    Buffer.from([0x08, 0x08]),
+    field(8, opset),
+    varint(7 * 8 + 2),
+    varint(graphLength),
+    graphHead,
+  ]);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, head, 0, head.length, 0);
+    writeSync(fd, tail, 0, tail.length, head.length + weightBytes);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
 }

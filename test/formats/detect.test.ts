@@ -131,6 +131,27 @@ describe.skipIf(!hasPython)('pickle, joblib and PyTorch detection (files written
     expect(f).toEqual({ name: 'pickle', protocol });
   });
 
+  it.each([0, 1])(
+    'recognises a pickle of protocol %i (no PROTO header) from its opcodes',
+    async (protocol) => {
+      const dict = await detectFormat(writePickle(join(dir, `old${protocol}.dat`), protocol));
+      expect(dict).toEqual({ name: 'pickle', protocol });
+      const object = python(
+        `import pickle,sys
+class Model: pass
+m = Model(); m.w = [0.5]
+pickle.dump(m, open(sys.argv[1], 'wb'), protocol=${protocol})`,
+        join(dir, `object${protocol}.dat`),
+      );
+      expect(await detectFormat(object)).toEqual({ name: 'pickle', protocol });
+    },
+  );
+
+  it('does not take text that ends in a full stop for a protocol 0 pickle', async () => {
+    expect((await detectFormat(file('sentence.txt', 'cats sleep.\n.'))).name).toBe('unknown');
+    expect((await detectFormat(file('paren.txt', '(hello world).'))).name).toBe('unknown');
+  });
+
   it('answers unknown for a pickle cut short (no STOP opcode)', async () => {
     const path = writePickle(join(dir, 'cut.pkl'));
     const fd = openSync(path, 'r+');

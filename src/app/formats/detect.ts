@@ -48,7 +48,7 @@ async function detectFile(path: string): Promise<ArtifactFormat> {
   try {
     const win = new FileWindow(handle, (await handle.stat()).size);
     if (win.size === 0) return { name: 'unknown', reason: 'the file is empty' };
-    const head = await win.read(0, 16);
+    const head = await win.read(0, 256);
     if (looksLikeZip(head)) return await detectZip(path);
     const pickle = (await detectPickle(win, head)) ?? (await detectCompressedPickle(win, head));
     if (pickle) return pickle;

@@ -1,6 +1,7 @@
 /**
  * pickle and joblib detection: a pickle of protocol 2 to 5 starts with the PROTO opcode
- * (0x80) and its protocol byte and ends with STOP (`.`). joblib writes pickles too; its
+ * (0x80) and its protocol byte, one of protocol 0 or 1 with the opcodes of a dict, list,
+ * tuple or object, and every pickle ends with STOP (`.`). joblib writes pickles too; its
  * numpy wrapper names `joblib.numpy_pickle` near the start. A zlib- or gzip-compressed
  * joblib file is recognised by inflating its first bytes only.
  */
@@ -12,11 +13,30 @@ import type { FileWindow } from './file-window.js';
 const HEAD_BYTES = 64 * 1024;
 const JOBLIB_MARKER = Buffer.from('joblib.numpy_pickle');
 
-/** The pickle protocol the bytes start with, or null when they do not start a pickle. */
+/** Opcodes that follow MARK `(` at the start of a protocol 0/1 pickle (a dict, list, tuple or object). */
+const AFTER_MARK = new Set([...'dltVSIFNc(XKJ}]UTq'].map((c) => c.charCodeAt(0)));
+/** A protocol 0/1 pickle starting with GLOBAL: `c<module>\n<name>\n` (an object's class). */
+const GLOBAL = /^c[A-Za-z_][\w.]*\n[A-Za-z_][\w]*\n/;
+
+/**
+ * The pickle protocol the bytes start with, or null when they do not start a pickle.
+ * Protocols 2 to 5 begin with PROTO; 0 and 1 have no header, so they are recognised by the
+ * opcodes a pickled dict, list, tuple or object begins with (0 is ASCII, 1 is not).
+ */
 export function pickleProtocol(head: Buffer): number | null {
-  if (head.length < 2 || head[0] !== 0x80) return null;
-  const protocol = head[1]!;
-  return protocol >= 2 && protocol <= 5 ? protocol : null;
+  if (head.length < 2) return null;
+  if (head[0] === 0x80) {
+    const protocol = head[1]!;
+    return protocol >= 2 && protocol <= 5 ? protocol : null;
+  }
+  const first = head[0]!;
+  const second = head[1]!;
+  const legacy =
+    (first === 0x28 && AFTER_MARK.has(second)) ||
+    ((first === 0x7d || first === 0x5d) && (second === 0x71 || second === 0x28 || second === 0x2e)) ||
+    (first === 0x63 && GLOBAL.test(head.toString('latin1')));
+  if (!legacy) return null;
+  return head.every((b) => b === 0x0a || (b >= 0x20 && b < 0x7f)) ? 0 : 1;
 }
 
 function describePickle(head: Buffer, compression?: string): ArtifactFormat | null {

@@ -5,17 +5,18 @@
  * through the lineage index records (src/core/lineage.ts) and keyed version reads only.
  */
 import * as z from 'zod';
-import { ValidationError, VersionNotFoundError } from '../core/errors.js';
+import { ConcurrentModificationError, ValidationError, VersionNotFoundError } from '../core/errors.js';
 import {
   datasetScope,
   distinctFeatureSets,
   featureSetScope,
   type LineageIndexDoc,
   LineageIndexDocSchema,
+  lineageIndexRecords,
   ParentNotFoundError,
   parentScope,
 } from '../core/lineage.js';
-import type { FeatureSetRef, ModelRef, ParentModel } from '../core/model.js';
+import { type FeatureSetRef, type ModelRef, type ParentModel, STAGES } from '../core/model.js';
 import type { RegistryStore, VersionRecord } from '../core/ports.js';
 import { ModelName, parseInput, UseCase, Version } from './inputs.js';
 import { allPages } from './pages.js';
@@ -252,4 +253,58 @@ export class LineageWalker {
     }
     return { nodes, truncated: false };
   }
+}
+
+/** What `lineage reindex` takes: with `dryRun`, count what is missing and write nothing. */
+export const LineageReindexSchema = z.object({ dryRun: z.boolean().default(false) }).strict();
+export type LineageReindexInput = z.input<typeof LineageReindexSchema>;
+
+/** The answer of `lineage reindex`. */
+export interface LineageReindexResult {
+  /** Versions read (every version of the registry). */
+  versions: number;
+  /** Index entries written now (or, dry, missing). */
+  written: number;
+  /** Index entries that were there already. */
+  present: number;
+  dryRun: boolean;
+}
+
+/**
+ * Writes the lineage index entries that versions registered before the index existed lack,
+ * so the walk from a dataset or feature set finds them too. The entries are derived from each
+ * version's immutable lineage, so writing one changes no model and is not audited; an entry
+ * that exists already is left as it is, which makes the rebuild safe to run again.
+ */
+export async function reindexLineage(
+  store: RegistryStore,
+  input: LineageReindexInput = {},
+): Promise<LineageReindexResult> {
+  const req = parseInput(LineageReindexSchema, input);
+  const result: LineageReindexResult = { versions: 0, written: 0, present: 0, dryRun: req.dryRun };
+  for (const stage of STAGES) {
+    let cursor: string | null = null;
+    do {
+      const page = await store.listVersionsInStage(stage, { limit: 500, cursor });
+      for (const v of page.items) {
+        result.versions++;
+        for (const write of lineageIndexRecords(v)) {
+          if (req.dryRun) {
+            if (await store.getRecord('lineage', write.record.id)) result.present++;
+            else result.written++;
+            continue;
+          }
+          try {
+            await store.putRecord(write);
+            result.written++;
+          } catch (e) {
+            if (!(e instanceof ConcurrentModificationError)) throw e;
+            result.present++;
+          }
+        }
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+  return result;
 }

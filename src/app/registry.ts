@@ -34,7 +34,14 @@ import {
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
 import { timeOrderedId } from './ids.js';
 import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
-import { type LineageWalk, LineageWalker, type LineageWalkInput } from './lineage.js';
+import {
+  type LineageReindexInput,
+  type LineageReindexResult,
+  type LineageWalk,
+  LineageWalker,
+  type LineageWalkInput,
+  reindexLineage,
+} from './lineage.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 
@@ -772,5 +779,10 @@ export class Registry extends RegistryCore {
    */
   async lineageWalk(input: LineageWalkInput): Promise<LineageWalk> {
     return new LineageWalker(this.store).walk(input);
+  }
+
+  /** Writes the lineage index entries that versions registered before the index lack. */
+  async reindexLineage(input: LineageReindexInput = {}): Promise<LineageReindexResult> {
+    return reindexLineage(this.store, input);
   }
 }

@@ -195,6 +195,13 @@ describe('modelreg formats and lineage on the command line', () => {
     expect(JSON.stringify(JSON.parse(list.stdout))).not.toContain('Tuned');
   });
 
+  it('lineage reindex finds nothing missing on a registry written with the index', async () => {
+    const r = await cli('lineage', 'reindex', '--dry-run', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ written: 0, dryRun: true });
+    expect(JSON.parse(r.stdout).present).toBeGreaterThan(0);
+  });
+
   it('keeps lineage show --run-id, and refuses two starting points at once (exit 2)', async () => {
     const run = await cli('lineage', 'show', '--run-id', 'nothing');
     expect(run.code).toBe(0);

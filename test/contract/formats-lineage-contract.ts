@@ -188,6 +188,21 @@ export function describeFormatsLineageContract(
         expect((await reg.listModels({ useCase })).items.map((m) => m.modelName)).toEqual(['base']);
       });
 
+      it('finds every index entry present after registration, so a reindex writes nothing', async () => {
+        // Prepare: one version with a dataset and a feature set, one with a dataset only
+        const dataset = `ds-${randomUUID().slice(0, 6)}`;
+        await register('a', {
+          lineage: lineage({ datasetVersion: dataset, featureSet: { name: 'fs', version: '1' } }),
+        });
+        await register('b', { lineage: lineage({ datasetVersion: dataset }) });
+        // Act
+        const dry = await reg.reindexLineage({ dryRun: true });
+        const real = await reg.reindexLineage();
+        // Assess
+        expect(dry).toEqual({ versions: 2, written: 0, present: 3, dryRun: true });
+        expect(real).toEqual({ versions: 2, written: 0, present: 3, dryRun: false });
+      });
+
       it('answers an empty walk for a dataset nothing was built from', async () => {
         const walk = await reg.lineageWalk({ datasetVersion: `nothing-${randomUUID()}` });
         expect(walk).toMatchObject({ versions: [], featureSets: [], truncated: false });

@@ -101,10 +101,11 @@ export function registerArtifacts(program: Command, ctx: CliContext): void {
 /** Registers `lineage` on the program. */
 export function registerLineage(program: Command, ctx: CliContext): void {
   const { print, withRegistry } = ctx;
+  const lineage = program
+    .command('lineage')
+    .description('trace versions back to their runs, datasets, feature sets and parent models, and forward');
   examples(
-    program
-      .command('lineage')
-      .description('trace versions back to their runs, datasets, feature sets and parent models, and forward')
+    lineage
       .command('show')
       .description(
         "the versions a training run produced (--run-id), every version and feature set built from a dataset version (--dataset-version), the versions built on a feature set (--feature-set), or a version's parents and children (--model, --version)",
@@ -166,4 +167,24 @@ export function registerLineage(program: Command, ctx: CliContext): void {
       'modelreg lineage show --use-case fraud --model Risk --version 1.2.0',
     ],
   );
+  lineage
+    .command('reindex')
+    .description(
+      'write the lineage index entries of versions registered before the index existed, so --dataset-version and --feature-set find them',
+    )
+    .option('--dry-run', 'count what is missing, write nothing')
+    .action(
+      withRegistry(
+        (o) => (o.dryRun ? 'read' : 'write'),
+        async (registry, o, cmd) => {
+          const r = await registry.reindexLineage({ dryRun: Boolean(o.dryRun) });
+          print(
+            cmd,
+            r,
+            () =>
+              `${r.dryRun ? 'Would write' : 'Wrote'} ${r.written} lineage index entries for ${r.versions} versions (${r.present} already there).`,
+          );
+        },
+      ),
+    );
 }

@@ -23,6 +23,7 @@ const MODEL = [...UC, '--model', 'FraudRiskModel'];
 const VERSION_KEYS = [
   'aliases',
   'artifact',
+  'format',
   'lineage',
   'metadata',
   'metrics',
@@ -175,7 +176,15 @@ describe('the reference examples on `modelreg models …`', () => {
 
     expect(Object.keys(v).sort()).toEqual(VERSION_KEYS);
     expect(Object.keys(v.artifact).sort()).toEqual(['sha256', 'sizeBytes', 'uri']);
-    expect(Object.keys(v.lineage).sort()).toEqual(['codeVersion', 'datasetVersion', 'runId']);
+    expect(Object.keys(v.lineage).sort()).toEqual([
+      'codeVersion',
+      'configHash',
+      'curationRuleset',
+      'datasetVersion',
+      'featureSet',
+      'parent',
+      'runId',
+    ]);
     const bytes = await readFile(artifacts[2]!);
     expect(v).toMatchObject({
       useCase: 'fraud_detection',

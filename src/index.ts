@@ -5,6 +5,8 @@
 
 // release lines, deprecation, resolve
 export type { ResolveInput } from './app/inputs.js';
+// formats and lineage (issue 11)
+export type { LineageNode, LineageWalk, LineageWalkInput } from './app/lineage.js';
 // model cards, version edits and use cases
 export type { CardSetInput, EditInput } from './app/model-cards.js';
 export type {
@@ -36,7 +38,9 @@ export type {
   RollbackResult,
 } from './core/decisions.js';
 export * from './core/errors.js';
+export { type ArtifactFormat, FORMAT_NAMES, type FormatName, type TensorInfo } from './core/formats.js';
 export type { GateResult, Gates } from './core/gates.js';
+export { ParentNotFoundError } from './core/lineage.js';
 export type { ArtifactInfo, Lineage, Metrics, ModelRef, ModelVersion, Stage } from './core/model.js';
 export { STAGES } from './core/model.js';
 export {

@@ -90,6 +90,11 @@ export async function copyTree(from: string, to: string): Promise<{ sha256: stri
  * `stagingDir`, so that what gets registered is exactly what was hashed, whatever happens
  * to the source afterwards.
  */
+/** Where stageCopy put the bytes: the file under its handle, or the handle itself for a directory. */
+export function stagedCopyPath(staged: StagedArtifact): string {
+  return staged.kind === 'file' ? join(staged.handle, staged.name) : staged.handle;
+}
+
 export async function stageCopy(
   sourcePath: string,
   stagingDir: string,

@@ -21,13 +21,13 @@ function checked(schema: z.ZodString, check: (v: string) => unknown) {
   });
 }
 
-const UseCase = checked(z.string({ error: 'use case is required (--use-case)' }), (v) =>
+export const UseCase = checked(z.string({ error: 'use case is required (--use-case)' }), (v) =>
   validateName('use case', v),
 );
-const ModelName = checked(z.string({ error: 'model name is required (--model)' }), (v) =>
+export const ModelName = checked(z.string({ error: 'model name is required (--model)' }), (v) =>
   validateName('model name', v),
 );
-const Version = checked(z.string(), parseVersion);
+export const Version = checked(z.string(), parseVersion);
 const Alias = checked(z.string(), validateAlias);
 /** A line a version is registered on (never the reserved name of the default line). */
 const Line = checked(z.string(), validateLine);

@@ -63,6 +63,7 @@ import {
   VerifyOptionsSchema,
   verifyStoredChain,
 } from './audit-anchor.js';
+import { detectFormat } from './formats/detect.js';
 import {
   type AliasRemoveInput,
   AliasRemoveSchema,
@@ -101,6 +102,7 @@ import {
   type SelectorInput,
   SelectorSchema,
 } from './inputs.js';
+import { requireParent } from './lineage.js';
 import { osUser } from './os-user.js';
 import { allPages } from './pages.js';
 
@@ -497,6 +499,11 @@ export class RegistryCore {
     dedupe?: RegisterDedupe,
   ): Promise<ModelVersion> {
     const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
+    // formats and lineage (issue 11): the parent must exist; the format is read from the staged bytes
+    await requireParent(this.store, req.lineage.parent);
+    const format = this.artifacts.stagedPath
+      ? await detectFormat(this.artifacts.stagedPath(staged))
+      : undefined;
     let published: string | null = null;
     const record = await this.mutate(
       async () => {
@@ -531,6 +538,7 @@ export class RegistryCore {
           registeredBy: who.actor,
           stageUpdatedAt: who.now,
           ...(req.line ? { line: req.line } : {}),
+          ...(format ? { format } : {}),
         };
         const decision = decideRegister(ref, head, null, record, who);
         if (dedupe && decision.change) {

@@ -51,6 +51,14 @@ import {
   type SelectorInput,
   safeRecord,
 } from './inputs.js';
+import {
+  type LineageReindexInput,
+  type LineageReindexResult,
+  type LineageWalk,
+  LineageWalker,
+  type LineageWalkInput,
+  reindexLineage,
+} from './lineage.js';
 import { type CardSetInput, type EditInput, ModelCards } from './model-cards.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
@@ -481,7 +489,11 @@ export class Registry extends RegistryCore {
     }
     const measured = await this.measured(ref, head, version);
     const subject = measured
-      ? { metrics: { ...version.metrics, ...measured.metrics }, metadata: version.metadata }
+      ? {
+          metrics: { ...version.metrics, ...measured.metrics },
+          metadata: version.metadata,
+          format: version.format,
+        }
       : version;
     const baseline =
       measured?.baseline ??
@@ -856,5 +868,19 @@ export class Registry extends RegistryCore {
     version: VersionRecord,
   ): Promise<Partial<Record<Stage, GateResult[]>>> {
     return this.cards.gates(ref, head, version);
+  }
+
+  // formats and lineage (issue 11)
+  /**
+   * Walks the lineage both ways: from a dataset version or a feature set to every version
+   * built from it, or from a model version to its parents and the versions derived from it.
+   */
+  async lineageWalk(input: LineageWalkInput): Promise<LineageWalk> {
+    return new LineageWalker(this.store).walk(input);
+  }
+
+  /** Writes the lineage index entries that versions registered before the index lack. */
+  async reindexLineage(input: LineageReindexInput = {}): Promise<LineageReindexResult> {
+    return reindexLineage(this.store, input);
   }
 }

@@ -8,8 +8,8 @@ import { parseGateArg } from '../core/gates.js';
 import { nearest } from './suggest.js';
 
 /** The gates of a `--gates-file` object plus every `--gate` (a flag wins over the file). */
-export function parseGates(fromFile: Record<string, number | boolean>, args: readonly string[]) {
-  const gates: Record<string, number | boolean> = { ...fromFile };
+export function parseGates(fromFile: Record<string, number | boolean | string[]>, args: readonly string[]) {
+  const gates: Record<string, number | boolean | string[]> = { ...fromFile };
   for (const arg of args) {
     const [key, value] = parseGateArg(arg);
     gates[key] = value;

@@ -3,6 +3,8 @@
  * CLI adds the command a user would run, keyed on the error's stable name.
  */
 
+import { nearest } from './suggest.js';
+
 const HINTS: Record<string, string> = {
   StoreNotFoundError:
     'check --store (or MODELREG_STORE, or the working directory for ./.modelreg); `modelreg init` creates a registry, and so does the first writing command such as `models register`.',
@@ -19,6 +21,11 @@ export function hintFor(error: unknown): string | undefined {
   const details = (error as { details?: Record<string, unknown> }).details ?? {};
   if (typeof details.evalSet === 'string')
     return `register it with \`modelreg evalsets register --use-case ${String(details.useCase)} --name ${details.evalSet} --file FILE\`.`;
+  // a name from a closed list (a format in forbid_formats): the nearest allowed one
+  if (typeof details.value === 'string' && Array.isArray(details.allowed)) {
+    const match = nearest(details.value, details.allowed.map(String));
+    if (match !== undefined) return `did you mean ${match}?`;
+  }
   if (typeof details.approvalId === 'string')
     return 'see `modelreg approvals list` (add --status approved|rejected|expired for decided ones).';
   return HINTS[error.name];

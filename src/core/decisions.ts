@@ -24,6 +24,7 @@ import {
   type IncomparableBaseline,
 } from './gates.js';
 import { aliasesOf, aliasTarget, emptyHead, type ModelHead } from './head.js';
+import { lineageIndexRecords } from './lineage.js';
 import { type Metrics, type ModelRef, refLabel, type Stage } from './model.js';
 import type { Policy } from './policy.js';
 import type { ChangeSet, StageChange, VersionRecord } from './ports.js';
@@ -114,6 +115,7 @@ export function decideRegister(
     ...(record.lineage.curationRuleset ? { curationRuleset: record.lineage.curationRuleset } : {}),
     ...(record.lineage.configHash ? { configHash: record.lineage.configHash } : {}),
     ...(record.lineage.parent ? { parent: record.lineage.parent } : {}),
+    ...(record.format ? { format: record.format.name } : {}),
     metrics: record.metrics,
   };
   const change = finish(
@@ -127,6 +129,9 @@ export function decideRegister(
     },
     who.now,
   );
+  // the lineage walk's index entries, in the same commit as the version they point at
+  const index = lineageIndexRecords(record);
+  if (index.length > 0) change.records = index;
   return { change, result: record };
 }
 
@@ -202,7 +207,11 @@ export function decidePromote(
   assertTransition('promote', candidate.stage, target);
 
   const subject = measured
-    ? { metrics: { ...candidate.metrics, ...measured.metrics }, metadata: candidate.metadata }
+    ? {
+        metrics: { ...candidate.metrics, ...measured.metrics },
+        metadata: candidate.metadata,
+        format: candidate.format,
+      }
     : candidate;
   const against = measured ? measured.baseline : baseline(head, candidate);
   const gates = [

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.js';
+import { type ArtifactFormat, type FormatName, parseFormatList } from './formats.js';
 import type { Metrics } from './model.js';
 
 /** Metric names: what `--metrics name=value` and gate keys accept. */
@@ -8,17 +9,17 @@ export const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 /**
  * A set of promotion gates, keyed the way the reference registry writes them:
  * `min_<metric>`, `max_<metric>`, `min_delta_<metric>`, `max_delta_<metric>` (numbers) and
- * `require_drift_check` (boolean).
+ * `require_drift_check` (boolean), and `forbid_formats` (a list of format names).
  */
-export const GatesSchema = z.record(z.string(), z.union([z.number(), z.boolean()]));
+export const GatesSchema = z.record(z.string(), z.union([z.number(), z.boolean(), z.array(z.string())]));
 export type Gates = z.infer<typeof GatesSchema>;
 
 /** One evaluated gate, reported whether it passed or not. */
 export interface GateResult {
   gate: string;
   metric: string;
-  /** The measured value; a list for list gates (the missing card sections of `require_model_card`). */
-  actual: number | boolean | readonly string[] | null;
+  /** The measured value: a number, a flag, a detected format, or the missing card sections of `require_model_card`. */
+  actual: number | boolean | string | readonly string[] | null;
   threshold: number | boolean | readonly string[];
   passed: boolean;
   /** Where the gate came from: the model's policy or the caller. */
@@ -27,19 +28,23 @@ export interface GateResult {
   note?: string;
 }
 
-type GateKind = 'min' | 'max' | 'min_delta' | 'max_delta' | 'require_drift_check';
+type GateKind = 'min' | 'max' | 'min_delta' | 'max_delta' | 'require_drift_check' | 'forbid_formats';
 
 interface ParsedGate {
   kind: GateKind;
   metric: string;
-  threshold: number | boolean;
+  threshold: number | boolean | FormatName[];
 }
 
 const GATE_HELP =
-  'gates are min_<metric>=N, max_<metric>=N, min_delta_<metric>=N, max_delta_<metric>=N or require_drift_check=true';
+  'gates are min_<metric>=N, max_<metric>=N, min_delta_<metric>=N, max_delta_<metric>=N, require_drift_check=true or forbid_formats=pickle,joblib';
 
 /** Splits a gate key into its kind and metric; refuses keys that are not a gate. */
-export function parseGateKey(key: string, threshold: number | boolean): ParsedGate {
+export function parseGateKey(key: string, threshold: number | boolean | string[]): ParsedGate {
+  // formats (issue 11): the artifact's detected format must not be one of the listed ones
+  if (key === 'forbid_formats') {
+    return { kind: 'forbid_formats', metric: 'format', threshold: parseFormatList(threshold) };
+  }
   if (key === 'require_drift_check') {
     if (typeof threshold !== 'boolean') {
       throw new ValidationError(
@@ -83,11 +88,12 @@ export function validateGates(input: unknown): Gates {
   return parsed.data;
 }
 
-/** Parses `min_auc=0.85` / `require_drift_check` (as given on a command line). */
-export function parseGateArg(arg: string): [string, number | boolean] {
+/** Parses `min_auc=0.85` / `require_drift_check` / `forbid_formats=pickle,joblib` (as given on a command line). */
+export function parseGateArg(arg: string): [string, number | boolean | string[]] {
   const eq = arg.indexOf('=');
   const key = (eq === -1 ? arg : arg.slice(0, eq)).trim();
   const raw = eq === -1 ? 'true' : arg.slice(eq + 1).trim();
+  if (key === 'forbid_formats') return [key, parseFormatList(raw)];
   let value: number | boolean;
   if (raw === 'true' || raw === 'false') value = raw === 'true';
   else {
@@ -109,6 +115,8 @@ export function parseGateArg(arg: string): [string, number | boolean] {
 export interface GateSubject {
   metrics: Metrics;
   metadata: Record<string, unknown>;
+  /** The artifact's detected format (absent on versions registered before detection). */
+  format?: ArtifactFormat | undefined;
 }
 
 /** The current production version, for delta gates (null when nothing is in production). */
@@ -136,6 +144,27 @@ export function evaluateGates(
   return Object.entries(gates).map(([gate, value]) => {
     const g = parseGateKey(gate, value);
     const base = { gate, metric: g.metric, threshold: g.threshold, source };
+    if (g.kind === 'forbid_formats') {
+      const actual = candidate.format?.name ?? null;
+      const forbidden = g.threshold as FormatName[];
+      if (actual === null) {
+        return {
+          ...base,
+          actual,
+          passed: false,
+          note: 'the format was not detected (the version was registered before format detection); register the artifact again',
+        };
+      }
+      const passed = !forbidden.includes(actual);
+      return {
+        ...base,
+        actual,
+        passed,
+        ...(passed
+          ? {}
+          : { note: `${actual} is a forbidden format${actual === 'unknown' ? '' : ' for this stage'}` }),
+      };
+    }
     if (g.kind === 'require_drift_check') {
       const actual = candidate.metadata.drift_check_passed;
       const flag = typeof actual === 'boolean' ? actual : null;
@@ -185,9 +214,12 @@ export function describeFailures(results: GateResult[]): string {
   return results
     .filter((r) => !r.passed)
     .map((r) => {
-      // list gates (require_model_card): what is missing of what is required
-      if (Array.isArray(r.threshold))
-        return `${r.gate}: ${Array.isArray(r.actual) ? `missing ${r.actual.join(', ')}` : 'not satisfied'}${r.note ? ` (${r.note})` : ''}`;
+      // list gates: require_model_card (what is missing of what is required), forbid_formats (the format found)
+      if (Array.isArray(r.threshold)) {
+        if (Array.isArray(r.actual) || r.gate === 'require_model_card')
+          return `${r.gate}: ${Array.isArray(r.actual) ? `missing ${r.actual.join(', ')}` : 'not satisfied'}${r.note ? ` (${r.note})` : ''}`;
+        return `${r.gate}: ${r.actual ?? 'not detected'} is one of ${r.threshold.join(', ')}`;
+      }
       // yes/no checks (drift check, evaluation, approval) read better as their note
       if (typeof r.threshold === 'boolean' && r.gate !== 'require_drift_check')
         return `${r.gate}: ${r.note ?? 'not satisfied'}`;

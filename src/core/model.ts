@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ArtifactFormatSchema } from './formats.js';
 
 /**
  * The lifecycle stages, in the order a version normally moves through them: a production
@@ -84,6 +85,8 @@ export const ModelVersionSchema = z.object({
   line: z.string().nullable().optional(),
   /** What the version is, in a sentence; editable (`models edit`), absent on versions registered without one. */
   description: z.string().optional(),
+  /** The artifact's format as detected from its bytes at registration (absent on older versions). */
+  format: ArtifactFormatSchema.optional(),
 });
 export type ModelVersion = z.infer<typeof ModelVersionSchema>;
 

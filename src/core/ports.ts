@@ -54,7 +54,17 @@ export interface UseCaseSummary {
  * The kinds of records kept beside models and versions; `token` (API tokens, by hash) and
  * `idempotency` (the first answer of a keyed HTTP request) belong to the HTTP application.
  */
-export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery' | 'token' | 'idempotency' | 'card';
+export type RecordKind =
+  | 'evidence'
+  | 'approval'
+  | 'evalset'
+  | 'delivery'
+  | 'token'
+  | 'idempotency'
+  // model cards: the versions of a version's card
+  | 'card'
+  // lineage: an index entry per edge (dataset, feature set, parent → version), for the walk
+  | 'lineage';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
@@ -204,6 +214,8 @@ export interface ArtifactStore {
   ): Promise<ArtifactInfo>;
   /** Drops a staged copy. */
   discard(staged: StagedArtifact): Promise<void>;
+  /** The local path of a staged copy (the file, or the directory), so its format can be read from it. */
+  stagedPath?(staged: StagedArtifact): string;
   /** Copies the artifact to `destDir` and proves it still has its recorded sha256. */
   fetch(artifact: ArtifactInfo, destDir: string): Promise<{ path: string; sha256: string }>;
   /**

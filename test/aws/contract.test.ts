@@ -1,4 +1,6 @@
+import { describeFormatsLineageContract } from '../contract/formats-lineage-contract.js';
 import { describeRegistryContract } from '../contract/registry-contract.js';
 import { makeAwsBackend } from '../support/aws-backend.js';
 
 describeRegistryContract('aws (DynamoDB Local + S3, SNS → SQS on moto)', makeAwsBackend);
+describeFormatsLineageContract('aws (DynamoDB Local + S3, SNS → SQS on moto)', makeAwsBackend);

@@ -20,6 +20,7 @@ const MODEL = ['--use-case', 'churn', '--model', 'ChurnModel'];
 const VERSION_KEYS = [
   'aliases',
   'artifact',
+  'format',
   'lineage',
   'metadata',
   'metrics',
@@ -288,7 +289,7 @@ describe('--json output of every command', () => {
     const r = await json('models', 'get', ...MODEL, '--stage', 'archived', '--output', 'fetched');
 
     // Assess
-    expect(keys(r)).toEqual(['modelName', 'path', 'sha256', 'useCase', 'verified', 'version']);
+    expect(keys(r)).toEqual(['format', 'modelName', 'path', 'sha256', 'useCase', 'verified', 'version']);
     expect(r).toMatchObject({ useCase: 'churn', modelName: 'ChurnModel', version: '1.0.1', verified: true });
     expect(r.path).toBe(join('fetched', 'b.bin'));
     expect(await readFile(join(dir, r.path), 'utf8')).toBe('model b, bigger\n');

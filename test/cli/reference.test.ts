@@ -23,6 +23,7 @@ const MODEL = [...UC, '--model', 'FraudRiskModel'];
 const VERSION_KEYS = [
   'aliases',
   'artifact',
+  'format',
   'lineage',
   'metadata',
   'metrics',

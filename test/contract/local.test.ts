@@ -1,4 +1,6 @@
 import { makeLocalBackend } from '../support/local-backend.js';
+import { describeFormatsLineageContract } from './formats-lineage-contract.js';
 import { describeRegistryContract } from './registry-contract.js';
 
 describeRegistryContract('local (SQLite + filesystem + JSONL outbox)', makeLocalBackend);
+describeFormatsLineageContract('local (SQLite + filesystem + JSONL outbox)', makeLocalBackend);

@@ -33,6 +33,7 @@ import {
   makeOutputDir,
   manifestDigest,
   stageCopy,
+  stagedCopyPath,
   sweepFolder,
 } from '../files.js';
 
@@ -416,6 +417,10 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async discard(staged: StagedArtifact): Promise<void> {
     await rm(staged.handle, { recursive: true, force: true });
+  }
+
+  stagedPath(staged: StagedArtifact): string {
+    return stagedCopyPath(staged);
   }
 
   private parse(uri: string): { bucket: string; key: string } {

@@ -17,6 +17,7 @@ import {
   type Leftover,
   makeOutputDir,
   stageCopy,
+  stagedCopyPath,
   sweepFolder,
 } from '../files.js';
 
@@ -191,6 +192,10 @@ export class FsArtifactStore implements ArtifactStore {
 
   async discard(staged: StagedArtifact): Promise<void> {
     await rm(staged.handle, { recursive: true, force: true });
+  }
+
+  stagedPath(staged: StagedArtifact): string {
+    return stagedCopyPath(staged);
   }
 
   async fetch(artifact: ArtifactInfo, destDir: string): Promise<{ path: string; sha256: string }> {

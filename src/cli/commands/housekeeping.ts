@@ -1,7 +1,16 @@
 /** `modelreg notifications …`, `modelreg artifacts sweep`, `modelreg lineage show`: the smaller nouns. */
 import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
-import { type CliContext, collect, EXIT, many, pageOf, pageOptions, positiveInt } from './shared.js';
+import {
+  type CliContext,
+  collect,
+  EXIT,
+  examples,
+  many,
+  pageOf,
+  pageOptions,
+  positiveInt,
+} from './shared.js';
 
 /** Registers `notifications` on the program. */
 export function registerNotifications(program: Command, ctx: CliContext): void {
@@ -92,31 +101,90 @@ export function registerArtifacts(program: Command, ctx: CliContext): void {
 /** Registers `lineage` on the program. */
 export function registerLineage(program: Command, ctx: CliContext): void {
   const { print, withRegistry } = ctx;
-  program
+  const lineage = program
     .command('lineage')
-    .description('trace versions back to the runs that produced them')
-    .command('show')
-    .description('the versions a training run produced')
-    .requiredOption('--run-id <id>', 'training run id')
+    .description('trace versions back to their runs, datasets, feature sets and parent models, and forward');
+  examples(
+    lineage
+      .command('show')
+      .description(
+        "the versions a training run produced (--run-id), every version and feature set built from a dataset version (--dataset-version), the versions built on a feature set (--feature-set), or a version's parents and children (--model, --version)",
+      )
+      .option('--run-id <id>', 'training run id')
+      .option('--dataset-version <v>', 'walk from a dataset version')
+      .option('--feature-set <name@version>', 'walk from a feature set')
+      .option('--use-case <name>', 'use case of --model')
+      .option('--model <name>', 'walk from a model version (with --use-case and --version)')
+      .option('--version <v>', 'the version of --model')
+      .action(
+        withRegistry('read', async (registry, o, cmd) => {
+          const { shortTime, table } = await import('../format.js');
+          const given = ['runId', 'datasetVersion', 'featureSet', 'model'].filter((k) => o[k] !== undefined);
+          if (given.length !== 1) {
+            throw new ValidationError(
+              `name exactly one place to start from: --run-id, --dataset-version, --feature-set or --model (with --use-case and --version)${given.length ? `; got ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(' and ')}` : ''}.`,
+            );
+          }
+          if (o.runId !== undefined) {
+            const r = await registry.lineage({ runId: o.runId as string });
+            print(cmd, r, () =>
+              r.items.length === 0
+                ? `No version was registered from run ${r.runId}.`
+                : table(
+                    ['Model', 'Version', 'Stage', 'Dataset', 'Code', 'Registered'],
+                    r.items.map((v) => [
+                      `${v.useCase}/${v.modelName}`,
+                      v.version,
+                      v.stage,
+                      v.lineage.datasetVersion ?? '-',
+                      v.lineage.codeVersion ?? '-',
+                      shortTime(v.registeredAt),
+                    ]),
+                  ),
+            );
+            return;
+          }
+          const { parseFeatureSet } = await import('../parse.js');
+          const { describeWalk } = await import('../lineage-walk.js');
+          const walk = await registry.lineageWalk(
+            o.datasetVersion !== undefined
+              ? { datasetVersion: o.datasetVersion as string }
+              : o.featureSet !== undefined
+                ? { featureSet: parseFeatureSet(o.featureSet as string) }
+                : {
+                    ...(o.useCase !== undefined ? { useCase: o.useCase as string } : {}),
+                    modelName: o.model as string,
+                    ...(o.version !== undefined ? { version: o.version as string } : {}),
+                  },
+          );
+          print(cmd, walk, () => describeWalk(walk, table));
+        }),
+      ),
+    [
+      'modelreg lineage show --run-id run-42',
+      'modelreg lineage show --dataset-version 2024-06-01',
+      'modelreg lineage show --feature-set transactions@7',
+      'modelreg lineage show --use-case fraud --model Risk --version 1.2.0',
+    ],
+  );
+  lineage
+    .command('reindex')
+    .description(
+      'write the lineage index entries of versions registered before the index existed, so --dataset-version and --feature-set find them',
+    )
+    .option('--dry-run', 'count what is missing, write nothing')
     .action(
-      withRegistry('read', async (registry, o, cmd) => {
-        const { shortTime, table } = await import('../format.js');
-        const r = await registry.lineage({ runId: o.runId as string });
-        print(cmd, r, () =>
-          r.items.length === 0
-            ? `No version was registered from run ${r.runId}.`
-            : table(
-                ['Model', 'Version', 'Stage', 'Dataset', 'Code', 'Registered'],
-                r.items.map((v) => [
-                  `${v.useCase}/${v.modelName}`,
-                  v.version,
-                  v.stage,
-                  v.lineage.datasetVersion ?? '-',
-                  v.lineage.codeVersion ?? '-',
-                  shortTime(v.registeredAt),
-                ]),
-              ),
-        );
-      }),
+      withRegistry(
+        (o) => (o.dryRun ? 'read' : 'write'),
+        async (registry, o, cmd) => {
+          const r = await registry.reindexLineage({ dryRun: Boolean(o.dryRun) });
+          print(
+            cmd,
+            r,
+            () =>
+              `${r.dryRun ? 'Would write' : 'Wrote'} ${r.written} lineage index entries for ${r.versions} versions (${r.present} already there).`,
+          );
+        },
+      ),
     );
 }

@@ -134,6 +134,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
               `  artifact  ${v.artifact.uri}`,
               `  sha256    ${v.artifact.sha256}  (${v.artifact.sizeBytes} bytes)`,
               `  metrics   ${keyMetrics(v.metrics, 10) || '-'}`,
+              `  format    ${v.format?.name ?? '-'}`,
             ].join('\n'),
           );
         }),
@@ -232,6 +233,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
       withRegistry('read', async (registry, o, cmd) => {
         const { keyMetrics, shortTime } = await import('../format.js');
         const { refLabel } = await import('../../core/model.js');
+        const { formatLines, pickleWarning } = await import('../artifact-format.js');
         const latest =
           o.version === undefined &&
           o.stage === undefined &&
@@ -268,8 +270,11 @@ export function registerModels(program: Command, ctx: CliContext): Command {
                 .join(', ') || '-'
             }`,
             `  metadata     ${JSON.stringify(v.metadata)}`,
+            ...formatLines(v.format),
           ].join('\n'),
         );
+        const warning = pickleWarning(v.format);
+        if (warning) ctx.io.err(`warning: ${warning}\n`);
       }),
     ),
     [
@@ -497,9 +502,17 @@ export function registerModels(program: Command, ctx: CliContext): Command {
     .action(
       withRegistry('read', async (registry, o, cmd) => {
         const r = await registry.getArtifact({ ...sel(o), output: o.output as string });
+        const { pickleWarning } = await import('../artifact-format.js');
+        const { format } = await registry.info({
+          useCase: r.useCase,
+          modelName: r.modelName,
+          version: r.version,
+        });
+        const warning = pickleWarning(format);
+        if (warning) ctx.io.err(`warning: ${warning}\n`);
         print(
           cmd,
-          r,
+          { ...r, format: format?.name ?? null, ...(warning ? { warning } : {}) },
           () =>
             `Fetched ${r.useCase}/${r.modelName} ${r.version} to ${r.path}\n  sha256 ${r.sha256} verified`,
         );

@@ -24,12 +24,12 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
       .option('--file <file>', 'JSON policy document (replaces the whole policy)')
       .option(
         '--staging-gate <gate=threshold>',
-        'gate for promotion to staging (repeatable; replaces the staging gates); require_model_card=section,… requires card sections',
+        'gate for promotion to staging, e.g. min_auc=0.8, forbid_formats=pickle,joblib or require_model_card=intended_use,limitations (repeatable; replaces the staging gates)',
         collect,
       )
       .option(
         '--production-gate <gate=threshold>',
-        'gate for promotion to production (repeatable; replaces the production gates); require_model_card=section,… requires card sections',
+        'gate for promotion to production, e.g. min_auc=0.9, forbid_formats=pickle or require_model_card=intended_use (repeatable; replaces the production gates)',
         collect,
       )
       .option('--require-approval', 'production promotion waits for a human approval')
@@ -161,9 +161,9 @@ function cardRule(p: Policy): string {
 }
 
 function describePolicy(p: Policy): string {
-  const gates = (g: Record<string, number | boolean>) =>
+  const gates = (g: Record<string, number | boolean | string[]>) =>
     Object.entries(g)
-      .map(([k, v]) => `${k}=${v}`)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`)
       .join(', ') || 'none';
   return [
     `  staging gates      ${gates(p.gates.staging)}`,

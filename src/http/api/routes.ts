@@ -31,6 +31,7 @@ import {
 import { errorBody } from '../errors.js';
 import { cardRoutes } from './card-routes.js';
 import { lifeRoutes } from './life-routes.js';
+import { lineageRoutes } from './lineage-routes.js';
 import { type AnyRoute, PathParams, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
 
@@ -474,5 +475,6 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
     }),
     ...lifeRoutes(),
     ...cardRoutes(),
+    ...lineageRoutes(),
   ];
 }

@@ -35,6 +35,7 @@ import { auditPage } from './audit-page.js';
 import { comparePage, comparePicker, pairEvidence } from './compare-page.js';
 import { alert, type FrameContext, PAGE_CSP } from './layout.js';
 import { lineagePage } from './lineage-page.js';
+import { lineageWalkPage } from './lineage-walk-page.js';
 import { errorPage, loginPage } from './login-page.js';
 import { modelPage } from './model-page.js';
 import { modelsPage, type UseCaseModels } from './models-page.js';
@@ -334,6 +335,38 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const res = await registry.lineage({ runId: c.req.param('runId'), limit: 100 });
     return c.html(lineagePage(frame(c), res.runId, res.items));
   });
+
+  // formats and lineage (issue 11): the lineage walk
+  app.get('/lineage/datasets/:datasetVersion', async (c) =>
+    c.html(
+      lineageWalkPage(
+        frame(c),
+        await c.get('registry').lineageWalk({ datasetVersion: c.req.param('datasetVersion') }),
+      ),
+    ),
+  );
+  app.get('/lineage/feature-sets/:name/:version', async (c) =>
+    c.html(
+      lineageWalkPage(
+        frame(c),
+        await c
+          .get('registry')
+          .lineageWalk({ featureSet: { name: c.req.param('name'), version: c.req.param('version') } }),
+      ),
+    ),
+  );
+  app.get('/models/:useCase/:model/versions/:version/lineage', async (c) =>
+    c.html(
+      lineageWalkPage(
+        frame(c),
+        await c.get('registry').lineageWalk({
+          useCase: c.req.param('useCase'),
+          modelName: c.req.param('model'),
+          version: c.req.param('version'),
+        }),
+      ),
+    ),
+  );
 
   app.get('/approvals', async (c) => {
     const approvals = await c.get('registry').listApprovals();

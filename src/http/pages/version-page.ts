@@ -1,12 +1,14 @@
 /** One version: everything the registry knows about it, and the actions an editor can take. */
 import { html } from 'hono/html';
 import type { AuditEvent } from '../../core/audit.js';
+import { describeFormat, describeTensor, pickleWarning, type TensorInfo } from '../../core/formats.js';
 import type { ModelVersion } from '../../core/model.js';
 import type { RenderedCard } from '../../core/model-card.js';
 import type { Evidence } from '../../core/workflow.js';
 import { hasRole } from '../env.js';
 import { cardHtml } from './card-html.js';
 import { badge, type FrameContext, modelUrl, num, page, size, versionUrl, when } from './layout.js';
+import { datasetUrl, featureSetUrl, versionLineageUrl } from './lineage-walk-page.js';
 
 /** What the version page shows. */
 export interface VersionPageData {
@@ -38,6 +40,20 @@ function facts(entries: [string, unknown][]) {
     ([k, v]) =>
       html`<dt>${k}</dt><dd>${typeof v === 'number' ? num(v) : typeof v === 'string' ? v : JSON.stringify(v)}</dd>`,
   )}</dl>`;
+}
+
+/** The detected format: its summary, an ONNX signature or safetensors tensors, and the pickle warning. */
+function formatPanel(v: ModelVersion) {
+  const f = v.format;
+  const warning = pickleWarning(f);
+  const tensors = (label: string, list: TensorInfo[] | undefined) =>
+    list && list.length > 0
+      ? html`<dt>${label}</dt><dd>${list.map((t) => html`<code class="chip">${describeTensor(t)}</code> `)}</dd>`
+      : '';
+  return html`${warning ? html`<div class="alert error" data-testid="pickle-warning"><strong>Loading it executes code</strong>${warning}</div>` : ''}<dl class="facts">
+    <dt>Format</dt><dd data-testid="format-name">${describeFormat(f)}</dd>
+    ${tensors('Inputs', f?.inputs)}${tensors('Outputs', f?.outputs)}${tensors('Tensors', f?.tensors)}
+  </dl>`;
 }
 
 /** Renders the version page. */
@@ -72,8 +88,13 @@ ${
   <div><h2>Metrics</h2><div class="panel">${facts(Object.entries(v.metrics))}</div></div>
   <div><h2>Lineage</h2><div class="panel"><dl class="facts">
     <dt>Training run</dt><dd>${v.lineage.runId ? html`<a href="/lineage/${encodeURIComponent(v.lineage.runId)}">${v.lineage.runId}</a>` : '—'}</dd>
-    <dt>Dataset</dt><dd>${v.lineage.datasetVersion ?? '—'}</dd>
+    <dt>Dataset</dt><dd>${v.lineage.datasetVersion ? html`<a href="${datasetUrl(v.lineage.datasetVersion)}">${v.lineage.datasetVersion}</a>` : '—'}</dd>
     <dt>Code</dt><dd>${v.lineage.codeVersion ?? '—'}</dd>
+    ${v.lineage.featureSet ? html`<dt>Feature set</dt><dd><a href="${featureSetUrl(v.lineage.featureSet)}">${v.lineage.featureSet.name}@${v.lineage.featureSet.version}</a></dd>` : ''}
+    ${v.lineage.curationRuleset ? html`<dt>Curation ruleset</dt><dd>${v.lineage.curationRuleset}</dd>` : ''}
+    ${v.lineage.configHash ? html`<dt>Config</dt><dd class="mono">${v.lineage.configHash}</dd>` : ''}
+    ${v.lineage.parent ? html`<dt>Parent</dt><dd>${v.lineage.parent.relation} of <a href="${versionUrl(v.lineage.parent.useCase, v.lineage.parent.modelName, v.lineage.parent.version)}">${v.lineage.parent.useCase}/${v.lineage.parent.modelName} ${v.lineage.parent.version}</a></dd>` : ''}
+    <dt>Walk</dt><dd><a href="${versionLineageUrl(v.useCase, v.modelName, v.version)}" data-testid="lineage-walk">Parents and children</a></dd>
   </dl></div></div>
   <div><h2>Tags</h2><div class="panel">${facts(Object.entries(v.tags))}</div></div>
   <div><h2>Artifact</h2><div class="panel"><dl class="facts">
@@ -81,6 +102,7 @@ ${
     <dt>Size</dt><dd>${size(v.artifact.sizeBytes)}</dd>
     <dt>Download</dt><dd><a href="${base}/artifact" data-testid="download">Download (digest verified)</a></dd>
   </dl></div></div>
+  <div><h2>Format</h2><div class="panel" data-testid="format">${formatPanel(v)}</div></div>
 </div>
 <h2>Metadata</h2><div class="panel">${facts(Object.entries(v.metadata))}</div>
 <h2>Evidence</h2>

@@ -80,7 +80,7 @@ export function versionsTable(items: ModelVersion[]): string {
 
 /** The gates table of a promotion. */
 export function gatesTable(gates: GateResult[]): string {
-  const show = (x: number | boolean | null) =>
+  const show = (x: number | boolean | string | null) =>
     x === null ? 'missing' : typeof x === 'number' ? num(x) : String(x);
   return table(
     ['Gate', 'Actual', 'Threshold', 'Result', 'Note'],

@@ -18,6 +18,7 @@ import {
   evaluateGates,
   type GateBaseline,
   type GateResult,
+  type GateSubject,
   type Gates,
   type IncomparableBaseline,
 } from './gates.js';
@@ -152,7 +153,7 @@ export interface PromoteResult {
 export function decidePromote(
   ref: ModelRef,
   head: ModelHead,
-  candidate: VersionRecord,
+  candidate: VersionRecord & Pick<GateSubject, 'signature'>,
   to: Stage | null,
   requestGates: Gates,
   who: Actor,
@@ -188,7 +189,11 @@ export function decidePromote(
   assertTransition('promote', candidate.stage, target);
 
   const subject = measured
-    ? { metrics: { ...candidate.metrics, ...measured.metrics }, metadata: candidate.metadata }
+    ? {
+        metrics: { ...candidate.metrics, ...measured.metrics },
+        metadata: candidate.metadata,
+        signature: candidate.signature,
+      }
     : candidate;
   const against = measured ? measured.baseline : baseline(head, candidate);
   const gates = [

@@ -17,8 +17,9 @@ export type Gates = z.infer<typeof GatesSchema>;
 export interface GateResult {
   gate: string;
   metric: string;
-  actual: number | boolean | null;
-  threshold: number | boolean;
+  /** A number or yes/no; a sentence where the check has no number (`require_signature`: "unsigned"). */
+  actual: number | boolean | string | null;
+  threshold: number | boolean | string;
   passed: boolean;
   /** Where the gate came from: the model's policy or the caller. */
   source: 'policy' | 'request';
@@ -26,7 +27,10 @@ export interface GateResult {
   note?: string;
 }
 
-type GateKind = 'min' | 'max' | 'min_delta' | 'max_delta' | 'require_drift_check';
+type GateKind = 'min' | 'max' | 'min_delta' | 'max_delta' | 'require_drift_check' | 'require_signature';
+
+/** The yes/no gates (no metric), for help and "did you mean". */
+export const FLAG_GATES = ['require_drift_check', 'require_signature'] as const;
 
 interface ParsedGate {
   kind: GateKind;
@@ -35,7 +39,7 @@ interface ParsedGate {
 }
 
 const GATE_HELP =
-  'gates are min_<metric>=N, max_<metric>=N, min_delta_<metric>=N, max_delta_<metric>=N or require_drift_check=true';
+  'gates are min_<metric>=N, max_<metric>=N, min_delta_<metric>=N, max_delta_<metric>=N, require_drift_check=true or require_signature=true';
 
 /** Splits a gate key into its kind and metric; refuses keys that are not a gate. */
 export function parseGateKey(key: string, threshold: number | boolean): ParsedGate {
@@ -49,6 +53,16 @@ export function parseGateKey(key: string, threshold: number | boolean): ParsedGa
       );
     }
     return { kind: 'require_drift_check', metric: 'drift_check_passed', threshold };
+  }
+  // signing: a signature by a key the use case trusts
+  if (key === 'require_signature') {
+    if (typeof threshold !== 'boolean') {
+      throw new ValidationError(
+        `gate require_signature takes true or false, not ${JSON.stringify(threshold)}.`,
+        { gate: key },
+      );
+    }
+    return { kind: 'require_signature', metric: 'signature', threshold };
   }
   const match = /^(min_delta|max_delta|min|max)_(.+)$/.exec(key);
   if (match === null || !METRIC_NAME.test(match[2]!)) {
@@ -108,6 +122,8 @@ export function parseGateArg(arg: string): [string, number | boolean] {
 export interface GateSubject {
   metrics: Metrics;
   metadata: Record<string, unknown>;
+  /** Signing: the version's signature as the registry verified it (absent: unsigned). */
+  signature?: { status: string; description: string } | undefined;
 }
 
 /** The current production version, for delta gates (null when nothing is in production). */
@@ -144,6 +160,17 @@ export function evaluateGates(
         actual: flag,
         passed,
         ...(flag === null && g.threshold === true ? { note: 'metadata.drift_check_passed is missing' } : {}),
+      };
+    }
+    if (g.kind === 'require_signature') {
+      const sig = candidate.signature ?? { status: 'unsigned', description: 'unsigned' };
+      if (g.threshold === false) return { ...base, actual: sig.description, passed: true };
+      return {
+        ...base,
+        actual: sig.status === 'untrusted' ? 'signed by untrusted key' : sig.status,
+        threshold: 'a signature by a trusted key',
+        passed: sig.status === 'trusted',
+        note: sig.description,
       };
     }
     const actualValue = candidate.metrics[g.metric];
@@ -187,6 +214,7 @@ export function describeFailures(results: GateResult[]): string {
       // yes/no checks (drift check, evaluation, approval) read better as their note
       if (typeof r.threshold === 'boolean' && r.gate !== 'require_drift_check')
         return `${r.gate}: ${r.note ?? 'not satisfied'}`;
+      if (typeof r.threshold === 'string') return `${r.gate}: ${r.actual}, needs ${r.threshold}`;
       const op = r.gate.startsWith('max') ? '>' : r.gate === 'require_drift_check' ? '≠' : '<';
       return `${r.gate}: ${r.actual === null ? 'missing' : r.actual} ${op} ${r.threshold}${r.note ? ` (${r.note})` : ''}`;
     })

@@ -34,7 +34,16 @@ export interface ChangeSet {
  * The kinds of records kept beside models and versions; `token` (API tokens, by hash) and
  * `idempotency` (the first answer of a keyed HTTP request) belong to the HTTP application.
  */
-export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery' | 'token' | 'idempotency';
+export type RecordKind =
+  | 'evidence'
+  | 'approval'
+  | 'evalset'
+  | 'delivery'
+  | 'token'
+  | 'idempotency'
+  // signing: the keys a use case trusts, and the signed release statements of versions
+  | 'trusted-key'
+  | 'signature';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
@@ -219,4 +228,17 @@ export interface Notifier {
 /** The source of "now", injectable so tests and the archival policy can move time. */
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * Signs release statements with a key the registry never holds: an Ed25519 key file on the
+ * user's machine, or an asymmetric KMS key on AWS. Verifiers need only the public key.
+ */
+export interface Signer {
+  /** `ed25519` or `ecdsa-p256-sha256` (KMS ECC_NIST_P256 with ECDSA_SHA_256). */
+  readonly algorithm: string;
+  /** The public key, SPKI PEM: what `keys trust` records and verification uses. */
+  publicKeyPem(): string | Promise<string>;
+  /** The signature over `payload` (the DSSE pre-authentication encoding), base64. */
+  sign(payload: Uint8Array): Promise<string>;
 }

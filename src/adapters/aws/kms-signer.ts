@@ -11,6 +11,8 @@ import type { Signer } from '../../core/ports.js';
 /** The KMS key spec and signing algorithm modelreg signs with. */
 export const KMS_KEY_SPEC = 'ECC_NIST_P256';
 export const KMS_SIGNING_ALGORITHM = 'ECDSA_SHA_256';
+/** The largest message KMS Sign takes as RAW. */
+export const KMS_RAW_MESSAGE_LIMIT = 4096;
 
 /** DER (SPKI) bytes as PEM. */
 function spkiPem(der: Uint8Array): string {
@@ -46,13 +48,17 @@ export class KmsSigner implements Signer {
     return this.publicKey;
   }
 
-  /** Sends KMS the SHA-256 of the payload (a RAW message is capped at 4 KiB); the signature is the same ECDSA over SHA-256. */
+  /**
+   * Sends the message itself up to KMS's 4 KiB limit for RAW messages, else its SHA-256 as
+   * a DIGEST: the signature is the same ECDSA over SHA-256 of the payload either way.
+   */
   async sign(payload: Uint8Array): Promise<string> {
+    const raw = payload.byteLength <= KMS_RAW_MESSAGE_LIMIT;
     const r = await this.kms.send(
       new SignCommand({
         KeyId: this.keyId,
-        Message: createHash('sha256').update(payload).digest(),
-        MessageType: 'DIGEST',
+        Message: raw ? payload : createHash('sha256').update(payload).digest(),
+        MessageType: raw ? 'RAW' : 'DIGEST',
         SigningAlgorithm: KMS_SIGNING_ALGORITHM,
       }),
     );

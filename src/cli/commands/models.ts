@@ -503,7 +503,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           cmd,
           r,
           () =>
-            `Fetched ${r.useCase}/${r.modelName} ${r.version} to ${r.path}\n  sha256    ${r.sha256} verified\n  signature ${r.signature.status === 'unsigned' ? 'unsigned (no signature; `models sign` signs it, --require-signature refuses unsigned versions)' : r.signature.description}`,
+            `Fetched ${r.useCase}/${r.modelName} ${r.version} to ${r.path}\n  sha256 ${r.sha256} verified\n  signature ${r.signature.status === 'unsigned' ? 'unsigned (no signature; `models sign` signs it, --require-signature refuses unsigned versions)' : r.signature.description}`,
         );
       }),
     );

@@ -236,7 +236,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
       events.push(...res.items.filter((e) => e.version === version.version));
       cursor = res.nextCursor;
     } while (cursor !== null);
-    return c.html(versionPage(frame(c), { version, evidence, events }));
+    const signature = await registry.signatureStatus({ ...ref, version: version.version });
+    return c.html(versionPage(frame(c), { version, evidence, events, signature }));
   });
 
   app.get('/models/:useCase/:model/versions/:version/artifact', async (c) => {

@@ -12,6 +12,8 @@ export interface VersionPageData {
   evidence: Evidence[];
   /** The model's audit events about this version, oldest first. */
   events: AuditEvent[];
+  /** Signing: where the version's signature stands (absent where not looked up). */
+  signature?: { status: string; description: string };
 }
 
 interface RecordedGate {
@@ -65,6 +67,7 @@ ${
     <dt>sha256</dt><dd class="mono" data-testid="sha256">${v.artifact.sha256}</dd>
     <dt>Size</dt><dd>${size(v.artifact.sizeBytes)}</dd>
     <dt>Download</dt><dd><a href="${base}/artifact" data-testid="download">Download (digest verified)</a></dd>
+    ${d.signature ? html`<dt>Signature</dt><dd data-testid="signature" class="${d.signature.status === 'trusted' ? '' : 'warn'}">${d.signature.description}</dd>` : ''}
   </dl></div></div>
 </div>
 <h2>Metadata</h2><div class="panel">${facts(Object.entries(v.metadata))}</div>

@@ -32,16 +32,24 @@ export class KmsSigner implements Signer {
 
   /** The key's public half (GetPublicKey, once); refuses a key that is not an ECC_NIST_P256 signing key. */
   publicKeyPem(): Promise<string> {
-    this.publicKey ??= this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId })).then((r) => {
-      const spec = r.KeySpec ?? r.CustomerMasterKeySpec;
-      if (r.KeyUsage !== 'SIGN_VERIFY' || (spec !== undefined && spec !== KMS_KEY_SPEC) || !r.PublicKey) {
+    this.publicKey ??= this.kms
+      .send(new GetPublicKeyCommand({ KeyId: this.keyId }))
+      .catch((e: Error) => {
         throw new ValidationError(
-          `KMS key ${this.keyId} is ${spec ?? 'of unknown spec'} for ${r.KeyUsage ?? 'unknown use'}; modelreg signs with an ${KMS_KEY_SPEC} SIGN_VERIFY key (the CDK stateful stack creates one).`,
+          `cannot read the public key of KMS key ${this.keyId} (${e.name}: ${e.message}); check the key id or ARN, AWS_REGION and the credentials.`,
           { keyId: this.keyId },
         );
-      }
-      return spkiPem(r.PublicKey);
-    });
+      })
+      .then((r) => {
+        const spec = r.KeySpec ?? r.CustomerMasterKeySpec;
+        if (r.KeyUsage !== 'SIGN_VERIFY' || (spec !== undefined && spec !== KMS_KEY_SPEC) || !r.PublicKey) {
+          throw new ValidationError(
+            `KMS key ${this.keyId} is ${spec ?? 'of unknown spec'} for ${r.KeyUsage ?? 'unknown use'}; modelreg signs with an ${KMS_KEY_SPEC} SIGN_VERIFY key (the CDK stateful stack creates one).`,
+            { keyId: this.keyId },
+          );
+        }
+        return spkiPem(r.PublicKey);
+      });
     this.publicKey.catch(() => {
       this.publicKey = null;
     });

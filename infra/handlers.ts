@@ -45,6 +45,8 @@ export interface HandlerSpec {
    * bundle as `node_modules/<name>`: the web UI serves uPlot's script and stylesheet itself.
    */
   readonly packageFiles?: readonly string[];
+  /** Signing: signs release statements with the KMS signing key (kms:Sign, kms:GetPublicKey). */
+  readonly signs?: boolean;
 }
 
 const base = {
@@ -70,6 +72,7 @@ export const HANDLERS = [
     id: 'RegisterFunction',
     description: 'modelreg: registers the version a training run produced',
     artifacts: 'readWrite',
+    signs: true,
     memorySize: 1024,
     timeoutSeconds: 300,
     ephemeralStorageMiB: 4096,

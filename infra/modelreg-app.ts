@@ -135,6 +135,7 @@ export function addModelregStacks(
     artifactBucket: stateful.artifactBucket,
     notificationTopic: stateful.notificationTopic,
     dataKey: stateful.dataKey,
+    signingKey: stateful.signingKey,
     messagingKey: stateful.messagingKey,
     notificationEmails: settings.notificationEmails,
     operationsEmails: settings.operationsEmails,

@@ -77,6 +77,8 @@ export class ModelregStatefulStack extends Stack {
   readonly dataKey: kms.Key;
   /** Encrypts messages at rest: the notification topic and the operations topic. */
   readonly messagingKey: kms.Key;
+  /** Signing: the asymmetric key that signs release statements (MODELREG_SIGNING_KEY_ID). */
+  readonly signingKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: ModelregStatefulStackProps) {
     super(scope, id, props);
@@ -91,6 +93,14 @@ export class ModelregStatefulStack extends Stack {
       description: `modelreg ${props.environment}: notification and operations topics`,
       alias: `alias/modelreg/${props.environment}/messaging`,
       enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // signing: ECDSA P-256 / SHA-256, the key spec node:crypto verifies with its public key
+    this.signingKey = new kms.Key(this, 'SigningKey', {
+      description: `modelreg ${props.environment}: signs model release statements (in-toto, DSSE)`,
+      alias: `alias/modelreg/${props.environment}/signing`,
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // CloudWatch alarms publish to the encrypted operations topic (stateless stack), on behalf
@@ -197,6 +207,11 @@ export class ModelregStatefulStack extends Stack {
     new CfnOutput(this, 'DataKeyArn', {
       value: this.dataKey.keyArn,
       description: 'MODELREG_KMS_KEY_ID: the key artifacts are encrypted with',
+    });
+    new CfnOutput(this, 'SigningKeyArn', {
+      value: this.signingKey.keyArn,
+      description:
+        'MODELREG_SIGNING_KEY_ID: the KMS key release statements are signed with (trust it: modelreg keys trust --kms-key-id)',
     });
   }
 }

@@ -71,6 +71,8 @@ export interface ModelregStatelessStackProps extends StackProps {
   readonly dataKey: kms.IKey;
   /** The key of the topics (stateful stack): the operations topic uses it too. */
   readonly messagingKey: kms.IKey;
+  /** Signing: the KMS key that signs release statements (granted only to the functions that sign). */
+  readonly signingKey?: kms.IKey;
   /**
    * Email addresses subscribed to the notification topic (each confirms by email).
    * @default none
@@ -251,6 +253,7 @@ export class ModelregStatelessStack extends Stack {
       ...(spec.approvalLinks ? { MODELREG_APPROVAL_API_URL: approvalApiUrl } : {}),
       ...(spec.approvalSecret ? { MODELREG_APPROVAL_SECRET_ARN: this.approvalSecret.secretArn } : {}),
       ...(spec.slackWebhook ? { MODELREG_SLACK_WEBHOOK_SECRET_ARN: this.slackWebhookSecret.secretArn } : {}),
+      ...(spec.signs && props.signingKey ? { MODELREG_SIGNING_KEY_ID: props.signingKey.keyArn } : {}),
     });
     const functions = {} as Record<HandlerDir, RegistryFunction>;
     for (const spec of HANDLERS) {
@@ -571,6 +574,8 @@ export class ModelregStatelessStack extends Stack {
       });
     if (spec.approvalSecret) readSecret(this.approvalSecret as secretsmanager.ISecret);
     if (spec.slackWebhook) readSecret(this.slackWebhookSecret);
+    // signing: kms:Sign only where the code signs; verifiers use the stored public keys (no KMS call)
+    if (spec.signs && props.signingKey) props.signingKey.grant(grantee, 'kms:Sign', 'kms:GetPublicKey');
     if (spec.dir === 'register') {
       for (const name of props.trainingOutputBuckets ?? []) {
         const bucketArn = `arn:${Stack.of(this).partition}:s3:::${name}`;

@@ -497,6 +497,7 @@ export class RegistryCore {
     req: z.output<typeof RegisterSchema>,
     staged: StagedArtifact,
     dedupe?: RegisterDedupe,
+    amend?: (change: ChangeSet, record: VersionRecord) => Promise<void>,
   ): Promise<ModelVersion> {
     const ref: ModelRef = { useCase: req.useCase, modelName: req.modelName };
     // formats and lineage (issue 11): the parent must exist; the format is read from the staged bytes
@@ -543,6 +544,16 @@ export class RegistryCore {
         const decision = decideRegister(ref, head, null, record, who);
         if (dedupe && decision.change) {
           decision.change.records = [...(decision.change.records ?? []), dedupe.record(record)];
+        }
+        if (amend && decision.change) {
+          // what is added in the same commit (a signature); if it fails, the upload goes back
+          try {
+            await amend(decision.change, record);
+          } catch (e) {
+            published = null;
+            await this.artifacts.unpublish(ref, version, staged);
+            throw e;
+          }
         }
         return decision;
       },
@@ -813,12 +824,13 @@ export class RegistryCore {
     const measured = await this.measured(ref, head, version);
     const checks = await this.productionChecks(ref, head, version);
     const stageChecks = await this.stageChecks(ref, head, version);
+    const signature = await this.signatureForGates(ref, head, version);
     const details =
       req.confidence !== undefined && req.confidence !== null ? { confidence: req.confidence } : {};
     return decidePromote(
       ref,
       head,
-      version,
+      signature ? { ...version, signature } : version,
       req.to ?? null,
       req.gates,
       this.who(req.promotedBy),
@@ -845,6 +857,15 @@ export class RegistryCore {
     _version: VersionRecord,
   ): Promise<GateResult[]> {
     return [];
+  }
+
+  /** The version's signature as verified, for a `require_signature` gate (signing). None here. */
+  protected async signatureForGates(
+    _ref: ModelRef,
+    _head: ModelHead,
+    _version: VersionRecord,
+  ): Promise<{ status: string; description: string } | undefined> {
+    return undefined;
   }
 
   /**

@@ -16,14 +16,22 @@ import {
   decideDeprecate,
   type MeasuredMetrics,
 } from '../core/decisions.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError, UntrustedKeyError, ValidationError } from '../core/errors.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef, ModelVersion, Stage } from '../core/model.js';
 import { refLabel } from '../core/model.js';
 import type { CardSetResult, RenderedCard, StoredCard } from '../core/model-card.js';
 import { policyOf } from '../core/policy.js';
-import type { Page, RecordWrite, RegistryStore, UseCaseSummary, VersionRecord } from '../core/ports.js';
+import type {
+  Page,
+  RecordWrite,
+  RegistryStore,
+  Signer,
+  UseCaseSummary,
+  VersionRecord,
+} from '../core/ports.js';
+import type { Signature, SignatureState, TrustedKey } from '../core/signing.js';
 import {
   type Approval,
   assertMayDecide,
@@ -42,13 +50,16 @@ import { timeOrderedId } from './ids.js';
 import {
   type DeprecateInput,
   DeprecateSchema,
+  GetArtifactSchema,
   LIMITS,
   maxJsonBytes,
   parseInput,
+  type RegisterInput,
   RegisterSchema,
   type ResolveInput,
   ResolveSchema,
   type SelectorInput,
+  SelectorSchema,
   safeRecord,
 } from './inputs.js';
 import {
@@ -63,6 +74,7 @@ import { type CardSetInput, type EditInput, ModelCards } from './model-cards.js'
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 import { type Resolution, resolveServing } from './resolve.js';
+import { type RevokeKeySchema, Signing, type TrustKeySchema, type Verification } from './signing.js';
 
 export * from './registry-core.js';
 
@@ -488,13 +500,17 @@ export class Registry extends RegistryCore {
       };
     }
     const measured = await this.measured(ref, head, version);
-    const subject = measured
-      ? {
-          metrics: { ...version.metrics, ...measured.metrics },
-          metadata: version.metadata,
-          format: version.format,
-        }
-      : version;
+    const signature = await this.signatureForGates(ref, head, version);
+    const subject = {
+      ...(measured
+        ? {
+            metrics: { ...version.metrics, ...measured.metrics },
+            metadata: version.metadata,
+            format: version.format,
+          }
+        : version),
+      signature,
+    };
     const baseline =
       measured?.baseline ??
       (champion !== null && head.production ? { version: champion, metrics: head.production.metrics } : null);
@@ -883,4 +899,115 @@ export class Registry extends RegistryCore {
   async reindexLineage(input: LineageReindexInput = {}): Promise<LineageReindexResult> {
     return reindexLineage(this.store, input);
   }
+
+  // ── Signing (issue 11 §2): trusted keys, signed release statements, verification ──
+
+  private get signing(): Signing {
+    return new Signing({
+      store: this.store,
+      artifacts: this.artifacts,
+      who: (actor) => this.who(actor),
+      mutate: (decide) => this.mutate(decide),
+    });
+  }
+
+  /** Trusts a public key (PEM, or read from KMS by the caller) for a use case's signatures. */
+  async trustKey(input: z.input<typeof TrustKeySchema>): Promise<TrustedKey> {
+    return this.signing.trust(input);
+  }
+
+  /** Revokes a use case's key: versions signed by it no longer verify. */
+  async revokeKey(input: z.input<typeof RevokeKeySchema>): Promise<TrustedKey> {
+    return this.signing.revoke(input);
+  }
+
+  /** The keys a use case trusts or has revoked. */
+  async listKeys(input: { useCase: string }): Promise<TrustedKey[]> {
+    const req = parseInput(z.object({ useCase: Name }), input);
+    return this.signing.keys(req.useCase);
+  }
+
+  /** Signs a version's release statement with a trusted key (the private key stays with the signer). */
+  async signVersion(input: SelectorInputOf & { signedBy?: string }, signer: Signer): Promise<Signature> {
+    const req = parseInput(
+      SelectorSchema.extend({ signedBy: z.string().min(1).optional() }),
+      this.splitModel(input),
+    );
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    return this.signing.sign(ref, () => this.load(ref, req), signer, req.signedBy);
+  }
+
+  /** Registers a version and signs it in the same commit; an untrusted key is refused before anything is written. */
+  async registerSigned(
+    input: RegisterInput,
+    signer: Signer,
+  ): Promise<ModelVersionOf & { signature: SignatureState }> {
+    const req = parseInput(RegisterSchema, input);
+    const key = await this.signing.signingKey(req.useCase, signer);
+    const staged = await this.artifacts.stage(req.artifactPath);
+    try {
+      const v = await this.registerStaged(
+        req,
+        staged,
+        undefined,
+        this.signing.amender(key, signer, req.registeredBy),
+      );
+      const { error: _error, ...signature } = await this.signing.state(v);
+      return { ...v, signature };
+    } finally {
+      await this.artifacts.discard(staged);
+    }
+  }
+
+  /** Verifies a version: artifact re-hashed, statement matched, signature by a trusted, unrevoked key. */
+  async verifyVersion(input: SelectorInputOf): Promise<Verification> {
+    const req = parseInput(SelectorSchema, this.splitModel(input));
+    const { version } = await this.load({ useCase: req.useCase, modelName: req.modelName }, req);
+    return this.signing.verify(version);
+  }
+
+  /** Where a version's signature stands (no re-hash): what `models info` and the web UI show. */
+  async signatureStatus(input: SelectorInputOf): Promise<SignatureState> {
+    const req = parseInput(SelectorSchema, this.splitModel(input));
+    const { version } = await this.load({ useCase: req.useCase, modelName: req.modelName }, req);
+    const { error: _error, ...state } = await this.signing.state(version);
+    return state;
+  }
+
+  /**
+   * `models get` with signatures checked first: a bad signature (tampered, untrusted,
+   * revoked) is refused before anything is copied out; an unsigned version is fetched and
+   * said to be unsigned, unless `requireSignature` or the policy of its stage asks for one.
+   */
+  async getSignedArtifact(
+    input: z.input<typeof GetArtifactSchema> & { requireSignature?: boolean },
+  ): Promise<Awaited<ReturnType<RegistryCore['getArtifact']>> & { signature: SignatureState }> {
+    const req = parseInput(
+      GetArtifactSchema.extend({ requireSignature: z.boolean().default(false) }),
+      this.splitModel(input),
+    );
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const { head, version } = await this.load(ref, req);
+    const { error, ...signature } = await this.signing.state(version);
+    if (error) throw error;
+    if (signature.status === 'unsigned' && (req.requireSignature || this.signing.required(head, version))) {
+      throw new UntrustedKeyError(
+        `${refLabel(ref)} ${version.version} is unsigned and ${req.requireSignature ? '--require-signature was given' : `the policy requires a signature in ${version.stage}`}; sign it with \`modelreg models sign --use-case ${ref.useCase} --model ${ref.modelName} --version ${version.version} --key FILE\`.`,
+        { signature: 'unsigned' },
+      );
+    }
+    const got = await this.getArtifact({ ...ref, version: version.version, output: req.output });
+    return { ...got, signature };
+  }
+
+  protected override async signatureForGates(
+    _ref: ModelRef,
+    head: ModelHead,
+    version: VersionRecord,
+  ): Promise<SignatureState | undefined> {
+    return this.signing.forGates(head, version);
+  }
 }
+
+type SelectorInputOf = z.input<typeof SelectorSchema>;
+type ModelVersionOf = Awaited<ReturnType<RegistryCore['register']>>;

@@ -5,7 +5,9 @@
  * the input of the next.
  */
 import * as z from 'zod';
+import { RevokedKeyError, UntrustedKeyError } from '../core/errors.js';
 import { StageSchema } from '../core/model.js';
+import type { Signer } from '../core/ports.js';
 import type { Registry } from './registry.js';
 import { TrainingCompletedSchema } from './registry.js';
 
@@ -20,6 +22,8 @@ export const RegisterOutputSchema = z.object({
   stage: z.string(),
   sha256: z.string(),
   alreadyRegistered: z.boolean(),
+  /** Signing: `trusted` when the step signed it (or it was signed), else why it is unsigned. */
+  signature: z.string().optional(),
 });
 
 /** `evaluatedBy` is the actor of the evaluation's audit event: the workflow passes the event's requestedBy. */
@@ -226,8 +230,25 @@ export const ArchivalPolicyInputSchema = z.object({
 });
 
 /** Registers the version a training run produced (idempotent per run and artifact). */
-export async function registerStep(registry: Registry, input: z.output<typeof RegisterInputSchema>) {
-  return RegisterOutputSchema.parse(await registry.registerFromEvent(input));
+export async function registerStep(
+  registry: Registry,
+  input: z.output<typeof RegisterInputSchema>,
+  signer?: Signer,
+) {
+  const out = await registry.registerFromEvent(input);
+  if (!signer) return RegisterOutputSchema.parse(out);
+  // signing: with the stack's KMS key, where the use case trusts it; otherwise said, not failed
+  let signature = 'trusted';
+  try {
+    await registry.signVersion(
+      { useCase: out.useCase, modelName: out.modelName, version: out.version },
+      signer,
+    );
+  } catch (e) {
+    if (!(e instanceof UntrustedKeyError || e instanceof RevokedKeyError)) throw e;
+    signature = `unsigned: ${e.message}`;
+  }
+  return RegisterOutputSchema.parse({ ...out, signature });
 }
 
 /** Evaluates on the model's standard evaluation set. */

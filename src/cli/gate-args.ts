@@ -3,15 +3,29 @@
  * CLI adds to a refusal: a gate on a metric the version does not have is most often a typo.
  */
 
+import { ValidationError } from '../core/errors.js';
 import type { GateResult } from '../core/gates.js';
-import { parseGateArg } from '../core/gates.js';
+import { FLAG_GATES, parseGateArg } from '../core/gates.js';
 import { nearest } from './suggest.js';
+
+/** `parseGateArg` with "did you mean" for a misspelled yes/no gate (`require_signatur` → require_signature). */
+export function parseGateArgHinted(arg: string): ReturnType<typeof parseGateArg> {
+  try {
+    return parseGateArg(arg);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const key = (arg.split('=')[0] ?? '').trim();
+    const match = nearest(key, FLAG_GATES);
+    if (match === undefined || match === key) throw e;
+    throw new ValidationError(`${e.message} Did you mean ${match}?`, e.details);
+  }
+}
 
 /** The gates of a `--gates-file` object plus every `--gate` (a flag wins over the file). */
 export function parseGates(fromFile: Record<string, number | boolean | string[]>, args: readonly string[]) {
   const gates: Record<string, number | boolean | string[]> = { ...fromFile };
   for (const arg of args) {
-    const [key, value] = parseGateArg(arg);
+    const [key, value] = parseGateArgHinted(arg);
     gates[key] = value;
   }
   return gates;

@@ -15,6 +15,7 @@ import { registerCards } from './commands/cards.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerEvalSets } from './commands/evalsets.js';
 import { registerArtifacts, registerLineage, registerNotifications } from './commands/housekeeping.js';
+import { registerKeys } from './commands/keys.js';
 import { registerModels } from './commands/models.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerPolicy } from './commands/policy.js';
@@ -91,6 +92,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   registerDemo(program, ctx);
   registerServe(program, ctx);
   registerTokens(program, ctx);
+  registerKeys(program, ctx);
   registerCompletion(program, io.out);
 
   const useOurHelp = (cmd: Command) => {

@@ -20,6 +20,7 @@ import {
   evaluateGates,
   type GateBaseline,
   type GateResult,
+  type GateSubject,
   type Gates,
   type IncomparableBaseline,
 } from './gates.js';
@@ -164,7 +165,7 @@ export interface PromoteResult {
 export function decidePromote(
   ref: ModelRef,
   head: ModelHead,
-  candidate: VersionRecord,
+  candidate: VersionRecord & Pick<GateSubject, 'signature'>,
   to: Stage | null,
   requestGates: Gates,
   who: Actor,
@@ -211,6 +212,7 @@ export function decidePromote(
         metrics: { ...candidate.metrics, ...measured.metrics },
         metadata: candidate.metadata,
         format: candidate.format,
+        signature: candidate.signature,
       }
     : candidate;
   const against = measured ? measured.baseline : baseline(head, candidate);

@@ -118,3 +118,20 @@ export class StoreAccessError extends ModelregError {
 export class CorruptStoreError extends IntegrityError {
   override readonly name = 'CorruptStoreError';
 }
+
+// Signing (issue 11 §2): each refusal has its own exit code (11, 12, 13).
+
+/** A release statement whose signature does not verify, or whose content does not match the version it is attached to. */
+export class SignatureInvalidError extends IntegrityError {
+  override readonly name = 'SignatureInvalidError';
+}
+
+/** A signature by a key the use case does not trust (never trusted with `modelreg keys trust`). */
+export class UntrustedKeyError extends ModelregError {
+  override readonly name = 'UntrustedKeyError';
+}
+
+/** A signature by a key the use case trusted once and has revoked. */
+export class RevokedKeyError extends ModelregError {
+  override readonly name = 'RevokedKeyError';
+}

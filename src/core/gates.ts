@@ -18,9 +18,9 @@ export type Gates = z.infer<typeof GatesSchema>;
 export interface GateResult {
   gate: string;
   metric: string;
-  /** The measured value: a number, a flag, a detected format, or the missing card sections of `require_model_card`. */
+  /** The measured value: a number, a flag, a sentence (`require_signature`: "unsigned"), a detected format, or the missing card sections of `require_model_card`. */
   actual: number | boolean | string | readonly string[] | null;
-  threshold: number | boolean | readonly string[];
+  threshold: number | boolean | string | readonly string[];
   passed: boolean;
   /** Where the gate came from: the model's policy or the caller. */
   source: 'policy' | 'request';
@@ -28,7 +28,17 @@ export interface GateResult {
   note?: string;
 }
 
-type GateKind = 'min' | 'max' | 'min_delta' | 'max_delta' | 'require_drift_check' | 'forbid_formats';
+type GateKind =
+  | 'min'
+  | 'max'
+  | 'min_delta'
+  | 'max_delta'
+  | 'require_drift_check'
+  | 'forbid_formats'
+  | 'require_signature';
+
+/** The yes/no gates (no metric), for help and "did you mean". */
+export const FLAG_GATES = ['require_drift_check', 'require_signature'] as const;
 
 interface ParsedGate {
   kind: GateKind;
@@ -37,7 +47,7 @@ interface ParsedGate {
 }
 
 const GATE_HELP =
-  'gates are min_<metric>=N, max_<metric>=N, min_delta_<metric>=N, max_delta_<metric>=N, require_drift_check=true or forbid_formats=pickle,joblib';
+  'gates are min_<metric>=N, max_<metric>=N, min_delta_<metric>=N, max_delta_<metric>=N, require_drift_check=true, require_signature=true or forbid_formats=pickle,joblib';
 
 /** Splits a gate key into its kind and metric; refuses keys that are not a gate. */
 export function parseGateKey(key: string, threshold: number | boolean | string[]): ParsedGate {
@@ -55,6 +65,16 @@ export function parseGateKey(key: string, threshold: number | boolean | string[]
       );
     }
     return { kind: 'require_drift_check', metric: 'drift_check_passed', threshold };
+  }
+  // signing: a signature by a key the use case trusts
+  if (key === 'require_signature') {
+    if (typeof threshold !== 'boolean') {
+      throw new ValidationError(
+        `gate require_signature takes true or false, not ${JSON.stringify(threshold)}.`,
+        { gate: key },
+      );
+    }
+    return { kind: 'require_signature', metric: 'signature', threshold };
   }
   const match = /^(min_delta|max_delta|min|max)_(.+)$/.exec(key);
   if (match === null || !METRIC_NAME.test(match[2]!)) {
@@ -117,6 +137,8 @@ export interface GateSubject {
   metadata: Record<string, unknown>;
   /** The artifact's detected format (absent on versions registered before detection). */
   format?: ArtifactFormat | undefined;
+  /** Signing: the version's signature as the registry verified it (absent: unsigned). */
+  signature?: { status: string; description: string } | undefined;
 }
 
 /** The current production version, for delta gates (null when nothing is in production). */
@@ -176,6 +198,17 @@ export function evaluateGates(
         ...(flag === null && g.threshold === true ? { note: 'metadata.drift_check_passed is missing' } : {}),
       };
     }
+    if (g.kind === 'require_signature') {
+      const sig = candidate.signature ?? { status: 'unsigned', description: 'unsigned' };
+      if (g.threshold === false) return { ...base, actual: sig.description, passed: true };
+      return {
+        ...base,
+        actual: sig.status === 'untrusted' ? 'signed by untrusted key' : sig.status,
+        threshold: 'a signature by a trusted key',
+        passed: sig.status === 'trusted',
+        note: sig.description,
+      };
+    }
     const actualValue = candidate.metrics[g.metric];
     if (actualValue === undefined) {
       return { ...base, actual: null, passed: false, note: `metric ${g.metric} is missing` };
@@ -223,6 +256,7 @@ export function describeFailures(results: GateResult[]): string {
       // yes/no checks (drift check, evaluation, approval) read better as their note
       if (typeof r.threshold === 'boolean' && r.gate !== 'require_drift_check')
         return `${r.gate}: ${r.note ?? 'not satisfied'}`;
+      if (typeof r.threshold === 'string') return `${r.gate}: ${r.actual}, needs ${r.threshold}`;
       const op = r.gate.startsWith('max') ? '>' : r.gate === 'require_drift_check' ? '≠' : '<';
       return `${r.gate}: ${r.actual === null ? 'missing' : r.actual} ${op} ${r.threshold}${r.note ? ` (${r.note})` : ''}`;
     })

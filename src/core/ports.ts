@@ -64,7 +64,10 @@ export type RecordKind =
   // model cards: the versions of a version's card
   | 'card'
   // lineage: an index entry per edge (dataset, feature set, parent → version), for the walk
-  | 'lineage';
+  | 'lineage'
+  // signing: the keys a use case trusts, and the signed release statements of versions
+  | 'trusted-key'
+  | 'signature';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
@@ -253,4 +256,17 @@ export interface Notifier {
 /** The source of "now", injectable so tests and the archival policy can move time. */
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * Signs release statements with a key the registry never holds: an Ed25519 key file on the
+ * user's machine, or an asymmetric KMS key on AWS. Verifiers need only the public key.
+ */
+export interface Signer {
+  /** `ed25519` or `ecdsa-p256-sha256` (KMS ECC_NIST_P256 with ECDSA_SHA_256). */
+  readonly algorithm: string;
+  /** The public key, SPKI PEM: what `keys trust` records and verification uses. */
+  publicKeyPem(): string | Promise<string>;
+  /** The signature over `payload` (the DSSE pre-authentication encoding), base64. */
+  sign(payload: Uint8Array): Promise<string>;
 }

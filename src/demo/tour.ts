@@ -60,6 +60,8 @@ export interface DemoSummary {
   audit: { events: number; valid: boolean };
   /** Events the local outbox received (0 on AWS, where they go to SNS). */
   notifications: number;
+  /** Signing: the production version, signed with a key the tour made and the use case trusts. */
+  signature: { version: string; keyId: string; status: string };
 }
 
 const LOCAL_USE_CASE = 'fraud_detection';
@@ -453,17 +455,48 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     );
     say();
 
-    // 10. The registry now
+    // 10. Sign the production model with a key of the tour's own, and verify it
+    say('10. The production model is signed: an in-toto statement (digest, identity, version, lineage) in a');
+    say(
+      '    DSSE envelope, with an Ed25519 key the registry never holds; the use case trusts its public key.',
+    );
+    const { Ed25519KeyFileSigner } = await import('../adapters/local/ed25519-key-file.js');
+    const keyFile = join(root, 'keys', 'tour-release.pem');
+    cmd(`keys create --name tour-release --out ${shellQuote(keyFile)}`);
+    const signer = await Ed25519KeyFileSigner.open(keyFile, { create: true });
+    await writeFile(`${keyFile}.pub`, signer.publicKeyPem());
+    cmd(`keys trust --use-case ${USE_CASE} --name tour-release --public-key ${shellQuote(`${keyFile}.pub`)}`);
+    const key = await registry.trustKey({
+      useCase: USE_CASE,
+      name: 'tour-release',
+      publicKeyPem: signer.publicKeyPem(),
+      trustedBy: 'carol',
+    });
+    cmd(`models sign ${at} --version ${got.version} --key ${shellQuote(keyFile)}`);
+    await registry.signVersion(
+      { useCase: USE_CASE, modelName: MODEL, version: got.version, signedBy: 'carol' },
+      signer,
+    );
+    cmd(`models verify ${at} --version ${got.version}`);
+    const verified = await registry.verifyVersion({
+      useCase: USE_CASE,
+      modelName: MODEL,
+      version: got.version,
+    });
+    say(`   ${got.version}: artifact re-hashed, statement matches, ${verified.signature.description}.`);
+    say();
+
+    // 11. The registry now
     const list = await registry.listVersions({ useCase: USE_CASE, modelName: MODEL });
-    say('10. The registry now:');
+    say('11. The registry now:');
     cmd(`models list ${at}`);
     say(indent(versionsTable(list.items)));
     say();
 
-    // 11. Audit
+    // 12. Audit
     const trail = await registry.auditTrail({ useCase: USE_CASE, modelName: MODEL, limit: 1000 });
     const check = await registry.verifyAudit({ useCase: USE_CASE, modelName: MODEL });
-    say('11. Every change is in a hash-chained audit trail: who, what, when.');
+    say('12. Every change is in a hash-chained audit trail: who, what, when.');
     cmd(`audit show ${at}`);
     say(indent(auditTable(trail.items)));
     cmd(`audit verify ${at}`);
@@ -508,6 +541,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       },
       audit: { events: trail.items.length, valid: check.valid },
       notifications: notifications.length,
+      signature: { version: got.version, keyId: key.keyId, status: verified.signature.status },
     };
     if (options.json) options.out(`${JSON.stringify(summary, null, 2)}\n`);
     return summary;

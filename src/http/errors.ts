@@ -68,6 +68,10 @@ export const STATUS_BY_NAME: Readonly<Record<string, ContentfulStatusCode>> = {
   DeliveryError: 503,
   BackendUnavailableError: 503,
   ParentNotFoundError: 404,
+  // signing
+  SignatureInvalidError: 409,
+  UntrustedKeyError: 409,
+  RevokedKeyError: 409,
 };
 
 /** Names of AWS SDK and socket errors that mean the backend cannot be reached now (retry later). */

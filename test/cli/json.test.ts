@@ -284,12 +284,22 @@ describe('--json output of every command', () => {
     expect(r.metrics.f1).toEqual({ a: 0.7, b: 0.75, delta: expect.closeTo(0.05, 10) });
   });
 
-  it('get prints {useCase, modelName, version, path, sha256, verified}', async () => {
+  it('get prints {useCase, modelName, version, path, sha256, verified, signature}', async () => {
     // Act
     const r = await json('models', 'get', ...MODEL, '--stage', 'archived', '--output', 'fetched');
 
     // Assess
-    expect(keys(r)).toEqual(['format', 'modelName', 'path', 'sha256', 'useCase', 'verified', 'version']);
+    expect(keys(r)).toEqual([
+      'format',
+      'modelName',
+      'path',
+      'sha256',
+      'signature',
+      'useCase',
+      'verified',
+      'version',
+    ]);
+    expect(r.signature).toMatchObject({ status: 'unsigned', description: 'unsigned' });
     expect(r).toMatchObject({ useCase: 'churn', modelName: 'ChurnModel', version: '1.0.1', verified: true });
     expect(r.path).toBe(join('fetched', 'b.bin'));
     expect(await readFile(join(dir, r.path), 'utf8')).toBe('model b, bigger\n');

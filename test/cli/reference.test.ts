@@ -406,7 +406,7 @@ describe('the reference examples on `modelreg models …`', () => {
       expectExit(r, 0);
       const copied = join(dir, 'champion', 'model-2.json');
       expect(r.stdout).toBe(
-        `Fetched fraud_detection/FraudRiskModel 1.0.1 to champion/model-2.json\n  sha256 ${sha256(await readFile(artifacts[1]!))} verified\n`,
+        `Fetched fraud_detection/FraudRiskModel 1.0.1 to champion/model-2.json\n  sha256 ${sha256(await readFile(artifacts[1]!))} verified\n  signature unsigned (no signature; \`models sign\` signs it, --require-signature refuses unsigned versions)\n`,
       );
       expect(await readFile(copied)).toEqual(await readFile(artifacts[1]!));
       expect(await readdir(join(dir, 'champion'))).toEqual(['model-2.json']);
@@ -504,6 +504,8 @@ describe.concurrent('help', () => {
       'deprecate',
       'resolve',
       'edit',
+      'sign',
+      'verify',
       'alias',
       'policy',
       'card',

@@ -25,6 +25,7 @@ import {
   VersionNotFoundError,
 } from '../../src/index.js';
 import { readTree, sha256, writeFileArtifact, writeTree } from '../support/artifacts.js';
+import { describeSigningContract } from './signing-contract.js';
 
 /** How a test asks the backend for a registry: an injected clock and a default actor. */
 export interface RegistryOptions {
@@ -40,6 +41,8 @@ export interface ContractBackend {
   events: () => Promise<RegistryEvent[]>;
   /** Releases everything the backend holds (connections, temp dirs, tables). */
   cleanup: () => Promise<void>;
+  /** Signing: overwrites a stored single-file artifact's bytes behind the registry's back (tamper tests). */
+  overwriteArtifact?: (uri: string, content: string) => Promise<void>;
 }
 
 /** Awaits a promise that must reject with `type`; checks both the class and its stable name. */
@@ -2916,4 +2919,5 @@ export function describeRegistryContract(
       });
     });
   });
+  describeSigningContract(backendName, makeBackend);
 }

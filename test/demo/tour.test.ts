@@ -41,6 +41,8 @@ describe('the tour (npm start)', () => {
       expect(summary.artifactCheck.rescoredAuc).toBe(summary.artifactCheck.registeredAuc);
       expect(summary.audit.valid).toBe(true);
       expect(summary.audit.events).toBeGreaterThan(15);
+      expect(summary.signature).toMatchObject({ version: '1.0.1', status: 'trusted' });
+      expect(summary.signature.keyId).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(JSON.parse(printed)).toEqual(summary);
     } finally {
       await rm(dirname(summary.store), { recursive: true, force: true });

@@ -56,6 +56,8 @@ const ACTIONS_OF_COMMAND: Readonly<Record<string, Readonly<Record<string, readon
   },
   '@aws-sdk/client-secrets-manager': { GetSecretValueCommand: ['secretsmanager:GetSecretValue'] },
   '@aws-sdk/client-lambda': { InvokeCommand: ['lambda:InvokeFunction'] },
+  // signing: the register step signs with the stack's KMS key
+  '@aws-sdk/client-kms': { SignCommand: ['kms:Sign'], GetPublicKeyCommand: ['kms:GetPublicKey'] },
 };
 
 /** What each step calls on AWS (read from its use case): the grants it cannot work without. */
@@ -268,7 +270,7 @@ describe('function permissions, from the code', () => {
             }) || r.includes(`:s3:::${TEST_CONTEXT.trainingOutputBuckets}/*`),
       ],
       [/^sns:Publish$/, (r) => r.includes('NotificationTopic')],
-      [/^kms:/, (r) => r.includes('DataKey') || r.includes('MessagingKey')],
+      [/^kms:/, (r) => r.includes('DataKey') || r.includes('MessagingKey') || r.includes('SigningKey')],
       [/^states:/, (r) => r.includes(':stateMachine:modelreg-test-promotion')],
       [/^lambda:InvokeFunction$/, (r) => r.includes(TEST_CONTEXT.evaluatorArns)],
       [/^secretsmanager:/, (r) => r.includes('ApprovalSigningSecret') || r.includes('SlackWebhookSecret')],

@@ -97,7 +97,7 @@ describe('ModelregStatelessStack', () => {
         'MODELREG_TOPIC_ARN',
       ];
       const expected: Record<string, string[]> = {
-        register: registry,
+        register: [...registry, 'MODELREG_SIGNING_KEY_ID'],
         evaluate: registry,
         compare: registry,
         promote: registry,

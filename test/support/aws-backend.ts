@@ -1,4 +1,5 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -25,6 +26,7 @@ export function useEmulators(): void {
   process.env.AWS_ENDPOINT_URL_S3 = inject('motoEndpoint');
   process.env.AWS_ENDPOINT_URL_SNS = inject('motoEndpoint');
   process.env.AWS_ENDPOINT_URL_SQS = inject('motoEndpoint');
+  process.env.AWS_ENDPOINT_URL_KMS = inject('motoEndpoint');
 }
 
 /** An AWS backend plus what AWS-only tests need to look behind the API. */
@@ -84,6 +86,11 @@ export async function makeAwsBackend(): Promise<AwsBackend> {
         );
       }
       return [...received];
+    },
+    overwriteArtifact: async (uri, content) => {
+      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+      if (!m) throw new Error(`not an s3 uri: ${uri}`);
+      await clients.s3.send(new PutObjectCommand({ Bucket: m[1], Key: m[2], Body: content }));
     },
     cleanup: async () => {
       await clients.dynamodb.send(new DeleteTableCommand({ TableName: config.table })).catch(() => {});

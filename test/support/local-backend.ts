@@ -2,7 +2,7 @@
  * The embedded backend (SQLite + filesystem + JSONL outbox) in a fresh temp directory,
  * shaped as the contract suite's ContractBackend so the same tests run over it.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../../src/adapters/local/fs-artifact-store.js';
@@ -68,6 +68,9 @@ export async function makeLocalBackend(): Promise<LocalBackend> {
     registryWith,
     registry: (options = {}) => registryWith((store) => store, options),
     events: () => readOutbox(outbox),
+    overwriteArtifact: async (uri, content) => {
+      await writeFile(join(dir, uri.replace(/^store:/, '')), content);
+    },
     cleanup: async () => {
       for (const store of stores) await store.close();
       await rm(dir, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export const AwsConfigSchema = z.object({
   approvalApiUrl: z.string().url().optional(),
   /** Path-style S3 addressing, needed by most emulators. Defaults to true when an S3 endpoint is overridden. */
   forcePathStyle: z.boolean().optional(),
+  /** Signing: the asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs release statements (MODELREG_SIGNING_KEY_ID). */
+  signingKeyId: z.string().min(1).optional(),
 });
 export type AwsConfig = z.infer<typeof AwsConfigSchema>;
 
@@ -46,6 +48,7 @@ export function awsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AwsConfi
     ...(env.MODELREG_S3_FORCE_PATH_STYLE
       ? { forcePathStyle: env.MODELREG_S3_FORCE_PATH_STYLE === 'true' }
       : {}),
+    ...(env.MODELREG_SIGNING_KEY_ID ? { signingKeyId: env.MODELREG_SIGNING_KEY_ID } : {}),
   });
   if (!parsed.success) {
     throw new ValidationError(parsed.error.issues.map((i) => i.message).join('; '), { backend: 'aws' });

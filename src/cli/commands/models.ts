@@ -85,8 +85,14 @@ export function registerModels(program: Command, ctx: CliContext): Command {
         'release line it targets (hardware class, robot class, customer); default: the default line',
       )
       .option('--description <text>', 'what the version is, in a sentence (editable with models edit)')
+      .option('--sign', 'sign the version in the same commit (with --key FILE, or the KMS key on AWS)')
+      .option('--key <file>', 'with --sign: the Ed25519 private key file (from keys create)')
+      .option('--kms-key-id <arn>', 'with --sign: a KMS signing key')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
+          if (!o.sign && (o.key !== undefined || o.kmsKeyId !== undefined)) {
+            throw new ValidationError('--key and --kms-key-id sign the version: add --sign.');
+          }
           const { parseMetrics, parseTags, readJsonObject, parseFeatureSet, parseParent } = await import(
             '../parse.js'
           );
@@ -100,7 +106,8 @@ export function registerModels(program: Command, ctx: CliContext): Command {
               ? parseMetrics(o.metrics as string)
               : {};
           const metadata = o.metadataFile ? readJsonObject(o.metadataFile as string, 'metadata') : {};
-          const v = await registry.register({
+          const signer = o.sign ? await signerOf(o, cmd) : null;
+          const input = {
             useCase: o.useCase as string,
             modelName: o.model as string,
             artifactPath: o.artifact as string,
@@ -126,7 +133,9 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             ...(o.registeredBy ? { registeredBy: o.registeredBy as string } : {}),
             ...(o.line !== undefined ? { line: String(o.line) } : {}),
             ...(o.description !== undefined ? { description: o.description as string } : {}),
-          });
+          };
+          const v: Awaited<ReturnType<typeof registry.register>> & { signature?: { description: string } } =
+            signer ? await registry.registerSigned(input, signer) : await registry.register(input);
           const { refLabel } = await import('../../core/model.js');
           print(cmd, v, () =>
             [
@@ -135,6 +144,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
               `  sha256    ${v.artifact.sha256}  (${v.artifact.sizeBytes} bytes)`,
               `  metrics   ${keyMetrics(v.metrics, 10) || '-'}`,
               `  format    ${v.format?.name ?? '-'}`,
+              ...(v.signature ? [`  signature ${v.signature.description}`] : []),
             ].join('\n'),
           );
         }),
@@ -497,11 +507,20 @@ export function registerModels(program: Command, ctx: CliContext): Command {
     ['modelreg models compare --use-case fraud --model Risk --versions 1.0.0 1.1.0'],
   );
 
-  selectorOptions(models.command('get').description("copy a version's artifact out and verify its sha256"))
+  selectorOptions(
+    models
+      .command('get')
+      .description("copy a version's artifact out and verify its sha256 and its signature (if signed)"),
+  )
     .requiredOption('--output <dir>', 'directory to copy the artifact into')
+    .option('--require-signature', 'refuse a version that is not signed by a trusted key')
     .action(
       withRegistry('read', async (registry, o, cmd) => {
-        const r = await registry.getArtifact({ ...sel(o), output: o.output as string });
+        const r = await registry.getSignedArtifact({
+          ...sel(o),
+          output: o.output as string,
+          requireSignature: Boolean(o.requireSignature),
+        });
         const { pickleWarning } = await import('../artifact-format.js');
         const { format } = await registry.info({
           useCase: r.useCase,
@@ -514,7 +533,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           cmd,
           { ...r, format: format?.name ?? null, ...(warning ? { warning } : {}) },
           () =>
-            `Fetched ${r.useCase}/${r.modelName} ${r.version} to ${r.path}\n  sha256 ${r.sha256} verified`,
+            `Fetched ${r.useCase}/${r.modelName} ${r.version} to ${r.path}\n  sha256 ${r.sha256} verified\n  signature ${r.signature.status === 'unsigned' ? 'unsigned (no signature; `models sign` signs it, --require-signature refuses unsigned versions)' : r.signature.description}`,
         );
       }),
     );
@@ -656,6 +675,63 @@ export function registerModels(program: Command, ctx: CliContext): Command {
       'modelreg models edit --use-case fraud --model Risk --version 1.0.0 --description "Gradient boosting, Q3 data"',
       'modelreg models edit --use-case fraud --model Risk --version 1.0.0 --tag team=growth --untag temp',
     ],
+  );
+
+  // ── signing: sign a version's release statement, verify it ──
+  /** The signer of `--key` / `--kms-key-id` (or the configured KMS key on AWS). */
+  const signerOf = async (o: Record<string, unknown>, cmd: Command) => {
+    const g = ctx.globals(cmd);
+    const { parseBackend } = await import('../../compose/index.js');
+    const { storeDir } = await import('./shared.js');
+    const backend = parseBackend(g.backend ?? process.env.MODELREG_BACKEND);
+    const { openSigner } = await import('../signing-keys.js');
+    return openSigner(o, backend, backend === 'local' ? storeDir(g) : null);
+  };
+  examples(
+    selectorOptions(
+      models
+        .command('sign')
+        .description(
+          'sign a version: an in-toto statement (artifact digest, identity, version, lineage) in a DSSE envelope',
+        ),
+    )
+      .option('--key <file>', 'the Ed25519 private key file (from keys create)')
+      .option('--kms-key-id <arn>', 'a KMS signing key (default on AWS: MODELREG_SIGNING_KEY_ID)')
+      .option('--by <name>', 'who signs')
+      .action(
+        withRegistry('write', async (registry, o, cmd) => {
+          const s = await registry.signVersion(
+            { ...sel(o), ...(o.by ? { signedBy: o.by as string } : {}) },
+            await signerOf(o, cmd),
+          );
+          print(
+            cmd,
+            s,
+            () =>
+              `Signed ${s.useCase}/${s.modelName} ${s.version} with key ${s.keyName} (${s.keyId})\n  envelope  DSSE, ${s.envelope.payloadType} (in-toto Statement v1)`,
+          );
+        }),
+      ),
+    [
+      'modelreg models sign --use-case fraud --model Risk --version 1.0.0 --key ~/.config/modelreg/keys/release.pem',
+    ],
+  );
+  selectorOptions(
+    models
+      .command('verify')
+      .description(
+        'verify a version: artifact re-hashed, signed statement matched, signature by a trusted unrevoked key',
+      ),
+  ).action(
+    withRegistry('read', async (registry, o, cmd) => {
+      const r = await registry.verifyVersion(sel(o));
+      print(
+        cmd,
+        r,
+        () =>
+          `Verified ${r.useCase}/${r.modelName} ${r.version}\n  artifact  sha256 ${r.sha256} re-hashed\n  statement matches the version (digest, identity, version, lineage, metrics)\n  signature ${r.signature.description}`,
+      );
+    }),
   );
 
   return models;

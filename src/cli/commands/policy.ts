@@ -29,7 +29,7 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
       )
       .option(
         '--production-gate <gate=threshold>',
-        'gate for promotion to production, e.g. min_auc=0.9, forbid_formats=pickle or require_model_card=intended_use (repeatable; replaces the production gates)',
+        'gate for promotion to production, e.g. min_auc=0.9, forbid_formats=pickle, require_model_card=intended_use or require_signature (repeatable; replaces the production gates)',
         collect,
       )
       .option('--require-approval', 'production promotion waits for a human approval')
@@ -49,7 +49,7 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
       .action(
         withRegistry('write', async (registry, o, cmd) => {
           const { readJsonObject } = await import('../parse.js');
-          const { parseGateArg } = await import('../../core/gates.js');
+          const { parseGateArgHinted: parseGateArg } = await import('../gate-args.js');
           const { NotFoundError } = await import('../../core/errors.js');
           const { refLabel } = await import('../../core/model.js');
           const ref = { useCase: o.useCase as string, modelName: o.model as string };

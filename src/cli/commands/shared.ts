@@ -13,8 +13,11 @@ import {
   GateFailedError,
   IntegrityError,
   NotFoundError,
+  RevokedKeyError,
+  SignatureInvalidError,
   StoreAccessError,
   StoreNotFoundError,
+  UntrustedKeyError,
   ValidationError,
 } from '../../core/errors.js';
 import type { RegistryEvent } from '../../core/ports.js';
@@ -37,10 +40,19 @@ export const EXIT = {
   storeUnavailable: 9,
   /** The promotion workflow ended because the approval was rejected. */
   rejected: 10,
+  /** Signing: a signature that does not verify, or a signed statement that does not match its version. */
+  signatureInvalid: 11,
+  /** Signing: signed by a key the use case does not trust (or unsigned where a signature is required). */
+  untrustedKey: 12,
+  /** Signing: signed by a key the use case has revoked. */
+  revokedKey: 13,
 } as const;
 
 /** Maps an error to its documented exit code. */
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof SignatureInvalidError) return EXIT.signatureInvalid;
+  if (error instanceof UntrustedKeyError) return EXIT.untrustedKey;
+  if (error instanceof RevokedKeyError) return EXIT.revokedKey;
   if (error instanceof StoreNotFoundError) return EXIT.noStore;
   if (error instanceof StoreAccessError) return EXIT.storeUnavailable;
   if (error instanceof GateFailedError) return EXIT.gateFailed;

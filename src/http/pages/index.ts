@@ -248,7 +248,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
       await registry.resolve({ ...ref, ...(version.line ? { line: version.line } : {}) })
     ).aliases.filter((a) => a.version === version.version);
     const card = await registry.showCard({ ...ref, version: version.version });
-    return c.html(versionPage(frame(c), { version, evidence, events, routed, card }));
+    const signature = await registry.signatureStatus({ ...ref, version: version.version });
+    return c.html(versionPage(frame(c), { version, evidence, events, routed, card, signature }));
   });
 
   app.get('/models/:useCase/:model/versions/:version/artifact', async (c) => {

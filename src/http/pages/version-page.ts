@@ -20,6 +20,8 @@ export interface VersionPageData {
   routed?: ReadonlyArray<{ alias: string; weight?: number; shadow?: true }>;
   /** The version's model card with the registry-filled sections. */
   card?: RenderedCard;
+  /** Signing: where the version's signature stands (absent where not looked up). */
+  signature?: { status: string; description: string };
 }
 
 interface RecordedGate {
@@ -101,6 +103,7 @@ ${
     <dt>sha256</dt><dd class="mono" data-testid="sha256">${v.artifact.sha256}</dd>
     <dt>Size</dt><dd>${size(v.artifact.sizeBytes)}</dd>
     <dt>Download</dt><dd><a href="${base}/artifact" data-testid="download">Download (digest verified)</a></dd>
+    ${d.signature ? html`<dt>Signature</dt><dd data-testid="signature" class="${d.signature.status === 'trusted' ? '' : 'warn'}">${d.signature.description}</dd>` : ''}
   </dl></div></div>
   <div><h2>Format</h2><div class="panel" data-testid="format">${formatPanel(v)}</div></div>
 </div>

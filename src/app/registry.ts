@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Actor, MeasuredMetrics } from '../core/decisions.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { VersionEvent } from '../core/events.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef } from '../core/model.js';
@@ -32,6 +33,14 @@ import {
   parseEvalSetRef,
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
+import {
+  type ListEventsInput,
+  Monitor,
+  type MonitorStatus,
+  type RecordEventInput,
+  type ReportInput,
+  type ReportResult,
+} from './events.js';
 import { timeOrderedId } from './ids.js';
 import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
@@ -758,5 +767,36 @@ export class Registry extends RegistryCore {
    */
   get records(): Pick<RegistryStore, 'getRecord' | 'putRecord' | 'listRecords'> {
     return this.store;
+  }
+
+  // monitor: version events and live monitoring (src/app/events.ts)
+
+  private get monitor(): Monitor {
+    return new Monitor({
+      store: this.store,
+      who: (actor) => this.who(actor),
+      mutate: (decide) => this.mutate(decide),
+      load: (ref, version) => this.load(ref, { ...ref, version }),
+    });
+  }
+
+  /** Records a regression, incident, maintenance or note on a version (audited as `event.record`). */
+  recordEvent(input: RecordEventInput): Promise<VersionEvent> {
+    return this.monitor.recordEvent(input);
+  }
+
+  /** A model's version events, oldest first (of one version, when given). */
+  listEvents(input: ListEventsInput): Promise<VersionEvent[]> {
+    return this.monitor.listEvents(input);
+  }
+
+  /** Ingests live metrics of a version and acts on a sustained breach of a monitoring rule, once. */
+  reportMetrics(input: ReportInput): Promise<ReportResult> {
+    return this.monitor.report(input);
+  }
+
+  /** The latest live metrics of a version and the state of each monitoring rule. */
+  monitorStatus(input: { useCase: string; modelName: string; version: string }): Promise<MonitorStatus> {
+    return this.monitor.status(input);
   }
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.js';
 import { GatesSchema, validateGates } from './gates.js';
+import { MonitoringRuleSchema } from './monitoring.js';
 
 /**
  * A model's promotion and archival policy, kept in the registry beside the model so
@@ -44,6 +45,8 @@ export const PolicySchema = z
       })
       .strict()
       .default({ maxAgeDays: null, supersededAfterDays: null }),
+    // monitor: rules on live metrics of the production version (src/core/monitoring.ts)
+    monitoring: z.array(MonitoringRuleSchema).max(20, 'at most 20 monitoring rules').default([]),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
@@ -85,7 +88,7 @@ export function validatePolicy(input: unknown): Policy {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || '(root)';
     throw new ValidationError(
-      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], approvalTimeoutHours, evaluation: {evalSet, evaluator}, archival: {maxAgeDays, supersededAfterDays}}.`,
+      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], approvalTimeoutHours, evaluation: {evalSet, evaluator}, archival: {maxAgeDays, supersededAfterDays}, monitoring: [{metric, min|max, sustainedFor: "6h", action: notify|rollback|archive}]}.`,
       { issues: parsed.error.issues },
     );
   }

@@ -21,6 +21,7 @@ describe('DEFAULT_POLICY', () => {
       approvalTimeoutHours: 24,
       evaluation: { evalSet: null, evaluator: null },
       archival: { maxAgeDays: null, supersededAfterDays: null },
+      monitoring: [],
     });
   });
 });
@@ -63,6 +64,7 @@ describe('validatePolicy', () => {
       approvalTimeoutHours: 4,
       evaluation: { evalSet: 'holdout', evaluator: 'builtin:logistic-regression' },
       archival: { maxAgeDays: 90, supersededAfterDays: 30 },
+      monitoring: [{ metric: 'auc', min: 0.8, sustainedFor: '6h', action: 'rollback' as const }],
     };
 
     // Act

@@ -13,8 +13,10 @@ import { registerApprovals } from './commands/approvals.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerEvalSets } from './commands/evalsets.js';
+import { registerEvents } from './commands/events.js';
 import { registerArtifacts, registerLineage, registerNotifications } from './commands/housekeeping.js';
 import { registerModels } from './commands/models.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerServe } from './commands/serve.js';
@@ -87,6 +89,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   registerDemo(program, ctx);
   registerServe(program, ctx);
   registerTokens(program, ctx);
+  registerEvents(program, ctx);
+  registerMonitor(program, ctx);
   registerCompletion(program, io.out);
 
   const useOurHelp = (cmd: Command) => {

@@ -1,5 +1,6 @@
 /** `modelreg models policy set|show|apply`: a model's gates, approval rule and archival rule. */
 import type { Command } from 'commander';
+import type { Registry } from '../../app/registry.js';
 import type { Policy, PolicyInput } from '../../core/policy.js';
 import {
   type CliContext,
@@ -45,6 +46,11 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
         'archive versions demoted from production N days after they were replaced',
         positiveInt('archive-superseded-after-days'),
       )
+      .option(
+        '--monitor <rule>',
+        'monitoring rule "auc>=0.8 for 6h then notify|rollback|archive" (repeatable; replaces the rules; "none" clears them)',
+        collect,
+      )
       .option('--by <name>', 'who changes the policy')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
@@ -82,8 +88,10 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
                   base.archival?.supersededAfterDays ??
                   null,
               },
+              ...(await monitoringOf(many(o.monitor))),
             };
           }
+          if (next.monitoring?.length) await warnUnknownMetrics(registry, ref, next.monitoring, ctx);
           const r = await registry.setPolicy({
             ...ref,
             policy: next,
@@ -141,6 +149,42 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
     );
 }
 
+/** The monitoring rules of `--monitor` flags (none given: keep the current ones). */
+async function monitoringOf(flags: string[]): Promise<Pick<PolicyInput, 'monitoring'>> {
+  if (flags.length === 0) return {};
+  if (flags.length === 1 && flags[0] === 'none') return { monitoring: [] };
+  const { parseMonitorRule } = await import('../../core/monitoring.js');
+  return { monitoring: flags.map(parseMonitorRule) };
+}
+
+/**
+ * A live metric need not be one the versions were registered with (latency, say), so an
+ * unknown name is a warning with a "did you mean", not a refusal.
+ */
+async function warnUnknownMetrics(
+  registry: Registry,
+  ref: { useCase: string; modelName: string },
+  rules: NonNullable<PolicyInput['monitoring']>,
+  ctx: CliContext,
+): Promise<void> {
+  const { didYouMean } = await import('../suggest.js');
+  let known: string[] = [];
+  try {
+    const latest = await registry.listVersions({ ...ref, limit: 20 });
+    known = [...new Set(latest.items.flatMap((v) => Object.keys(v.metrics)))];
+  } catch {
+    return;
+  }
+  if (known.length === 0) return;
+  for (const r of rules) {
+    if (!known.includes(r.metric)) {
+      ctx.io.err(
+        `warning: monitoring metric ${JSON.stringify(r.metric)} is not a metric of the latest versions (${known.join(', ')}).${didYouMean(r.metric, known)}\n`,
+      );
+    }
+  }
+}
+
 function describePolicy(p: Policy): string {
   const gates = (g: Record<string, number | boolean>) =>
     Object.entries(g)
@@ -150,6 +194,7 @@ function describePolicy(p: Policy): string {
     `  staging gates      ${gates(p.gates.staging)}`,
     `  production gates   ${gates(p.gates.production)}`,
     `  approval           ${p.requireApproval ? `required${p.approvers.length ? ` (approvers: ${p.approvers.join(', ')})` : ''}` : 'not required'}`,
+    `  monitoring         ${p.monitoring.length ? p.monitoring.map((r) => `${r.metric}${r.min !== undefined ? `>=${r.min}` : `<=${r.max}`} for ${r.sustainedFor} then ${r.action}`).join('; ') : 'none'}`,
     `  archival           ${p.archival.maxAgeDays ? `development/staging after ${p.archival.maxAgeDays} days` : 'no age limit'}; ${p.archival.supersededAfterDays ? `demoted ex-production after ${p.archival.supersededAfterDays} days` : 'demoted ex-production kept'}`,
   ].join('\n');
 }

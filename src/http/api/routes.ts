@@ -29,6 +29,7 @@ import {
   EvidenceSchema,
 } from '../../core/workflow.js';
 import { errorBody } from '../errors.js';
+import { monitorSpecs } from './monitor-routes.js';
 import { type AnyRoute, PathParams, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
 
@@ -459,5 +460,6 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
         return registry.resendUndelivered(body.ids ? { ids: body.ids } : {});
       },
     }),
+    ...monitorSpecs(),
   ];
 }

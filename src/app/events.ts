@@ -393,3 +393,19 @@ export class Monitor {
     });
   }
 }
+
+/**
+ * The event a monitoring Lambda receives: the report as JSON, before `monitor report`'s own
+ * validation (which the use case applies), so that the window stays a duration string.
+ */
+export const MonitorReportEventSchema = z
+  .object({
+    useCase: z.string(),
+    modelName: z.string(),
+    version: z.string(),
+    metrics: z.record(z.string(), z.number()),
+    at: z.string().optional(),
+    window: z.string().optional(),
+    reportedBy: z.string().optional(),
+  })
+  .strict();

@@ -109,4 +109,15 @@ describe('HTTP API: events and monitoring', () => {
     expect(status).toMatchObject({ stage: 'archived', rules: [{ state: 'sustained' }] });
     expect((await call(`${base}/versions/9.9.9/monitoring`, 'viewer')).status).toBe(404);
   });
+
+  it('shows the events and the rules on the version page', async () => {
+    const res = await app.request('/models/fraud/scorer/versions/1.1.0', {
+      headers: { authorization: `Bearer ${token.viewer}` },
+    });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('Events after deployment');
+    expect(page).toMatch(/data-testid="version-events"[\s\S]*regression[\s\S]*monitor/);
+    expect(page).toMatch(/data-testid="monitoring"[\s\S]*auc&gt;=0.8 for 1h then rollback[\s\S]*sustained/);
+  });
 });

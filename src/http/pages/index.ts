@@ -236,7 +236,9 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
       events.push(...res.items.filter((e) => e.version === version.version));
       cursor = res.nextCursor;
     } while (cursor !== null);
-    return c.html(versionPage(frame(c), { version, evidence, events }));
+    const versionEvents = await registry.listEvents({ ...ref, version: version.version });
+    const monitoring = await registry.monitorStatus({ ...ref, version: version.version });
+    return c.html(versionPage(frame(c), { version, evidence, events, versionEvents, monitoring }));
   });
 
   app.get('/models/:useCase/:model/versions/:version/artifact', async (c) => {

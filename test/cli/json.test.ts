@@ -322,6 +322,7 @@ describe('--json output of every command', () => {
       approvalTimeoutHours: 24,
       evaluation: { evalSet: null, evaluator: null },
       archival: { maxAgeDays: 90, supersededAfterDays: null },
+      monitoring: [],
     });
     expect(shown).toEqual(set);
     expect(fromFile).toEqual({ ...set, requireApproval: false });

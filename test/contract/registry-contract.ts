@@ -1758,6 +1758,7 @@ export function describeRegistryContract(
         approvalTimeoutHours: 24,
         evaluation: { evalSet: null, evaluator: null },
         archival: { maxAgeDays: null, supersededAfterDays: null },
+        monitoring: [],
       };
 
       it('gives a registered model the default policy', async () => {
@@ -1793,6 +1794,7 @@ export function describeRegistryContract(
           approvalTimeoutHours: 24,
           evaluation: { evalSet: null, evaluator: null },
           archival: { maxAgeDays: 30, supersededAfterDays: null },
+          monitoring: [],
         };
         expect(set).toEqual(expected);
         expect(got).toEqual(expected);

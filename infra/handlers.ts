@@ -152,6 +152,13 @@ export const HANDLERS = [
     description: "modelreg: applies the models' archival rules (daily schedule)",
     timeoutSeconds: 600,
   },
+  // monitor: live metric reports, judged by the monitoring rules (rollback/archive commit here)
+  {
+    ...base,
+    dir: 'monitor-report',
+    id: 'MonitorReportFunction',
+    description: 'modelreg: ingests live metrics and acts on a sustained breach of a monitoring rule',
+  },
   {
     ...base,
     dir: 'http',

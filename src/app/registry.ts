@@ -17,6 +17,7 @@ import {
   type MeasuredMetrics,
 } from '../core/decisions.js';
 import { NotFoundError, UntrustedKeyError, ValidationError } from '../core/errors.js';
+import type { VersionEvent } from '../core/events.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef, ModelVersion, Stage } from '../core/model.js';
@@ -46,6 +47,14 @@ import {
   parseEvalSetRef,
 } from '../core/workflow.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
+import {
+  type ListEventsInput,
+  Monitor,
+  type MonitorStatus,
+  type RecordEventInput,
+  type ReportInput,
+  type ReportResult,
+} from './events.js';
 import { timeOrderedId } from './ids.js';
 import {
   type DeprecateInput,
@@ -1006,6 +1015,37 @@ export class Registry extends RegistryCore {
     version: VersionRecord,
   ): Promise<SignatureState | undefined> {
     return this.signing.forGates(head, version);
+  }
+
+  // monitor: version events and live monitoring (src/app/events.ts)
+
+  private get monitor(): Monitor {
+    return new Monitor({
+      store: this.store,
+      who: (actor) => this.who(actor),
+      mutate: (decide) => this.mutate(decide),
+      load: (ref, version) => this.load(ref, { ...ref, version }),
+    });
+  }
+
+  /** Records a regression, incident, maintenance or note on a version (audited as `event.record`). */
+  recordEvent(input: RecordEventInput): Promise<VersionEvent> {
+    return this.monitor.recordEvent(input);
+  }
+
+  /** A model's version events, oldest first (of one version, when given). */
+  listEvents(input: ListEventsInput): Promise<VersionEvent[]> {
+    return this.monitor.listEvents(input);
+  }
+
+  /** Ingests live metrics of a version and acts on a sustained breach of a monitoring rule, once. */
+  reportMetrics(input: ReportInput): Promise<ReportResult> {
+    return this.monitor.report(input);
+  }
+
+  /** The latest live metrics of a version and the state of each monitoring rule. */
+  monitorStatus(input: { useCase: string; modelName: string; version: string }): Promise<MonitorStatus> {
+    return this.monitor.status(input);
   }
 }
 

@@ -14,9 +14,11 @@ import { registerAudit } from './commands/audit.js';
 import { registerCards } from './commands/cards.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerEvalSets } from './commands/evalsets.js';
+import { registerEvents } from './commands/events.js';
 import { registerArtifacts, registerLineage, registerNotifications } from './commands/housekeeping.js';
 import { registerKeys } from './commands/keys.js';
 import { registerModels } from './commands/models.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerServe } from './commands/serve.js';
@@ -93,6 +95,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   registerServe(program, ctx);
   registerTokens(program, ctx);
   registerKeys(program, ctx);
+  registerEvents(program, ctx);
+  registerMonitor(program, ctx);
   registerCompletion(program, io.out);
 
   const useOurHelp = (cmd: Command) => {

@@ -12,6 +12,8 @@ const CardSections = z
   )
   .default([]);
 
+import { MonitoringRuleSchema } from './monitoring.js';
+
 /**
  * A model's promotion and archival policy, kept in the registry beside the model so
  * that every promotion, by anyone, is held to the same gates.
@@ -60,6 +62,8 @@ export const PolicySchema = z
       .object({ staging: CardSections, production: CardSections })
       .strict()
       .default({ staging: [], production: [] }),
+    // monitor: rules on live metrics of the production version (src/core/monitoring.ts)
+    monitoring: z.array(MonitoringRuleSchema).max(20, 'at most 20 monitoring rules').default([]),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
@@ -101,7 +105,7 @@ export function validatePolicy(input: unknown): Policy {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join('.') || '(root)';
     throw new ValidationError(
-      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], approvalTimeoutHours, evaluation: {evalSet, evaluator}, archival: {maxAgeDays, supersededAfterDays}, requireModelCard: {staging: [sections], production: [sections]}}.`,
+      `policy is invalid at ${where}: ${issue?.message}. Expected {gates: {staging: {...}, production: {...}}, requireApproval, approvers: [...], approvalTimeoutHours, evaluation: {evalSet, evaluator}, archival: {maxAgeDays, supersededAfterDays}, requireModelCard: {staging: [sections], production: [sections]}, monitoring: [{metric, min|max, sustainedFor: "6h", action: notify|rollback|archive}]}.`,
       { issues: parsed.error.issues },
     );
   }

@@ -67,7 +67,11 @@ export type RecordKind =
   | 'lineage'
   // signing: the keys a use case trusts, and the signed release statements of versions
   | 'trusted-key'
-  | 'signature';
+  | 'signature'
+  // monitor: version events, live metric observations, and the fact that a rule acted
+  | 'event'
+  | 'observation'
+  | 'monitor-action';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,

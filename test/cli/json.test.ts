@@ -354,6 +354,7 @@ describe('--json output of every command', () => {
       evaluation: { evalSet: null, evaluator: null },
       archival: { maxAgeDays: 90, supersededAfterDays: null },
       requireModelCard: { staging: [], production: [] },
+      monitoring: [],
     });
     expect(shown).toEqual(set);
     expect(fromFile).toEqual({ ...set, requireApproval: false });

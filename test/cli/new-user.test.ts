@@ -261,7 +261,7 @@ describe.concurrent('help', () => {
 
     // Act / Assess
     expectExit(bash, 0);
-    expect(complete('modelreg', 'mo')).toEqual(['models']);
+    expect(complete('modelreg', 'mo')).toEqual(['models', 'monitor']);
     expect(complete('modelreg', 'models', 'pro')).toEqual(['promote']);
     expect(complete('modelreg', 'models', 'policy', '')).toEqual(['set', 'show', 'apply']);
     expect(complete('modelreg', 'models', 'promote', '--ga')).toEqual(['--gate', '--gates-file']);

@@ -1782,6 +1782,7 @@ export function describeRegistryContract(
         evaluation: { evalSet: null, evaluator: null },
         archival: { maxAgeDays: null, supersededAfterDays: null },
         requireModelCard: { staging: [], production: [] },
+        monitoring: [],
       };
 
       it('gives a registered model the default policy', async () => {
@@ -1818,6 +1819,7 @@ export function describeRegistryContract(
           evaluation: { evalSet: null, evaluator: null },
           archival: { maxAgeDays: 30, supersededAfterDays: null },
           requireModelCard: { staging: [], production: [] },
+          monitoring: [],
         };
         expect(set).toEqual(expected);
         expect(got).toEqual(expected);
@@ -2916,6 +2918,129 @@ export function describeRegistryContract(
         expect(stillRefused.reason).toContain('require_model_card: missing limitations');
         expect(promoted).toMatchObject({ promoted: true, stage: 'staging' });
         expect(await stageOf(v.version)).toBe('staging');
+      });
+    });
+
+    describe('version events and monitoring', () => {
+      const at = (h: number) => new Date(Date.UTC(2026, 4, 1, h)).toISOString();
+
+      async function inProduction(rule: Record<string, unknown>): Promise<string[]> {
+        const versions = await registerMany(2);
+        for (const v of versions) await putIn(v, 'production');
+        await reg.setPolicy({ ...ref, policy: { monitoring: [rule] } });
+        return versions;
+      }
+
+      it('records an event with its event.record audit event and notification, and lists it by version', async () => {
+        // Prepare
+        const [v1, v2] = await registerMany(2);
+        // Act
+        const e = await reg.recordEvent({
+          ...ref,
+          version: v1!,
+          kind: 'incident',
+          details: 'late scores',
+          recordedBy: 'ops',
+        });
+        await reg.recordEvent({ ...ref, version: v2!, kind: 'note', details: 'retrained' });
+        // Assess
+        expect(e).toMatchObject({
+          version: v1,
+          kind: 'incident',
+          details: 'late scores',
+          actor: 'ops',
+          source: 'manual',
+        });
+        expect(await reg.listEvents({ ...ref, version: v1! })).toEqual([e]);
+        expect((await reg.listEvents(ref)).map((x) => x.kind)).toEqual(['incident', 'note']);
+        const audited = (await auditOf()).filter((a) => a.action === 'event.record');
+        expect(audited.map((a) => a.details.eventId)).toContain(e.id);
+        expect((await eventsOf()).filter((x) => x.type === 'model.event.record')).toHaveLength(2);
+        await rejection(
+          reg.recordEvent({ ...ref, version: '9.9.9', kind: 'note', details: 'x' }),
+          VersionNotFoundError,
+        );
+      });
+
+      it('writes a redelivered report once and shows the latest observation per metric', async () => {
+        // Prepare
+        const [v1] = await registerMany(1);
+        const report = {
+          ...ref,
+          version: v1!,
+          metrics: { auc: 0.9, latency_ms: 120 },
+          at: at(1),
+          window: '1h',
+        };
+        // Act
+        const first = await reg.reportMetrics(report);
+        const again = await reg.reportMetrics(report);
+        await reg.reportMetrics({ ...report, metrics: { auc: 0.85 }, at: at(2) });
+        const status = await reg.monitorStatus({ ...ref, version: v1! });
+        // Assess
+        expect(first).toMatchObject({ recorded: 2, duplicates: 0 });
+        expect(again).toMatchObject({ recorded: 0, duplicates: 2 });
+        expect(status.latest).toEqual([
+          { metric: 'auc', value: 0.85, at: at(2), windowSeconds: 3600 },
+          { metric: 'latency_ms', value: 120, at: at(1), windowSeconds: 3600 },
+        ]);
+      });
+
+      it('archives production once on a sustained breach, in the same commit as the regression event', async () => {
+        // Prepare
+        const [, v2] = await inProduction({ metric: 'auc', min: 0.8, sustainedFor: '2h', action: 'archive' });
+        await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.5 }, at: at(1) });
+        // Act
+        const acted = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.5 }, at: at(2) });
+        const redelivered = await reg.reportMetrics({
+          ...ref,
+          version: v2!,
+          metrics: { auc: 0.5 },
+          at: at(2),
+        });
+        // Assess
+        expect(acted.rules[0]).toMatchObject({
+          state: 'sustained',
+          outcome: 'acted',
+          actedOn: { archived: v2 },
+        });
+        expect(redelivered.rules[0]!.outcome).toBe('not-production');
+        expect(await stageOf(v2!)).toBe('archived');
+        const trail = await auditOf();
+        const archive = trail.filter((a) => a.action === 'archive' && a.version === v2);
+        const recorded = trail.filter((a) => a.action === 'event.record');
+        expect(archive).toHaveLength(1);
+        expect(recorded).toHaveLength(1);
+        expect(recorded[0]!.seq).toBe(archive[0]!.seq + 1);
+        expect(await reg.listEvents({ ...ref, version: v2! })).toEqual([
+          expect.objectContaining({ kind: 'regression', source: 'monitor', id: acted.rules[0]!.eventId }),
+        ]);
+      });
+
+      it('notifies once when clients evaluate the same sustained breach at the same time', async () => {
+        // Prepare
+        const [, v2] = await inProduction({ metric: 'auc', min: 0.8, sustainedFor: '1h', action: 'notify' });
+        const clients = Array.from({ length: 4 }, () => backend.registry({ actor: 'monitor' }));
+        // Act
+        const results = await Promise.all(
+          clients.map((c) => c.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(3) })),
+        );
+        // Assess
+        expect(results.map((r) => r.rules[0]!.outcome).sort()).toEqual([
+          'acted',
+          'already-acted',
+          'already-acted',
+          'already-acted',
+        ]);
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await reg.listEvents(ref)).toHaveLength(1);
+        expect((await eventsOf()).filter((x) => x.type === 'model.event.record')).toHaveLength(1);
+        const status = await reg.monitorStatus({ ...ref, version: v2! });
+        expect(status.rules[0]).toMatchObject({
+          state: 'sustained',
+          action: 'notify',
+          actedAt: expect.any(String),
+        });
       });
     });
   });

@@ -22,6 +22,7 @@ describe('DEFAULT_POLICY', () => {
       evaluation: { evalSet: null, evaluator: null },
       archival: { maxAgeDays: null, supersededAfterDays: null },
       requireModelCard: { staging: [], production: [] },
+      monitoring: [],
     });
   });
 });
@@ -65,6 +66,7 @@ describe('validatePolicy', () => {
       evaluation: { evalSet: 'holdout', evaluator: 'builtin:logistic-regression' },
       archival: { maxAgeDays: 90, supersededAfterDays: 30 },
       requireModelCard: { staging: ['intended_use'], production: ['intended_use', 'limitations'] },
+      monitoring: [{ metric: 'auc', min: 0.8, sustainedFor: '6h', action: 'rollback' as const }],
     };
 
     // Act

@@ -116,6 +116,13 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   ],
   rollback: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'],
   archive: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'],
+  'monitor-report': [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'sns:Publish',
+  ],
   'archival-policy': [
     'dynamodb:GetItem',
     'dynamodb:Query',

@@ -104,6 +104,7 @@ describe('ModelregStatelessStack', () => {
         rollback: registry,
         archive: registry,
         'archival-policy': registry,
+        'monitor-report': registry,
         'request-approval': [...registry, 'MODELREG_APPROVAL_API_URL', 'MODELREG_APPROVAL_SECRET_ARN'],
         'approval-decision': [...registry, 'MODELREG_APPROVAL_SECRET_ARN'],
         http: [...registry, 'MODELREG_APPROVAL_SECRET_ARN'],

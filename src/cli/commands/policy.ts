@@ -1,5 +1,6 @@
 /** `modelreg models policy set|show|apply`: a model's gates, approval rule and archival rule. */
 import type { Command } from 'commander';
+import type { Registry } from '../../app/registry.js';
 import type { Policy, PolicyInput } from '../../core/policy.js';
 import {
   type CliContext,
@@ -44,6 +45,11 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
         '--archive-superseded-after-days <n>',
         'archive superseded (and demoted) ex-production versions N days after they left production',
         positiveInt('archive-superseded-after-days'),
+      )
+      .option(
+        '--monitor <rule>',
+        'monitoring rule "auc>=0.8 for 6h then notify|rollback|archive" (repeatable; replaces the rules; "none" clears them)',
+        collect,
       )
       .option('--by <name>', 'who changes the policy')
       .action(
@@ -91,8 +97,10 @@ export function registerPolicy(models: Command, ctx: CliContext): void {
                   base.archival?.supersededAfterDays ??
                   null,
               },
+              ...(await monitoringOf(many(o.monitor))),
             };
           }
+          if (next.monitoring?.length) await warnUnknownMetrics(registry, ref, next.monitoring, ctx);
           const r = await registry.setPolicy({
             ...ref,
             policy: next,
@@ -160,6 +168,42 @@ function cardRule(p: Policy): string {
   return parts.join('; ') || 'not required';
 }
 
+/** The monitoring rules of `--monitor` flags (none given: keep the current ones). */
+async function monitoringOf(flags: string[]): Promise<Pick<PolicyInput, 'monitoring'>> {
+  if (flags.length === 0) return {};
+  if (flags.length === 1 && flags[0] === 'none') return { monitoring: [] };
+  const { parseMonitorRule } = await import('../../core/monitoring.js');
+  return { monitoring: flags.map(parseMonitorRule) };
+}
+
+/**
+ * A live metric need not be one the versions were registered with (latency, say), so an
+ * unknown name is a warning with a "did you mean", not a refusal.
+ */
+async function warnUnknownMetrics(
+  registry: Registry,
+  ref: { useCase: string; modelName: string },
+  rules: NonNullable<PolicyInput['monitoring']>,
+  ctx: CliContext,
+): Promise<void> {
+  const { didYouMean } = await import('../suggest.js');
+  let known: string[] = [];
+  try {
+    const latest = await registry.listVersions({ ...ref, limit: 20 });
+    known = [...new Set(latest.items.flatMap((v) => Object.keys(v.metrics)))];
+  } catch {
+    return;
+  }
+  if (known.length === 0) return;
+  for (const r of rules) {
+    if (!known.includes(r.metric)) {
+      ctx.io.err(
+        `warning: monitoring metric ${JSON.stringify(r.metric)} is not a metric of the latest versions (${known.join(', ')}).${didYouMean(r.metric, known)}\n`,
+      );
+    }
+  }
+}
+
 function describePolicy(p: Policy): string {
   const gates = (g: Record<string, number | boolean | string[]>) =>
     Object.entries(g)
@@ -171,5 +215,6 @@ function describePolicy(p: Policy): string {
     `  approval           ${p.requireApproval ? `required${p.approvers.length ? ` (approvers: ${p.approvers.join(', ')})` : ''}` : 'not required'}`,
     `  archival           ${p.archival.maxAgeDays ? `development/staging after ${p.archival.maxAgeDays} days` : 'no age limit'}; ${p.archival.supersededAfterDays ? `superseded/demoted ex-production after ${p.archival.supersededAfterDays} days` : 'superseded/demoted ex-production kept'}`,
     `  model card         ${cardRule(p)}`,
+    `  monitoring         ${p.monitoring.length ? p.monitoring.map((r) => `${r.metric}${r.min !== undefined ? `>=${r.min}` : `<=${r.max}`} for ${r.sustainedFor} then ${r.action}`).join('; ') : 'none'}`,
   ].join('\n');
 }

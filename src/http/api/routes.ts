@@ -32,6 +32,7 @@ import { errorBody } from '../errors.js';
 import { cardRoutes } from './card-routes.js';
 import { lifeRoutes } from './life-routes.js';
 import { lineageRoutes } from './lineage-routes.js';
+import { monitorSpecs } from './monitor-routes.js';
 import { type AnyRoute, PathParams, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
 
@@ -476,5 +477,6 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
     ...lifeRoutes(),
     ...cardRoutes(),
     ...lineageRoutes(),
+    ...monitorSpecs(),
   ];
 }

@@ -249,7 +249,20 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     ).aliases.filter((a) => a.version === version.version);
     const card = await registry.showCard({ ...ref, version: version.version });
     const signature = await registry.signatureStatus({ ...ref, version: version.version });
-    return c.html(versionPage(frame(c), { version, evidence, events, routed, card, signature }));
+    const versionEvents = await registry.listEvents({ ...ref, version: version.version });
+    const monitoring = await registry.monitorStatus({ ...ref, version: version.version });
+    return c.html(
+      versionPage(frame(c), {
+        version,
+        evidence,
+        events,
+        routed,
+        card,
+        signature,
+        versionEvents,
+        monitoring,
+      }),
+    );
   });
 
   app.get('/models/:useCase/:model/versions/:version/artifact', async (c) => {

@@ -1,6 +1,8 @@
 /** One version: everything the registry knows about it, and the actions an editor can take. */
 import { html } from 'hono/html';
+import type { MonitorStatus } from '../../app/events.js';
 import type { AuditEvent } from '../../core/audit.js';
+import type { VersionEvent } from '../../core/events.js';
 import { describeFormat, describeTensor, pickleWarning, type TensorInfo } from '../../core/formats.js';
 import type { ModelVersion } from '../../core/model.js';
 import type { RenderedCard } from '../../core/model-card.js';
@@ -22,6 +24,38 @@ export interface VersionPageData {
   card?: RenderedCard;
   /** Signing: where the version's signature stands (absent where not looked up). */
   signature?: { status: string; description: string };
+  // monitor: the version's events after deployment and its live monitoring
+  versionEvents?: VersionEvent[];
+  monitoring?: MonitorStatus;
+}
+
+/** Events after deployment and live monitoring: what happened to the version once it ran. */
+function afterDeployment(d: VersionPageData) {
+  const events = d.versionEvents ?? [];
+  const m = d.monitoring;
+  return html`<h2>Events after deployment</h2>
+${
+  events.length === 0
+    ? html`<div class="panel empty">No events.</div>`
+    : html`<table data-testid="version-events"><thead><tr><th>When</th><th>Kind</th><th>Source</th><th>By</th><th>Details</th></tr></thead><tbody>${events.map(
+        (e) =>
+          html`<tr><td class="when">${when(e.at)}</td><td>${badge(e.kind)}</td><td>${e.source}</td><td>${e.actor}</td><td>${e.details}</td></tr>`,
+      )}</tbody></table>`
+}
+<h2>Live monitoring</h2>
+${
+  !m || (m.latest.length === 0 && m.rules.length === 0)
+    ? html`<div class="panel empty">No live metrics reported and no monitoring rules.</div>`
+    : html`<div class="panel" data-testid="monitoring">${facts(m.latest.map((l) => [l.metric, l.value]))}
+${
+  m.rules.length === 0
+    ? ''
+    : html`<table><thead><tr><th>Rule</th><th>State</th><th>Why</th><th>Acted</th></tr></thead><tbody>${m.rules.map(
+        (r) =>
+          html`<tr><td><code>${r.rule}</code></td><td>${badge(r.state)}</td><td>${r.reason}</td><td>${r.actedAt ? when(r.actedAt) : '—'}</td></tr>`,
+      )}</tbody></table>`
+}</div>`
+}`;
 }
 
 interface RecordedGate {
@@ -138,6 +172,7 @@ ${
       )
 }
 ${d.card ? html`<h2>Model card</h2>${cardHtml(d.card)}` : ''}
+${afterDeployment(d)}
 <h2>Audit events</h2>
 ${auditRows(d.events)}`;
   return page(ctx, `${v.modelName} ${v.version}`, body);

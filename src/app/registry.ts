@@ -36,6 +36,7 @@ import { timeOrderedId } from './ids.js';
 import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
+import { type Resolver, type WebhookSender, Webhooks } from './webhooks.js';
 
 export * from './registry-core.js';
 
@@ -758,5 +759,15 @@ export class Registry extends RegistryCore {
    */
   get records(): Pick<RegistryStore, 'getRecord' | 'putRecord' | 'listRecords'> {
     return this.store;
+  }
+
+  // ---- webhooks -------------------------------------------------------------------------
+
+  /**
+   * Webhook subscriptions, their deliveries and the worker that sends them; `send` and
+   * `resolve` replace the HTTP client and DNS in tests.
+   */
+  webhooks(options: { send?: WebhookSender; resolve?: Resolver; random?: () => number } = {}): Webhooks {
+    return new Webhooks({ store: this.store, clock: this.clock, actor: this.actor, ...options });
   }
 }

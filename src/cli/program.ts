@@ -21,6 +21,7 @@ import { registerServe } from './commands/serve.js';
 import { registerAws, registerDemo, registerInit } from './commands/setup.js';
 import { type CliIo, EXIT, exitCodeOf, globalOptions, makeContext } from './commands/shared.js';
 import { registerTokens } from './commands/tokens.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { hintFor } from './hints.js';
 
 export { type CliIo, EXIT, exitCodeOf } from './commands/shared.js';
@@ -87,6 +88,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   registerDemo(program, ctx);
   registerServe(program, ctx);
   registerTokens(program, ctx);
+  registerWebhooks(program, ctx);
   registerCompletion(program, io.out);
 
   const useOurHelp = (cmd: Command) => {

@@ -34,7 +34,16 @@ export interface ChangeSet {
  * The kinds of records kept beside models and versions; `token` (API tokens, by hash) and
  * `idempotency` (the first answer of a keyed HTTP request) belong to the HTTP application.
  */
-export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery' | 'token' | 'idempotency';
+export type RecordKind =
+  | 'evidence'
+  | 'approval'
+  | 'evalset'
+  | 'delivery'
+  | 'token'
+  | 'idempotency'
+  // webhooks: subscriptions and the outbox of their deliveries
+  | 'webhook'
+  | 'webhook-delivery';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,

@@ -105,6 +105,7 @@ import {
 import { requireParent } from './lineage.js';
 import { osUser } from './os-user.js';
 import { allPages } from './pages.js';
+import { outboxOf } from './webhooks.js';
 
 /** The ports a registry runs on; the backend decides which adapters fill them. */
 export interface RegistryPorts {
@@ -260,12 +261,13 @@ export class RegistryCore {
       try {
         const decision = await decide(attempt);
         if (decision.change === null) return decision.result;
+        const change = await this.withOutbox(decision.change);
         try {
-          await this.store.commit(decision.change);
+          await this.store.commit(change);
         } catch (e) {
-          if (!onCommitFailed || (await onCommitFailed(e, decision.change)) === 'lost') throw e;
+          if (!onCommitFailed || (await onCommitFailed(e, change)) === 'lost') throw e;
         }
-        await this.publish(decision.change);
+        await this.publish(change);
         return decision.result;
       } catch (e) {
         if (!(e instanceof ConcurrentModificationError)) throw e;
@@ -278,6 +280,20 @@ export class RegistryCore {
         await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
       }
     }
+  }
+
+  /**
+   * Adds the webhook deliveries of a change to it, so the commit that writes the events
+   * writes their outbox too: a process that dies after the commit loses no delivery.
+   */
+  private async withOutbox(change: ChangeSet): Promise<ChangeSet> {
+    const outbox = await outboxOf(
+      this.store,
+      change,
+      toRegistryEvents(change),
+      this.clock.now().toISOString(),
+    );
+    return outbox.length === 0 ? change : { ...change, records: [...(change.records ?? []), ...outbox] };
   }
 
   /**

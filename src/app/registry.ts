@@ -84,6 +84,7 @@ import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 import { type Resolution, resolveServing } from './resolve.js';
 import { type RevokeKeySchema, Signing, type TrustKeySchema, type Verification } from './signing.js';
+import { type Resolver, type WebhookSender, Webhooks } from './webhooks.js';
 
 export * from './registry-core.js';
 
@@ -1046,6 +1047,16 @@ export class Registry extends RegistryCore {
   /** The latest live metrics of a version and the state of each monitoring rule. */
   monitorStatus(input: { useCase: string; modelName: string; version: string }): Promise<MonitorStatus> {
     return this.monitor.status(input);
+  }
+
+  // ---- webhooks -------------------------------------------------------------------------
+
+  /**
+   * Webhook subscriptions, their deliveries and the worker that sends them; `send` and
+   * `resolve` replace the HTTP client and DNS in tests.
+   */
+  webhooks(options: { send?: WebhookSender; resolve?: Resolver; random?: () => number } = {}): Webhooks {
+    return new Webhooks({ store: this.store, clock: this.clock, actor: this.actor, ...options });
   }
 }
 

@@ -26,6 +26,7 @@ import { registerAws, registerDemo, registerInit } from './commands/setup.js';
 import { type CliIo, EXIT, exitCodeOf, globalOptions, makeContext } from './commands/shared.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUseCases } from './commands/usecases.js';
+import { registerWebhooks } from './commands/webhooks.js';
 import { hintFor } from './hints.js';
 
 export { type CliIo, EXIT, exitCodeOf } from './commands/shared.js';
@@ -97,6 +98,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   registerKeys(program, ctx);
   registerEvents(program, ctx);
   registerMonitor(program, ctx);
+  registerWebhooks(program, ctx);
   registerCompletion(program, io.out);
 
   const useOurHelp = (cmd: Command) => {

@@ -83,9 +83,17 @@ export async function runServe(
         ? `  no API tokens: every request acts as ${actor} (admin), loopback only. Create tokens to require sign-in.\n`
         : '  sign-in required: API tokens (Authorization: Bearer …) or /login.\n',
     );
+    io.out('  webhook deliveries are sent every 2 s while it runs.\n');
     io.out('  Ctrl-C stops it.\n');
+    const worker = registry.webhooks();
+    let draining: Promise<unknown> = Promise.resolve();
+    const deliveries = setInterval(() => {
+      draining = draining.then(() => worker.drain().catch((e: Error) => io.err(`webhooks: ${e.message}\n`)));
+    }, 2000);
+    deliveries.unref();
     await new Promise<void>((done) => {
       const stop = () => {
+        clearInterval(deliveries);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         listening.close(() => done());
@@ -94,6 +102,7 @@ export async function runServe(
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    await draining;
     io.out('stopped.\n');
   } finally {
     if (server?.listening) server.close();

@@ -71,7 +71,10 @@ export type RecordKind =
   // monitor: version events, live metric observations, and the fact that a rule acted
   | 'event'
   | 'observation'
-  | 'monitor-action';
+  | 'monitor-action'
+  // webhooks: subscriptions and the outbox of their deliveries
+  | 'webhook'
+  | 'webhook-delivery';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,

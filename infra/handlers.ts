@@ -152,6 +152,15 @@ export const HANDLERS = [
     description: "modelreg: applies the models' archival rules (daily schedule)",
     timeoutSeconds: 600,
   },
+  // webhooks: the worker that sends the outbox's deliveries (every minute)
+  {
+    ...base,
+    dir: 'webhooks',
+    id: 'WebhooksFunction',
+    description: 'modelreg: sends webhook deliveries from the outbox (signed, retried, SSRF-checked)',
+    publishes: false,
+    timeoutSeconds: 300,
+  },
   // monitor: live metric reports, judged by the monitoring rules (rollback/archive commit here)
   {
     ...base,

@@ -362,6 +362,31 @@ export class ModelregStatelessStack extends Stack {
       });
     }
 
+    // ---- webhook deliveries, every minute ---------------------------------------------------
+    {
+      const worker = functions.webhooks.function;
+      const role = new iam.Role(this, 'WebhooksScheduleRole', {
+        assumedBy: new iam.PrincipalWithConditions(new iam.ServicePrincipal('scheduler.amazonaws.com'), {
+          StringEquals: { 'aws:SourceAccount': this.account },
+        }),
+        description: 'modelreg: invokes the webhook worker on its schedule',
+      });
+      worker.grantInvokeLatestVersion(role);
+      this.deadLetterQueue.grantSendMessages(role);
+      new scheduler.CfnSchedule(this, 'WebhooksSchedule', {
+        description: `modelreg ${props.environment}: sends pending webhook deliveries`,
+        scheduleExpression: 'rate(1 minute)',
+        flexibleTimeWindow: { mode: 'OFF' },
+        target: {
+          arn: worker.functionArn,
+          roleArn: role.roleArn,
+          input: JSON.stringify({}),
+          retryPolicy: { maximumRetryAttempts: 2 },
+          deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        },
+      });
+    }
+
     // ---- alarms -------------------------------------------------------------------------------
     const alarmAction = new cloudwatchActions.SnsAction(this.operationsTopic);
     for (const spec of HANDLERS) {

@@ -116,6 +116,7 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   ],
   rollback: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'],
   archive: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sns:Publish'],
+  webhooks: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   'monitor-report': [
     'dynamodb:GetItem',
     'dynamodb:Query',

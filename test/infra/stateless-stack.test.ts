@@ -105,6 +105,7 @@ describe('ModelregStatelessStack', () => {
         archive: registry,
         'archival-policy': registry,
         'monitor-report': registry,
+        webhooks: registry,
         'request-approval': [...registry, 'MODELREG_APPROVAL_API_URL', 'MODELREG_APPROVAL_SECRET_ARN'],
         'approval-decision': [...registry, 'MODELREG_APPROVAL_SECRET_ARN'],
         http: [...registry, 'MODELREG_APPROVAL_SECRET_ARN'],
@@ -319,10 +320,16 @@ describe('ModelregStatelessStack', () => {
     });
   });
 
+  /** The schedule whose target is the function of `dir`. */
+  const scheduleOf = (dir: string) =>
+    resourcesOf(json, 'AWS::Scheduler::Schedule').find(([, r]) =>
+      JSON.stringify((r.Properties.Target as { Arn: unknown }).Arn).includes(fnId(dir)),
+    );
+
   describe('archival schedule', () => {
     it('invokes archival-policy daily with the configured use cases as its documented input', () => {
       // Prepare
-      const [schedule] = resourcesOf(json, 'AWS::Scheduler::Schedule');
+      const schedule = scheduleOf('archival-policy');
       const target = schedule?.[1].Properties.Target as { Arn: unknown; Input: string };
 
       // Act
@@ -334,13 +341,31 @@ describe('ModelregStatelessStack', () => {
       expect(input).toEqual({ useCases: ['fraud', 'churn'], dryRun: false });
     });
 
-    it('is left out when no use case is configured', () => {
+    it('is left out when no use case is configured (the webhook schedule stays)', () => {
       // Act
       const bare = synthesizeApp({ context: { archivalUseCases: '' } });
 
       // Assess
-      bare.stateless.resourceCountIs('AWS::Scheduler::Schedule', 0);
+      bare.stateless.resourceCountIs('AWS::Scheduler::Schedule', 1);
       bare.dispose();
+    });
+  });
+
+  describe('webhook schedule', () => {
+    it('runs the webhook worker every minute, failed runs to the dead-letter queue', () => {
+      // Prepare
+      const schedule = scheduleOf('webhooks');
+      const target = schedule?.[1].Properties.Target as {
+        Input: string;
+        DeadLetterConfig: { Arn: unknown };
+        RetryPolicy: { MaximumRetryAttempts: number };
+      };
+
+      // Assess
+      expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(1 minute)');
+      expect(JSON.parse(target.Input)).toEqual({});
+      expect(target.DeadLetterConfig.Arn).toBeDefined();
+      expect(target.RetryPolicy.MaximumRetryAttempts).toBe(2);
     });
   });
 

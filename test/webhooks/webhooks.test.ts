@@ -12,6 +12,7 @@ import { writeFileArtifact } from '../support/artifacts.js';
 import { type LocalBackend, makeLocalBackend } from '../support/local-backend.js';
 
 interface Received {
+  url: string;
   headers: IncomingMessage['headers'];
   body: string;
 }
@@ -25,7 +26,7 @@ async function subscriber(script: Array<{ status: number; headers?: Record<strin
       body += c;
     });
     req.on('end', () => {
-      received.push({ headers: req.headers, body });
+      received.push({ url: req.url ?? '', headers: req.headers, body });
       const next = script.shift() ?? { status: 200 };
       res.writeHead(next.status, next.headers ?? {});
       res.end('ok');
@@ -96,6 +97,39 @@ describe('webhooks', () => {
     const log = await reg.webhooks().deliveries({ id: webhook.id });
     expect(log.items.map((d) => d.status)).toEqual(['delivered']);
     expect(log.items[0]!.attempts[0]!.status).toBe(204);
+  });
+
+  it('triggers a CI job by URL (token in the query) when production changes, and only then', async () => {
+    // Prepare: a GitLab-style pipeline trigger, served locally
+    const sub = await subscriber([]);
+    const reg = backend.registry({ clock });
+    await reg.webhooks().create({
+      url: `${sub.url}?token=t0k3n&ref=main`,
+      events: ['model.promote', 'model.rollback'],
+      useCase: 'fraud',
+      stage: 'production',
+      allowPrivate: true,
+    });
+    const v = await reg.register({
+      ...ref,
+      artifactPath: await writeFileArtifact(join(work, 's', 'm.bin'), 's'),
+    });
+    await reg.promote({ ...ref, version: v.version, to: 'staging' });
+
+    // Act
+    const beforeProduction = await reg.webhooks().drain();
+    await reg.promote({ ...ref, version: v.version, to: 'production' });
+    const afterProduction = await reg.webhooks().drain();
+
+    // Assess
+    sub.close();
+    expect(beforeProduction.delivered).toBe(0);
+    expect(afterProduction.delivered).toBe(1);
+    expect(sub.received.map((r) => r.url)).toEqual(['/hook?token=t0k3n&ref=main']);
+    expect(JSON.parse(sub.received[0]!.body)).toMatchObject({
+      type: 'model.promote',
+      data: { useCase: 'fraud', modelName: 'risk', version: v.version, toStage: 'production' },
+    });
   });
 
   it('retries on 500 and on 429, waiting at least what Retry-After asks, then delivers once', async () => {

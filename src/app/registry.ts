@@ -11,13 +11,17 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { Actor, MeasuredMetrics } from '../core/decisions.js';
+// variants, deployments and explain (deploy)
+import type { Deployment } from '../core/deployment.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { Explanation, VersionEvent } from '../core/explain.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef } from '../core/model.js';
 import { refLabel } from '../core/model.js';
 import { policyOf } from '../core/policy.js';
 import type { RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
+import type { Variant } from '../core/variant.js';
 import {
   type Approval,
   assertMayDecide,
@@ -31,11 +35,35 @@ import {
   newEvalSet,
   parseEvalSetRef,
 } from '../core/workflow.js';
+import {
+  endDeployment,
+  type ListDeploymentsInput,
+  listDeployments,
+  type RecordDeploymentInput,
+  recordDeployment,
+} from './deployments.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
+import { explainVersion, recordVersionEvent, type VersionEventSchema } from './explain.js';
 import { timeOrderedId } from './ids.js';
-import { LIMITS, maxJsonBytes, parseInput, RegisterSchema, safeRecord } from './inputs.js';
+import {
+  LIMITS,
+  maxJsonBytes,
+  parseInput,
+  RegisterSchema,
+  type SelectorInput,
+  SelectorSchema,
+  safeRecord,
+} from './inputs.js';
 import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
+import {
+  type AddVariantInput,
+  addVariant,
+  type GetVariantSchema,
+  getVariant,
+  type RecordUseCasePorts,
+  variantsOf,
+} from './variants.js';
 
 export * from './registry-core.js';
 
@@ -758,5 +786,62 @@ export class Registry extends RegistryCore {
    */
   get records(): Pick<RegistryStore, 'getRecord' | 'putRecord' | 'listRecords'> {
     return this.store;
+  }
+
+  // variants, deployments and explain (deploy)
+
+  /** The ports the variant, deployment and explain use cases run on. */
+  private get recordPorts(): RecordUseCasePorts {
+    return {
+      store: this.store,
+      artifacts: this.artifacts,
+      who: (actor) => this.who(actor),
+      mutate: (decide) => this.mutate(decide),
+      load: (ref, sel) => this.load(ref, sel),
+      requireHead: (ref) => this.requireHead(ref),
+    };
+  }
+
+  /** Attaches a built artifact of a version for a hardware target (immutable, audited `variant.add`). */
+  async addVariant(input: AddVariantInput): Promise<Variant> {
+    return addVariant(this.recordPorts, this.splitModel(input));
+  }
+
+  /** The variants of a version, by target. */
+  async listVariants(input: SelectorInput): Promise<Variant[]> {
+    const req = parseInput(SelectorSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const { version } = await this.load(ref, req);
+    return variantsOf(this.store, ref, version.version);
+  }
+
+  /** Copies a version's variant for a target out and proves its sha256. */
+  async getVariant(input: z.input<typeof GetVariantSchema>): Promise<Awaited<ReturnType<typeof getVariant>>> {
+    return getVariant(this.recordPorts, this.splitModel(input));
+  }
+
+  /** Records that a version (or variant) runs in an env, fleet, site and customer (audited). */
+  async recordDeployment(input: RecordDeploymentInput): Promise<Deployment> {
+    return recordDeployment(this.recordPorts, this.splitModel(input));
+  }
+
+  /** Marks a deployment as stopped (audited `deployment.end`). */
+  async endDeployment(input: { id: string; reason?: string; by?: string }): Promise<Deployment> {
+    return endDeployment(this.recordPorts, input);
+  }
+
+  /** Deployments by model or version, or across models by fleet, site or customer. */
+  async listDeployments(input: ListDeploymentsInput): Promise<Deployment[]> {
+    return listDeployments(this.store, input);
+  }
+
+  /** The six provenance answers of a version, from the registry's records. */
+  async explain(input: SelectorInput): Promise<Explanation> {
+    return explainVersion(this.recordPorts, this.splitModel(input));
+  }
+
+  /** Records a version event (stand-in for the monitor branch's events use case). */
+  async recordVersionEvent(input: z.input<typeof VersionEventSchema>): Promise<VersionEvent> {
+    return recordVersionEvent(this.recordPorts, this.splitModel(input));
   }
 }

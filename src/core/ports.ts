@@ -34,7 +34,15 @@ export interface ChangeSet {
  * The kinds of records kept beside models and versions; `token` (API tokens, by hash) and
  * `idempotency` (the first answer of a keyed HTTP request) belong to the HTTP application.
  */
-export type RecordKind = 'evidence' | 'approval' | 'evalset' | 'delivery' | 'token' | 'idempotency';
+export type RecordKind =
+  | 'evidence'
+  | 'approval'
+  | 'evalset'
+  | 'delivery'
+  | 'token'
+  | 'idempotency'
+  | 'variant'
+  | 'deployment';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
@@ -192,6 +200,20 @@ export interface ArtifactStore {
     olderThanMs: number;
     dryRun: boolean;
   }): Promise<ReadonlyArray<{ path: string; bytes: number }>>;
+  // variants (deploy)
+  /**
+   * Places a staged built artifact as the variant `target` of a version, beside the model
+   * (`{useCase}/{modelName}/versions/{version}/variants/{target}/`); never overwrites one.
+   */
+  publishVariant(
+    staged: StagedArtifact,
+    ref: ModelRef,
+    version: string,
+    target: string,
+    metadata: Record<string, unknown>,
+  ): Promise<ArtifactInfo>;
+  /** Removes a published variant whose record did not commit. */
+  unpublishVariant(ref: ModelRef, version: string, target: string): Promise<void>;
 }
 
 /** A change that happened, as subscribers receive it (one per audit event). */

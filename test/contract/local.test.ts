@@ -1,4 +1,6 @@
 import { makeLocalBackend } from '../support/local-backend.js';
+import { describeDeployContract } from './deploy-contract.js';
 import { describeRegistryContract } from './registry-contract.js';
 
 describeRegistryContract('local (SQLite + filesystem + JSONL outbox)', makeLocalBackend);
+describeDeployContract('local (SQLite + filesystem)', makeLocalBackend);

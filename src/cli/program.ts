@@ -12,7 +12,9 @@ import { registerAliases } from './commands/aliases.js';
 import { registerApprovals } from './commands/approvals.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerDeployments } from './commands/deployments.js';
 import { registerEvalSets } from './commands/evalsets.js';
+import { registerExplain } from './commands/explain.js';
 import { registerArtifacts, registerLineage, registerNotifications } from './commands/housekeeping.js';
 import { registerModels } from './commands/models.js';
 import { registerPipeline } from './commands/pipeline.js';
@@ -21,6 +23,7 @@ import { registerServe } from './commands/serve.js';
 import { registerAws, registerDemo, registerInit } from './commands/setup.js';
 import { type CliIo, EXIT, exitCodeOf, globalOptions, makeContext } from './commands/shared.js';
 import { registerTokens } from './commands/tokens.js';
+import { registerVariants } from './commands/variants.js';
 import { hintFor } from './hints.js';
 
 export { type CliIo, EXIT, exitCodeOf } from './commands/shared.js';
@@ -87,6 +90,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   registerDemo(program, ctx);
   registerServe(program, ctx);
   registerTokens(program, ctx);
+  registerVariants(models, ctx);
+  registerExplain(models, ctx);
+  registerDeployments(program, ctx);
   registerCompletion(program, io.out);
 
   const useOurHelp = (cmd: Command) => {

@@ -494,6 +494,8 @@ describe.concurrent('help', () => {
       'get',
       'alias',
       'policy',
+      'variant',
+      'explain',
       'help',
     ]);
   });

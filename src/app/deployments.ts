@@ -34,6 +34,8 @@ export const RecordDeploymentSchema = SelectorSchema.extend({
   site: PlaceName,
   customer: PlaceName,
   by: z.string().min(1).max(256).optional(),
+  /** Who records it (the actor; the authenticated identity over HTTP). */
+  recordedBy: z.string().min(1).max(256).optional(),
 });
 export type RecordDeploymentInput = z.input<typeof RecordDeploymentSchema>;
 
@@ -79,7 +81,7 @@ export async function recordDeployment(
   return ports.mutate(async () => {
     const { head, version } = await ports.load(ref, req);
     if (req.variant !== undefined) await requireVariant(ports.store, ref, version.version, req.variant);
-    const who = ports.who(undefined);
+    const who = ports.who(req.recordedBy);
     const deployment: Deployment = {
       id,
       ...ref,

@@ -67,6 +67,7 @@ export const STATUS_BY_NAME: Readonly<Record<string, ContentfulStatusCode>> = {
   AuditChainError: 409,
   DeliveryError: 503,
   BackendUnavailableError: 503,
+  VariantExistsError: 409,
 };
 
 /** Names of AWS SDK and socket errors that mean the backend cannot be reached now (retry later). */

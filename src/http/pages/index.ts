@@ -236,7 +236,9 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
       events.push(...res.items.filter((e) => e.version === version.version));
       cursor = res.nextCursor;
     } while (cursor !== null);
-    return c.html(versionPage(frame(c), { version, evidence, events }));
+    // variants, deployments and events after deployment (deploy)
+    const explanation = await registry.explain({ ...ref, version: version.version });
+    return c.html(versionPage(frame(c), { version, evidence, events, explanation }));
   });
 
   app.get('/models/:useCase/:model/versions/:version/artifact', async (c) => {

@@ -139,18 +139,29 @@ export function explain(inputs: ExplainInputs): Explanation {
     .filter((a) => a.version === v.version && a.status === 'approved')
     .sort((a, b) => (a.decidedAt ?? '').localeCompare(b.decidedAt ?? ''))
     .at(-1);
+  // the audit sequence orders what happened in the same millisecond; a version event takes
+  // the seq of its `event.record` audit event
+  const seqOfEvent = new Map(
+    own.filter((e) => e.action === 'event.record').map((e) => [String(e.details.eventId), e.seq]),
+  );
   const lifecycle = own
     .filter((e) => LIFECYCLE_ACTIONS.has(e.action))
     .map((e) => ({
-      at: e.at,
-      kind: e.action,
-      details: describeAudit(e),
-      actor: e.actor,
-      source: 'audit' as const,
+      seq: e.seq,
+      entry: {
+        at: e.at,
+        kind: e.action,
+        details: describeAudit(e),
+        actor: e.actor,
+        source: 'audit' as const,
+      },
     }));
   const events = inputs.events
     .filter((e) => e.version === v.version)
-    .map((e) => ({ at: e.at, kind: e.kind, details: e.details, actor: e.actor, source: 'event' as const }));
+    .map((e) => ({
+      seq: seqOfEvent.get(e.id) ?? Number.MAX_SAFE_INTEGER,
+      entry: { at: e.at, kind: e.kind, details: e.details, actor: e.actor, source: 'event' as const },
+    }));
   const deployments = inputs.deployments.filter((d) => d.version === v.version);
   return {
     useCase: v.useCase,
@@ -218,6 +229,8 @@ export function explain(inputs: ExplainInputs): Explanation {
       running: deployments.filter((d) => d.status === 'active'),
       ended: deployments.filter((d) => d.status === 'ended'),
     },
-    events: [...lifecycle, ...events].sort((a, b) => a.at.localeCompare(b.at)),
+    events: [...lifecycle, ...events]
+      .sort((a, b) => a.entry.at.localeCompare(b.entry.at) || a.seq - b.seq)
+      .map((x) => x.entry),
   };
 }

@@ -16,8 +16,11 @@ import {
   decideDeprecate,
   type MeasuredMetrics,
 } from '../core/decisions.js';
+// variants, deployments and explain (deploy)
+import type { Deployment } from '../core/deployment.js';
 import { NotFoundError, UntrustedKeyError, ValidationError } from '../core/errors.js';
 import type { VersionEvent } from '../core/events.js';
+import type { VersionEvent as ExplainedEvent, Explanation } from '../core/explain.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef, ModelVersion, Stage } from '../core/model.js';
@@ -33,6 +36,7 @@ import type {
   VersionRecord,
 } from '../core/ports.js';
 import type { Signature, SignatureState, TrustedKey } from '../core/signing.js';
+import type { Variant } from '../core/variant.js';
 import {
   type Approval,
   assertMayDecide,
@@ -46,6 +50,13 @@ import {
   newEvalSet,
   parseEvalSetRef,
 } from '../core/workflow.js';
+import {
+  endDeployment,
+  type ListDeploymentsInput,
+  listDeployments,
+  type RecordDeploymentInput,
+  recordDeployment,
+} from './deployments.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
 import {
   type ListEventsInput,
@@ -55,6 +66,7 @@ import {
   type ReportInput,
   type ReportResult,
 } from './events.js';
+import { explainVersion, recordVersionEvent, type VersionEventSchema } from './explain.js';
 import { timeOrderedId } from './ids.js';
 import {
   type DeprecateInput,
@@ -84,6 +96,14 @@ import { allPages } from './pages.js';
 import { RegistryCore, type RegistryPorts } from './registry-core.js';
 import { type Resolution, resolveServing } from './resolve.js';
 import { type RevokeKeySchema, Signing, type TrustKeySchema, type Verification } from './signing.js';
+import {
+  type AddVariantInput,
+  addVariant,
+  type GetVariantSchema,
+  getVariant,
+  type RecordUseCasePorts,
+  variantsOf,
+} from './variants.js';
 import { type Resolver, type WebhookSender, Webhooks } from './webhooks.js';
 
 export * from './registry-core.js';
@@ -1057,6 +1077,63 @@ export class Registry extends RegistryCore {
    */
   webhooks(options: { send?: WebhookSender; resolve?: Resolver; random?: () => number } = {}): Webhooks {
     return new Webhooks({ store: this.store, clock: this.clock, actor: this.actor, ...options });
+  }
+
+  // variants, deployments and explain (deploy)
+
+  /** The ports the variant, deployment and explain use cases run on. */
+  private get recordPorts(): RecordUseCasePorts {
+    return {
+      store: this.store,
+      artifacts: this.artifacts,
+      who: (actor) => this.who(actor),
+      mutate: (decide) => this.mutate(decide),
+      load: (ref, sel) => this.load(ref, sel),
+      requireHead: (ref) => this.requireHead(ref),
+    };
+  }
+
+  /** Attaches a built artifact of a version for a hardware target (immutable, audited `variant.add`). */
+  async addVariant(input: AddVariantInput): Promise<Variant> {
+    return addVariant(this.recordPorts, this.splitModel(input));
+  }
+
+  /** The variants of a version, by target. */
+  async listVariants(input: SelectorInput): Promise<Variant[]> {
+    const req = parseInput(SelectorSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const { version } = await this.load(ref, req);
+    return variantsOf(this.store, ref, version.version);
+  }
+
+  /** Copies a version's variant for a target out and proves its sha256. */
+  async getVariant(input: z.input<typeof GetVariantSchema>): Promise<Awaited<ReturnType<typeof getVariant>>> {
+    return getVariant(this.recordPorts, this.splitModel(input));
+  }
+
+  /** Records that a version (or variant) runs in an env, fleet, site and customer (audited). */
+  async recordDeployment(input: RecordDeploymentInput): Promise<Deployment> {
+    return recordDeployment(this.recordPorts, this.splitModel(input));
+  }
+
+  /** Marks a deployment as stopped (audited `deployment.end`). */
+  async endDeployment(input: { id: string; reason?: string; by?: string }): Promise<Deployment> {
+    return endDeployment(this.recordPorts, input);
+  }
+
+  /** Deployments by model or version, or across models by fleet, site or customer. */
+  async listDeployments(input: ListDeploymentsInput): Promise<Deployment[]> {
+    return listDeployments(this.store, input);
+  }
+
+  /** The six provenance answers of a version, from the registry's records. */
+  async explain(input: SelectorInput): Promise<Explanation> {
+    return explainVersion(this.recordPorts, this.splitModel(input));
+  }
+
+  /** Records a version event (stand-in for the monitor branch's events use case). */
+  async recordVersionEvent(input: z.input<typeof VersionEventSchema>): Promise<ExplainedEvent> {
+    return recordVersionEvent(this.recordPorts, this.splitModel(input));
   }
 }
 

@@ -13,8 +13,10 @@ import { registerApprovals } from './commands/approvals.js';
 import { registerAudit } from './commands/audit.js';
 import { registerCards } from './commands/cards.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerDeployments } from './commands/deployments.js';
 import { registerEvalSets } from './commands/evalsets.js';
 import { registerEvents } from './commands/events.js';
+import { registerExplain } from './commands/explain.js';
 import { registerArtifacts, registerLineage, registerNotifications } from './commands/housekeeping.js';
 import { registerKeys } from './commands/keys.js';
 import { registerModels } from './commands/models.js';
@@ -26,6 +28,7 @@ import { registerAws, registerDemo, registerInit } from './commands/setup.js';
 import { type CliIo, EXIT, exitCodeOf, globalOptions, makeContext } from './commands/shared.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUseCases } from './commands/usecases.js';
+import { registerVariants } from './commands/variants.js';
 import { registerWebhooks } from './commands/webhooks.js';
 import { hintFor } from './hints.js';
 
@@ -99,6 +102,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, json = 
   registerEvents(program, ctx);
   registerMonitor(program, ctx);
   registerWebhooks(program, ctx);
+  registerVariants(models, ctx);
+  registerExplain(models, ctx);
+  registerDeployments(program, ctx);
   registerCompletion(program, io.out);
 
   const useOurHelp = (cmd: Command) => {

@@ -74,7 +74,10 @@ export type RecordKind =
   | 'monitor-action'
   // webhooks: subscriptions and the outbox of their deliveries
   | 'webhook'
-  | 'webhook-delivery';
+  | 'webhook-delivery'
+  // deploy: artifact variants per target, and where versions run
+  | 'variant'
+  | 'deployment';
 
 /**
  * A document kept by kind and id: evaluation evidence of a version, an approval request,
@@ -236,6 +239,20 @@ export interface ArtifactStore {
     olderThanMs: number;
     dryRun: boolean;
   }): Promise<ReadonlyArray<{ path: string; bytes: number }>>;
+  // variants (deploy)
+  /**
+   * Places a staged built artifact as the variant `target` of a version, beside the model
+   * (`{useCase}/{modelName}/versions/{version}/variants/{target}/`); never overwrites one.
+   */
+  publishVariant(
+    staged: StagedArtifact,
+    ref: ModelRef,
+    version: string,
+    target: string,
+    metadata: Record<string, unknown>,
+  ): Promise<ArtifactInfo>;
+  /** Removes a published variant whose record did not commit. */
+  unpublishVariant(ref: ModelRef, version: string, target: string): Promise<void>;
 }
 
 /** A change that happened, as subscribers receive it (one per audit event). */

@@ -72,6 +72,7 @@ export const STATUS_BY_NAME: Readonly<Record<string, ContentfulStatusCode>> = {
   SignatureInvalidError: 409,
   UntrustedKeyError: 409,
   RevokedKeyError: 409,
+  VariantExistsError: 409,
 };
 
 /** Names of AWS SDK and socket errors that mean the backend cannot be reached now (retry later). */

@@ -509,6 +509,8 @@ describe.concurrent('help', () => {
       'alias',
       'policy',
       'card',
+      'variant',
+      'explain',
       'help',
     ]);
   });

@@ -406,6 +406,65 @@ export class S3ArtifactStore implements ArtifactStore {
     return deleted;
   }
 
+  /** The key prefix of a version's variant: `…/versions/{version}/variants/{target}/`. */
+  variantPrefix(ref: ModelRef, version: string, target: string): string {
+    return `${this.prefix(ref, version)}variants/${target}/`;
+  }
+
+  async publishVariant(
+    staged: StagedArtifact,
+    ref: ModelRef,
+    version: string,
+    target: string,
+    metadata: Record<string, unknown>,
+  ): Promise<ArtifactInfo> {
+    const prefix = this.variantPrefix(ref, version, target);
+    try {
+      return await this.publishVariantOnce(staged, prefix, metadata);
+    } catch (e) {
+      // the caller found no variant record: objects of a dead upload are cleared (once)
+      if (e instanceof ConcurrentModificationError && (await this.clearAbandoned(prefix))) {
+        return this.publishVariantOnce(staged, prefix, metadata);
+      }
+      throw e;
+    }
+  }
+
+  private async publishVariantOnce(
+    staged: StagedArtifact,
+    prefix: string,
+    metadata: Record<string, unknown>,
+  ): Promise<ArtifactInfo> {
+    const artifactPrefix = `${prefix}artifact/`;
+    const written: string[] = [];
+    try {
+      if (staged.kind === 'file') {
+        const key = `${artifactPrefix}${staged.name}`;
+        await this.putFile(key, join(staged.handle, staged.name), staged.sha256);
+        written.push(key);
+      } else {
+        for (const rel of await listFiles(staged.handle)) {
+          const path = join(staged.handle, ...rel.split('/'));
+          await this.putFile(`${artifactPrefix}${rel}`, path, await sha256OfFile(path));
+          written.push(`${artifactPrefix}${rel}`);
+        }
+      }
+      await this.putJson(`${prefix}metadata.json`, metadata);
+    } catch (e) {
+      await this.deleteKeys(written).catch(() => {}); // best effort: the original error matters
+      throw e;
+    }
+    const uri =
+      staged.kind === 'file'
+        ? `s3://${this.options.bucket}/${artifactPrefix}${staged.name}`
+        : `s3://${this.options.bucket}/${artifactPrefix}`;
+    return { uri, sha256: staged.sha256, sizeBytes: staged.sizeBytes };
+  }
+
+  async unpublishVariant(ref: ModelRef, version: string, target: string): Promise<void> {
+    await this.deletePrefix(this.variantPrefix(ref, version, target));
+  }
+
   async unpublish(ref: ModelRef, version: string): Promise<void> {
     await this.deletePrefix(this.prefix(ref, version));
   }

@@ -175,6 +175,48 @@ export class FsArtifactStore implements ArtifactStore {
     };
   }
 
+  /** The folder of a version's variant for one target. */
+  variantDir(ref: ModelRef, version: string, target: string): string {
+    return join(this.versionDir(ref, version), 'variants', target);
+  }
+
+  async publishVariant(
+    staged: StagedArtifact,
+    ref: ModelRef,
+    version: string,
+    target: string,
+    metadata: Record<string, unknown>,
+  ): Promise<ArtifactInfo> {
+    const dir = this.variantDir(ref, version, target);
+    await mkdir(join(dir, '..'), { recursive: true });
+    try {
+      await mkdir(dir);
+    } catch (e) {
+      if (!isErrno(e, 'EEXIST')) throw e;
+      // the caller found no variant record: a folder left by a crash is set aside once it is old
+      if (!(await this.setAsideIfAbandoned(dir))) {
+        throw new ConcurrentModificationError(
+          `the variant directory ${dir} already exists: another command is adding ${target} to ${version} right now.`,
+          { version, target, path: dir },
+        );
+      }
+      await mkdir(dir);
+    }
+    await writeFile(join(dir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
+    const artifactDir = join(dir, 'artifact');
+    await rename(staged.handle, artifactDir);
+    const placed = staged.kind === 'file' ? join(artifactDir, staged.name) : artifactDir;
+    return {
+      uri: this.location(placed, staged.kind !== 'file'),
+      sha256: staged.sha256,
+      sizeBytes: staged.sizeBytes,
+    };
+  }
+
+  async unpublishVariant(ref: ModelRef, version: string, target: string): Promise<void> {
+    await rm(this.variantDir(ref, version, target), { recursive: true, force: true });
+  }
+
   async unpublish(ref: ModelRef, version: string, staged?: StagedArtifact): Promise<void> {
     const dir = this.versionDir(ref, version);
     if (staged) await rename(join(dir, 'model'), staged.handle);

@@ -261,6 +261,12 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           if (first) selector = { ...selector, version: first.version };
         }
         const v = await registry.info(selector);
+        // the human view lists the variants; --json keeps the version contract (models variant list --json has them)
+        const variants = await registry.listVariants({
+          useCase: v.useCase,
+          modelName: v.modelName,
+          version: v.version,
+        });
         print(cmd, v, () =>
           [
             `${refLabel(v)} ${v.version}${latest ? ' (the latest version; pick another with --version, --stage or --alias)' : ''}`,
@@ -281,6 +287,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             }`,
             `  metadata     ${JSON.stringify(v.metadata)}`,
             ...formatLines(v.format),
+            `  variants     ${variants.map((x) => `${x.target}${x.format ? ` (${x.format}${x.precision ? ` ${x.precision}` : ''})` : ''}`).join(', ') || '-'}`,
           ].join('\n'),
         );
         const warning = pickleWarning(v.format);
@@ -443,10 +450,24 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             setExit(EXIT.gateFailed);
             return;
           }
+          // deployments still running another version than the one now in production
+          const stale = (
+            await registry.listDeployments({
+              useCase: o.useCase as string,
+              modelName: label(o).split('/')[1]!,
+              active: true,
+            })
+          ).filter((d) => d.version !== r.version);
           print(cmd, r, () =>
-            r.alreadyRolledBack
-              ? `${label(o)} ${r.version} is already in production; nothing changed.`
-              : `Rolled back ${label(o)} to ${r.version} in production${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}${r.gatesSkipped ? ' — production gates bypassed (recorded in the audit trail)' : ''}${r.movedAliases?.length ? `; moved ${r.movedAliases.map((a) => `@${a}`).join(', ')}` : ''}`,
+            [
+              r.alreadyRolledBack
+                ? `${label(o)} ${r.version} is already in production; nothing changed.`
+                : `Rolled back ${label(o)} to ${r.version} in production${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}${r.gatesSkipped ? ' — production gates bypassed (recorded in the audit trail)' : ''}${r.movedAliases?.length ? `; moved ${r.movedAliases.map((a) => `@${a}`).join(', ')}` : ''}`,
+              ...stale.map(
+                (d) =>
+                  `  still running ${d.version} on ${d.env} fleet ${d.fleet}, site ${d.site}, customer ${d.customer} [${d.id}]: redeploy, then deployments end --id ${d.id}`,
+              ),
+            ].join('\n'),
           );
         }),
       ),
@@ -514,8 +535,23 @@ export function registerModels(program: Command, ctx: CliContext): Command {
   )
     .requiredOption('--output <dir>', 'directory to copy the artifact into')
     .option('--require-signature', 'refuse a version that is not signed by a trusted key')
+    .option('--target <name>', 'fetch the variant built for this target instead (models variant add)')
     .action(
       withRegistry('read', async (registry, o, cmd) => {
+        if (o.target !== undefined) {
+          const t = await registry.getVariant({
+            ...sel(o),
+            target: o.target as string,
+            output: o.output as string,
+          });
+          print(
+            cmd,
+            t,
+            () =>
+              `Fetched ${t.useCase}/${t.modelName} ${t.version} variant ${t.target} to ${t.path}\n  sha256 ${t.sha256} verified`,
+          );
+          return;
+        }
         const r = await registry.getSignedArtifact({
           ...sel(o),
           output: o.output as string,

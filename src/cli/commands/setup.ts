@@ -96,10 +96,19 @@ export function registerDemo(program: Command, ctx: CliContext): void {
       '--export <dir>',
       'instead of the tour, write its trained models, evaluation set and training events to DIR',
     )
+    .option(
+      '--robotics',
+      'the second tour: a perception model, a variant, deployments, a regression and explain',
+    )
     .action(async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const g = globals(cmd);
       const exportDir = (cmd.opts() as Opts).export as string | undefined;
+      if ((cmd.opts() as Opts).robotics) {
+        const { runRoboticsDemo } = await import('../../demo/robotics.js');
+        await runRoboticsDemo({ ...(g.store ? { store: g.store } : {}), out: io.out, json: Boolean(g.json) });
+        return;
+      }
       const { exportDemoFiles, runDemo } = await import('../../demo/tour.js');
       if (exportDir) {
         const files = await exportDemoFiles(exportDir);

@@ -251,6 +251,8 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
     const signature = await registry.signatureStatus({ ...ref, version: version.version });
     const versionEvents = await registry.listEvents({ ...ref, version: version.version });
     const monitoring = await registry.monitorStatus({ ...ref, version: version.version });
+    // variants, deployments and events after deployment (deploy)
+    const explanation = await registry.explain({ ...ref, version: version.version });
     return c.html(
       versionPage(frame(c), {
         version,
@@ -261,6 +263,7 @@ export function pageRoutes(options: PageOptions = {}): Hono<HttpEnv> {
         signature,
         versionEvents,
         monitoring,
+        explanation,
       }),
     );
   });

@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { MonitorStatus } from '../../app/events.js';
 import type { AuditEvent } from '../../core/audit.js';
 import type { VersionEvent } from '../../core/events.js';
+import type { Explanation } from '../../core/explain.js';
 import { describeFormat, describeTensor, pickleWarning, type TensorInfo } from '../../core/formats.js';
 import type { ModelVersion } from '../../core/model.js';
 import type { RenderedCard } from '../../core/model-card.js';
@@ -27,6 +28,8 @@ export interface VersionPageData {
   // monitor: the version's events after deployment and its live monitoring
   versionEvents?: VersionEvent[];
   monitoring?: MonitorStatus;
+  /** Variants, deployments and events after deployment (from `models explain`). */
+  explanation?: Explanation;
 }
 
 /** Events after deployment and live monitoring: what happened to the version once it ran. */
@@ -173,9 +176,41 @@ ${
 }
 ${d.card ? html`<h2>Model card</h2>${cardHtml(d.card)}` : ''}
 ${afterDeployment(d)}
+${d.explanation ? whereItRuns(d.explanation) : ''}
 <h2>Audit events</h2>
 ${auditRows(d.events)}`;
   return page(ctx, `${v.modelName} ${v.version}`, body);
+}
+
+/** Variants per target, deployments running now, and what happened after deployment. */
+function whereItRuns(e: Explanation) {
+  return html`<h2>Variants</h2>
+${
+  e.variants.length === 0
+    ? html`<div class="panel empty">No variants.</div>`
+    : html`<table data-testid="variants"><thead><tr><th>Target</th><th>Format</th><th>Precision</th><th>Builder</th><th>sha256</th><th class="num">Size</th></tr></thead><tbody>${e.variants.map(
+        (x) =>
+          html`<tr><td><code>${x.target}</code></td><td>${x.format ?? '—'}</td><td>${x.precision ?? '—'}</td><td>${x.builder ?? '—'}</td><td class="mono">${x.sha256.slice(0, 16)}…</td><td class="num">${size(x.sizeBytes)}</td></tr>`,
+      )}</tbody></table>`
+}
+<h2>Running now</h2>
+${
+  e.deployments.running.length === 0
+    ? html`<div class="panel empty">Not running anywhere.</div>`
+    : html`<table data-testid="deployments"><thead><tr><th>Env</th><th>Fleet</th><th>Site</th><th>Customer</th><th>Variant</th><th>Since</th></tr></thead><tbody>${e.deployments.running.map(
+        (d) =>
+          html`<tr><td>${d.env}</td><td>${d.fleet}</td><td>${d.site}</td><td>${d.customer}</td><td>${d.variant ?? '—'}</td><td>${when(d.recordedAt)} by ${d.by}</td></tr>`,
+      )}</tbody></table>`
+}
+<h2>After deployment</h2>
+${
+  e.events.length === 0
+    ? html`<div class="panel empty">No regressions, rollbacks or maintenance recorded.</div>`
+    : html`<table data-testid="version-events"><thead><tr><th>When</th><th>What</th><th>Details</th><th>By</th></tr></thead><tbody>${e.events.map(
+        (x) =>
+          html`<tr><td class="when">${when(x.at)}</td><td><code>${x.kind}</code></td><td>${x.details}</td><td>${x.actor}</td></tr>`,
+      )}</tbody></table>`
+}`;
 }
 
 /** Audit events as a table (shared with the audit page). */

@@ -1,0 +1,191 @@
+/**
+ * Use cases of deployments: record that a version runs somewhere, end it, and list them
+ * by version, by model, or across models by fleet, site or customer (see the storage
+ * scheme in src/core/deployment.ts). The Registry exposes them.
+ */
+import * as z from 'zod';
+import {
+  type Deployment,
+  decideEndDeployment,
+  decideRecordDeployment,
+  deploymentIds,
+  type Place,
+} from '../core/deployment.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { validateName } from '../core/identity.js';
+import type { ModelRef } from '../core/model.js';
+import type { RegistryStore } from '../core/ports.js';
+import { timeOrderedId } from './ids.js';
+import { parseInput, SelectorSchema } from './inputs.js';
+import { allPages } from './pages.js';
+import { type RecordUseCasePorts, requireVariant } from './variants.js';
+
+const PlaceName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/, 'use letters, digits, "_", ".", ":", "@" or "-"');
+
+/** Input of `deployments record`. */
+export const RecordDeploymentSchema = SelectorSchema.extend({
+  variant: z.string().min(1).optional(),
+  env: PlaceName,
+  fleet: PlaceName,
+  site: PlaceName,
+  customer: PlaceName,
+  by: z.string().min(1).max(256).optional(),
+  /** Who records it (the actor; the authenticated identity over HTTP). */
+  recordedBy: z.string().min(1).max(256).optional(),
+});
+export type RecordDeploymentInput = z.input<typeof RecordDeploymentSchema>;
+
+/** Input of `deployments list`: exactly one of model (optionally a version), fleet, site or customer. */
+export const ListDeploymentsSchema = z
+  .object({
+    useCase: z.string().optional(),
+    modelName: z.string().optional(),
+    version: z.string().optional(),
+    fleet: PlaceName.optional(),
+    site: PlaceName.optional(),
+    customer: PlaceName.optional(),
+    active: z.boolean().default(false),
+  })
+  .superRefine((v, ctx) => {
+    const places = [v.fleet, v.site, v.customer].filter((x) => x !== undefined).length;
+    const byModel = v.useCase !== undefined || v.modelName !== undefined;
+    if (places + (byModel ? 1 : 0) !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'list deployments of one model (--use-case U --model M [--version V]) or of one --fleet, --site or --customer.',
+      });
+    } else if (byModel && (v.useCase === undefined || v.modelName === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'name both --use-case and --model to list a model’s deployments.',
+      });
+    } else if (!byModel && v.version !== undefined) {
+      ctx.addIssue({ code: 'custom', message: '--version needs --use-case and --model.' });
+    }
+  });
+export type ListDeploymentsInput = z.input<typeof ListDeploymentsSchema>;
+
+/** Records a deployment of a version (or one of its variants), audited as `deployment.record`. */
+export async function recordDeployment(
+  ports: RecordUseCasePorts,
+  input: RecordDeploymentInput,
+): Promise<Deployment> {
+  const req = parseInput(RecordDeploymentSchema, input);
+  const ref = { useCase: req.useCase, modelName: req.modelName };
+  const id = timeOrderedId();
+  return ports.mutate(async () => {
+    const { head, version } = await ports.load(ref, req);
+    if (req.variant !== undefined) await requireVariant(ports.store, ref, version.version, req.variant);
+    const who = ports.who(req.recordedBy);
+    const deployment: Deployment = {
+      id,
+      ...ref,
+      version: version.version,
+      variant: req.variant ?? null,
+      env: req.env,
+      fleet: req.fleet,
+      site: req.site,
+      customer: req.customer,
+      by: req.by ?? who.actor,
+      recordedAt: who.now,
+      recordedBy: who.actor,
+      status: 'active',
+      endedAt: null,
+      endedBy: null,
+      endReason: null,
+    };
+    return decideRecordDeployment(ref, head, version, deployment, who);
+  });
+}
+
+/** One deployment by id. */
+export async function getDeployment(store: RegistryStore, id: string): Promise<Deployment> {
+  const found = await store.getRecord('deployment', id);
+  if (!found || found.doc.deploymentId !== undefined) {
+    throw new NotFoundError(`no deployment ${id}; deployments list shows the ids.`, { deploymentId: id });
+  }
+  return found.doc as unknown as Deployment;
+}
+
+/** Marks a running deployment as ended, audited as `deployment.end`. */
+export async function endDeployment(
+  ports: RecordUseCasePorts,
+  input: { id: string; reason?: string | undefined; by?: string | undefined },
+): Promise<Deployment> {
+  const req = parseInput(
+    z.object({
+      id: z.string().min(1, 'the deployment id is required (--id ID)'),
+      reason: z.string().max(1024).optional(),
+      by: z.string().min(1).max(256).optional(),
+    }),
+    input,
+  );
+  return ports.mutate(async () => {
+    const current = await getDeployment(ports.store, req.id);
+    const ref = { useCase: current.useCase, modelName: current.modelName };
+    return decideEndDeployment(
+      ref,
+      await ports.requireHead(ref),
+      current,
+      req.reason ?? null,
+      ports.who(req.by),
+    );
+  });
+}
+
+/** A model's deployments (all, or of one version), oldest first. */
+export async function deploymentsOfModel(
+  store: RegistryStore,
+  ref: ModelRef,
+  version?: string,
+): Promise<Deployment[]> {
+  const records = await allPages((cursor) =>
+    store.listRecords('deployment', { scope: deploymentIds.scope(ref) }, { limit: 1000, cursor }),
+  );
+  return records
+    .map((r) => r.doc as unknown as Deployment)
+    .filter((d) => version === undefined || d.version === version);
+}
+
+/** Deployments at one fleet, site or customer across models: one query, then each by id. */
+async function deploymentsAt(store: RegistryStore, place: Place, value: string): Promise<Deployment[]> {
+  const pointers = await allPages((cursor) =>
+    store.listRecords(
+      'deployment',
+      { scope: deploymentIds.placeScope(place, value) },
+      { limit: 1000, cursor },
+    ),
+  );
+  const out: Deployment[] = [];
+  for (const p of pointers) out.push(await getDeployment(store, String(p.doc.deploymentId)));
+  return out;
+}
+
+/** Deployments by model (or version), fleet, site or customer; only running ones with `active`. */
+export async function listDeployments(
+  store: RegistryStore,
+  input: ListDeploymentsInput,
+): Promise<Deployment[]> {
+  const req = parseInput(ListDeploymentsSchema, input);
+  let found: Deployment[];
+  if (req.fleet !== undefined) found = await deploymentsAt(store, 'fleet', req.fleet);
+  else if (req.site !== undefined) found = await deploymentsAt(store, 'site', req.site);
+  else if (req.customer !== undefined) found = await deploymentsAt(store, 'customer', req.customer);
+  else {
+    const ref = { useCase: req.useCase!, modelName: req.modelName! };
+    validateName('use case', ref.useCase);
+    validateName('model name', ref.modelName);
+    if (req.version !== undefined && req.version.trim() === '') {
+      throw new ValidationError('--version is empty; give a version such as 1.2.0.');
+    }
+    found = await deploymentsOfModel(store, ref, req.version);
+  }
+  return found
+    .filter((d) => !req.active || d.status === 'active')
+    .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id));
+}

@@ -45,11 +45,11 @@ describe('ModelregStatelessStack', () => {
     synth.stateless.resourceCountIs('AWS::Lambda::Function', dirs.length);
   });
 
-  it('has three state machines, two rules, one schedule, one pipe and an alarm per function, machine and DLQ', () => {
+  it('has three state machines, two rules, two schedules (archival, webhooks), one pipe and an alarm per function, machine and DLQ', () => {
     // Assess
     synth.stateless.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     synth.stateless.resourceCountIs('AWS::Events::Rule', 2);
-    synth.stateless.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    synth.stateless.resourceCountIs('AWS::Scheduler::Schedule', 2);
     synth.stateless.resourceCountIs('AWS::Pipes::Pipe', 1);
     synth.stateless.resourceCountIs('AWS::CloudWatch::Alarm', HANDLERS.length + 3 + 1);
   });

@@ -132,6 +132,13 @@ export const TrainingCompletedSchema = z.object({
   eventId: z.string().min(1).max(256).optional(),
   datasetVersion: z.string().min(1).max(256).nullable().default(null),
   codeVersion: z.string().min(1).max(256).nullable().default(null),
+  // the rest of the lineage, so a workflow-registered version answers `models explain` too (deploy)
+  curationRuleset: z.string().min(1).max(256).nullable().optional(),
+  configHash: z.string().min(1).max(256).nullable().optional(),
+  featureSet: z
+    .object({ name: z.string().min(1).max(128), version: z.string().min(1).max(128) })
+    .nullable()
+    .optional(),
   requestedBy: z.string().min(1).max(256),
   // null-prototype maps keep `__proto__` keys; registration checks names, sizes and limits
   metrics: safeRecord(z.string(), z.number().finite()).default(() => Object.create(null)),
@@ -661,6 +668,9 @@ export class Registry extends RegistryCore {
             runId: event.runId,
             datasetVersion: event.datasetVersion,
             codeVersion: event.codeVersion,
+            ...(event.curationRuleset != null ? { curationRuleset: event.curationRuleset } : {}),
+            ...(event.configHash != null ? { configHash: event.configHash } : {}),
+            ...(event.featureSet != null ? { featureSet: event.featureSet } : {}),
           },
           tags: event.tags,
           registeredBy: event.requestedBy,

@@ -100,7 +100,14 @@ export interface ExplainInputs {
 }
 
 /** Audit actions that are "something happened to this version" after it shipped. */
-const LIFECYCLE_ACTIONS = new Set(['rollback', 'demote', 'archive', 'deployment.end']);
+const LIFECYCLE_ACTIONS = new Set([
+  'rollback',
+  'demote',
+  'supersede',
+  'deprecate',
+  'archive',
+  'deployment.end',
+]);
 
 function describeAudit(e: AuditEvent): string {
   const d = e.details;
@@ -188,10 +195,13 @@ export function explain(inputs: ExplainInputs): Explanation {
             toStage: promoteEvent.toStage,
           }
         : null,
+      // the production version it replaced: superseded since release lines, archived before
       replaced:
-        typeof promoteEvent?.details.archivedVersion === 'string'
-          ? promoteEvent.details.archivedVersion
-          : null,
+        typeof promoteEvent?.details.supersededVersion === 'string'
+          ? promoteEvent.details.supersededVersion
+          : typeof promoteEvent?.details.archivedVersion === 'string'
+            ? promoteEvent.details.archivedVersion
+            : null,
       confidence,
       approval: approved
         ? {

@@ -174,7 +174,7 @@ describe('variants, deployments and explain on the command line', () => {
     });
     expect(e.variants.map((v: { target: string }) => v.target)).toEqual(['jetson-orin-int8']);
     expect(e.deployments.running.map((d: { fleet: string }) => d.fleet)).toEqual(['fleet-1.0.0']);
-    expect(e.events.map((x: { kind: string }) => x.kind)).toEqual(['archive', 'rollback']);
+    expect(e.events.map((x: { kind: string }) => x.kind)).toEqual(['supersede', 'rollback']);
     expectExit(human, 0);
     for (const n of [1, 2, 3, 4, 5, 6]) expect(human.stdout).toContain(`\n${n}. `);
     expect(human.stdout).toMatch(/archive\s+production → archived \(rolled back; replaced by 1\.0\.0\)/);

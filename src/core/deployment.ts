@@ -59,9 +59,11 @@ export function decideRecordDeployment(
   deployment: Deployment,
   who: Actor,
 ): Decision<Deployment> {
-  if (version.stage === 'archived') {
+  if (version.stage === 'archived' || version.stage === 'deprecated') {
     throw new InvalidTransitionError(
-      `${refLabel(ref)} ${version.version} is archived and not eligible for new deployments; roll it back to production first, or deploy the current production version.`,
+      version.stage === 'archived'
+        ? `${refLabel(ref)} ${version.version} is archived and not eligible for new deployments; roll it back to production first, or deploy the current production version.`
+        : `${refLabel(ref)} ${version.version} is deprecated and not eligible for new deployments; deploy the current production version.`,
       { version: version.version, stage: version.stage },
     );
   }

@@ -241,6 +241,29 @@ export function describeDeployContract(
         expect(await reg.listDeployments({ ...ref })).toEqual([]);
       });
 
+      it('refuses a deprecated version, which stays fetchable', async () => {
+        // Prepare
+        const v = await register();
+        await reg.deprecate({ ...ref, version: v.version, reason: 'trained on the leaked split' });
+
+        // Act
+        const error = await rejection(
+          reg.recordDeployment({
+            ...ref,
+            version: v.version,
+            env: 'prod',
+            fleet: 'f',
+            site: 's',
+            customer: 'c',
+          }),
+          InvalidTransitionError,
+        );
+
+        // Assess
+        expect(error.message).toContain('deprecated and not eligible for new deployments');
+        expect(await reg.listDeployments({ ...ref })).toEqual([]);
+      });
+
       it('after a rollback, shows which deployments still run the version rolled back from', async () => {
         // Prepare
         const old = await register();

@@ -20,7 +20,7 @@ import {
 import type { Deployment } from '../core/deployment.js';
 import { NotFoundError, UntrustedKeyError, ValidationError } from '../core/errors.js';
 import type { VersionEvent } from '../core/events.js';
-import type { VersionEvent as ExplainedEvent, Explanation } from '../core/explain.js';
+import type { Explanation } from '../core/explain.js';
 import { describeFailures, evaluateGates, type GateResult } from '../core/gates.js';
 import type { ModelHead } from '../core/head.js';
 import type { Metrics, ModelRef, ModelVersion, Stage } from '../core/model.js';
@@ -66,7 +66,7 @@ import {
   type ReportInput,
   type ReportResult,
 } from './events.js';
-import { explainVersion, recordVersionEvent, type VersionEventSchema } from './explain.js';
+import { explainVersion } from './explain.js';
 import { timeOrderedId } from './ids.js';
 import {
   type DeprecateInput,
@@ -1139,11 +1139,6 @@ export class Registry extends RegistryCore {
   /** The six provenance answers of a version, from the registry's records. */
   async explain(input: SelectorInput): Promise<Explanation> {
     return explainVersion(this.recordPorts, this.splitModel(input));
-  }
-
-  /** Records a version event (stand-in for the monitor branch's events use case). */
-  async recordVersionEvent(input: z.input<typeof VersionEventSchema>): Promise<ExplainedEvent> {
-    return recordVersionEvent(this.recordPorts, this.splitModel(input));
   }
 }
 

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { appendToChange } from '../core/change.js';
 import type { Actor, Decision } from '../core/decisions.js';
 import { UntrustedKeyError } from '../core/errors.js';
 import type { ModelHead } from '../core/head.js';
@@ -16,7 +17,6 @@ import type { ModelRef } from '../core/model.js';
 import { policyOf } from '../core/policy.js';
 import type { ArtifactStore, ChangeSet, RegistryStore, Signer, VersionRecord } from '../core/ports.js';
 import {
-  amendChange,
   decideRevokeKey,
   decideSign,
   decideTrustKey,
@@ -196,7 +196,7 @@ export class Signing {
     return async (change: ChangeSet, record: VersionRecord): Promise<void> => {
       const envelope = await this.envelope(record, key, signer);
       const { write, draft } = signatureWrite(record, key, envelope, this.ports.who(signedBy));
-      amendChange(change, [write], [draft]);
+      Object.assign(change, appendToChange(change, [write], [draft]));
     };
   }
 

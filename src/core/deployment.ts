@@ -11,12 +11,12 @@
  */
 import * as z from 'zod';
 import type { AuditDraft } from './audit.js';
+import { recordChange } from './change.js';
 import type { Actor, Decision } from './decisions.js';
 import { ConflictError, InvalidTransitionError } from './errors.js';
 import type { ModelHead } from './head.js';
 import { type ModelRef, refLabel } from './model.js';
 import type { RecordWrite, VersionRecord } from './ports.js';
-import { recordChange } from './variant.js';
 
 /** Where a deployment can be listed across models. */
 export const PLACES = ['fleet', 'site', 'customer'] as const;

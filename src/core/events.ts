@@ -4,7 +4,8 @@
  * `event.record` in the same commit as its record.
  */
 import * as z from 'zod';
-import { type AuditDraft, chainEvents } from './audit.js';
+import type { AuditDraft } from './audit.js';
+import { appendToChange, recordChange } from './change.js';
 import type { Actor } from './decisions.js';
 import type { ModelHead } from './head.js';
 import type { ModelRef } from './model.js';
@@ -69,22 +70,9 @@ export function withRecords(
   drafts: readonly AuditDraft[],
   who: Actor,
 ): ChangeSet {
-  const base: ChangeSet = change ?? {
-    ref,
-    expectedRevision: head.revision,
-    head: { ...head, revision: head.revision + 1, updatedAt: who.now },
-    newVersions: [],
-    stageChanges: [],
-    events: [],
-    records: [],
-  };
-  const { events, tip } = chainEvents(ref, base.head.auditTip, drafts);
-  return {
-    ...base,
-    head: { ...base.head, auditTip: tip },
-    events: [...base.events, ...events],
-    records: [...(base.records ?? []), ...records],
-  };
+  return change === null
+    ? recordChange(ref, head, records, drafts, who.now)
+    : appendToChange(change, records, drafts);
 }
 
 /** Records one event on a version: its record and its `event.record` audit event, one commit. */

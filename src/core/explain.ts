@@ -6,23 +6,11 @@
  */
 import type { AuditEvent } from './audit.js';
 import type { Deployment } from './deployment.js';
+import type { VersionEvent } from './events.js';
 import type { Lineage, Stage } from './model.js';
 import type { VersionRecord } from './ports.js';
 import type { Variant } from './variant.js';
 import type { Approval, Evidence } from './workflow.js';
-
-/** A version event (regression, incident, maintenance, note), as the monitoring records them. */
-export interface VersionEvent {
-  id: string;
-  useCase: string;
-  modelName: string;
-  version: string;
-  kind: 'regression' | 'incident' | 'maintenance' | 'note';
-  details: string;
-  at: string;
-  actor: string;
-  source: 'manual' | 'monitor';
-}
 
 /** One gate of the promotion as the audit event recorded it: the value it had and the threshold. */
 export interface RecordedGate {

@@ -7,8 +7,9 @@
  */
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { type AuditDraft, chainEvents } from './audit.js';
+import type { AuditDraft } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
+import { recordChange } from './change.js';
 import type { Actor, Decision } from './decisions.js';
 import { ValidationError } from './errors.js';
 import type { GateResult } from './gates.js';
@@ -591,16 +592,11 @@ export function decideCardSet(
       ...(parsed.ignored.length ? { ignored: parsed.ignored } : {}),
     },
   };
-  const { events, tip } = chainEvents(ref, head.auditTip, [draft]);
   return {
-    change: {
+    change: recordChange(
       ref,
-      expectedRevision: head.revision,
-      head: { ...head, revision: head.revision + 1, updatedAt: who.now, auditTip: tip },
-      newVersions: [],
-      stageChanges: [],
-      events,
-      records: [
+      head,
+      [
         {
           record: {
             kind: 'card',
@@ -611,7 +607,9 @@ export function decideCardSet(
           expect: 'absent',
         },
       ],
-    },
+      [draft],
+      who.now,
+    ),
     result: { card, changed: true, ignored: parsed.ignored },
   };
 }

@@ -8,8 +8,9 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { dsse } from '@sigstore/core';
 import * as z from 'zod';
-import { type AuditDraft, chainEvents } from './audit.js';
+import type { AuditDraft } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
+import { recordChange } from './change.js';
 import type { Actor, Decision } from './decisions.js';
 import {
   ConflictError,
@@ -344,15 +345,6 @@ export function signatureState(
   return worst!;
 }
 
-/** Adds records and audit drafts to a change, chained after its events (signing at registration). */
-export function amendChange(change: ChangeSet, records: RecordWrite[], drafts: AuditDraft[]): ChangeSet {
-  const { events, tip } = chainEvents(change.ref, change.head.auditTip, drafts);
-  change.events = [...change.events, ...events];
-  change.head = { ...change.head, auditTip: tip };
-  change.records = [...(change.records ?? []), ...records];
-  return change;
-}
-
 /** A change of the use case's key stream: the key record and its audit event. */
 function keyChange(
   useCase: string,
@@ -362,17 +354,7 @@ function keyChange(
   now: string,
 ): ChangeSet {
   const ref = keysRef(useCase);
-  const base = head ?? emptyHead(ref, now);
-  const { events, tip } = chainEvents(ref, base.auditTip, [draft]);
-  return {
-    ref,
-    expectedRevision: base.revision,
-    head: { ...base, revision: base.revision + 1, updatedAt: now, auditTip: tip },
-    newVersions: [],
-    stageChanges: [],
-    events,
-    records: [write],
-  };
+  return recordChange(ref, head ?? emptyHead(ref, now), [write], [draft], now);
 }
 
 /** The record of a trusted key. */
@@ -552,17 +534,8 @@ export function decideSign(
 ): Decision<Signature> {
   if (existing !== null) return { change: null, result: existing };
   const { write, draft, signature } = signatureWrite(version, key, envelope, who);
-  const { events, tip } = chainEvents(ref, head.auditTip, [draft]);
   return {
-    change: {
-      ref,
-      expectedRevision: head.revision,
-      head: { ...head, revision: head.revision + 1, updatedAt: who.now, auditTip: tip },
-      newVersions: [],
-      stageChanges: [],
-      events,
-      records: [write],
-    },
+    change: recordChange(ref, head, [write], [draft], who.now),
     result: signature,
   };
 }

@@ -4,12 +4,12 @@
  * version and target, stored beside the model and hashed so `get --target` can prove them.
  */
 import * as z from 'zod';
-import { type AuditDraft, chainEvents } from './audit.js';
+import type { AuditDraft } from './audit.js';
+import { recordChange } from './change.js';
 import type { Actor, Decision } from './decisions.js';
 import { ConflictError } from './errors.js';
 import type { ModelHead } from './head.js';
 import { ArtifactInfoSchema, type ModelRef, refLabel } from './model.js';
-import type { ChangeSet, RecordWrite } from './ports.js';
 
 /** A target name: letters, digits, `_`, `.` or `-` (it becomes a folder name). */
 export const TargetSchema = z
@@ -54,26 +54,6 @@ export function assertNoVariant(ref: ModelRef, version: string, target: string, 
       { version, target },
     );
   }
-}
-
-/** A change of a model that touches no version's stage: records plus their audit events. */
-export function recordChange(
-  ref: ModelRef,
-  head: ModelHead,
-  records: RecordWrite[],
-  drafts: AuditDraft[],
-  now: string,
-): ChangeSet {
-  const { events, tip } = chainEvents(ref, head.auditTip, drafts);
-  return {
-    ref,
-    expectedRevision: head.revision,
-    head: { ...head, revision: head.revision + 1, updatedAt: now, auditTip: tip },
-    newVersions: [],
-    stageChanges: [],
-    events,
-    records,
-  };
 }
 
 /** Records a variant with its `variant.add` audit event, in one change. */

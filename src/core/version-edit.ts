@@ -3,7 +3,8 @@
  * stage. Pure: given the head and the version, compute the change set (the new values and
  * the `model.edit` audit event with old and new values) or null when nothing changes.
  */
-import { type AuditDraft, chainEvents } from './audit.js';
+import type { AuditDraft } from './audit.js';
+import { recordChange } from './change.js';
 import type { Actor, Decision } from './decisions.js';
 import { ValidationError } from './errors.js';
 import type { ModelHead } from './head.js';
@@ -70,15 +71,9 @@ export function decideEdit(
     toStage: null,
     details,
   };
-  const { events, tip } = chainEvents(ref, head.auditTip, [draft]);
   return {
     change: {
-      ref,
-      expectedRevision: head.revision,
-      head: { ...head, revision: head.revision + 1, updatedAt: who.now, auditTip: tip },
-      newVersions: [],
-      stageChanges: [],
-      events,
+      ...recordChange(ref, head, [], [draft], who.now),
       versionEdits: [{ version: version.version, stage: version.stage, description, tags }],
     },
     result,

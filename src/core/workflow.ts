@@ -4,13 +4,12 @@
  */
 import * as z from 'zod';
 import type { AuditDraft } from './audit.js';
-import { chainEvents } from './audit.js';
+import { recordChange } from './change.js';
 import { compareMetrics, type MetricDelta } from './compare.js';
 import type { Actor, Decision } from './decisions.js';
 import { ApprovalExpiredError, ConflictError, ValidationError } from './errors.js';
 import type { ModelHead } from './head.js';
 import { type ArtifactInfo, MetricsSchema, type ModelRef, refLabel } from './model.js';
-import type { ChangeSet, RecordWrite } from './ports.js';
 
 /** A version of a use case's standard evaluation set: the same rows for every model version. */
 export const EvalSetSchema = z.object({
@@ -105,26 +104,6 @@ export function parseEvalSetRef(text: string): { name: string; version: number |
   return { name: m[1]!, version: m[2] ? Number(m[2]) : null };
 }
 
-/** A change of a model that touches no version's stage: records plus their audit events. */
-function attach(
-  ref: ModelRef,
-  head: ModelHead,
-  records: RecordWrite[],
-  drafts: AuditDraft[],
-  now: string,
-): ChangeSet {
-  const { events, tip } = chainEvents(ref, head.auditTip, drafts);
-  return {
-    ref,
-    expectedRevision: head.revision,
-    head: { ...head, revision: head.revision + 1, updatedAt: now, auditTip: tip },
-    newVersions: [],
-    stageChanges: [],
-    events,
-    records,
-  };
-}
-
 /** Attaches evaluation evidence to a version (idempotent: the same evidence again writes nothing). */
 export function decideEvidence(
   ref: ModelRef,
@@ -156,7 +135,10 @@ export function decideEvidence(
       evaluator: evidence.evaluator,
     },
   };
-  return { change: attach(ref, head, [{ record, expect: 'absent' }], [draft], who.now), result: evidence };
+  return {
+    change: recordChange(ref, head, [{ record, expect: 'absent' }], [draft], who.now),
+    result: evidence,
+  };
 }
 
 /** The comparison of a candidate with the production version on the same evaluation set. */
@@ -245,7 +227,10 @@ export function decideRequestApproval(
     toStage: null,
     details: { approvalId: approval.approvalId, expiresAt: approval.expiresAt },
   };
-  return { change: attach(ref, head, [{ record, expect: 'absent' }], [draft], who.now), result: approval };
+  return {
+    change: recordChange(ref, head, [{ record, expect: 'absent' }], [draft], who.now),
+    result: approval,
+  };
 }
 
 /** Who may decide: the policy's approvers (when listed), never the requester. */
@@ -323,7 +308,7 @@ export function decideApproval(
     details: { approvalId: approval.approvalId, ...(reason ? { reason } : {}) },
   };
   return {
-    change: attach(ref, head, [{ record, expect: { status: 'pending' } }], [draft], who.now),
+    change: recordChange(ref, head, [{ record, expect: { status: 'pending' } }], [draft], who.now),
     result: decided,
   };
 }

@@ -341,13 +341,15 @@ export async function runRoboticsDemo(options: RoboticsDemoOptions): Promise<Rob
     const details = `night frames (lux < ${NIGHT_LUX}): auc ${num(nightAuc)} vs ${num(dayAuc)} by day; ${v1.version} scores ${num(nightAucV1)} at night`;
     say(`5. Telemetry from fleet A: ${v2.version} misses obstacles at night.`);
     say(`   ${details}.`);
-    say('   Recorded as a regression event on the version (a record of kind event, audited event.record).');
-    await registry.recordVersionEvent({
+    cmd(
+      `events record ${at} --version ${v2.version} --kind regression --details "${details}" --by telemetry`,
+    );
+    await registry.recordEvent({
       ...ref,
       version: v2.version,
       kind: 'regression',
       details,
-      actor: 'telemetry',
+      recordedBy: 'telemetry',
     });
     say();
 

@@ -114,7 +114,7 @@ describe('models explain on a store built step by step', () => {
     await reg.endDeployment({ id: steps.ended, reason: 'fleet drained' });
     before = await reg.explain({ ...M, version: '1.1.0' });
     steps.eventId = (
-      await reg.recordVersionEvent({
+      await reg.recordEvent({
         ...M,
         version: '1.1.0',
         kind: 'regression',

@@ -8,7 +8,8 @@ import {
   staleDeployments,
 } from '../../src/core/deployment.js';
 import { ConflictError, InvalidTransitionError } from '../../src/core/errors.js';
-import { explain, type VersionEvent } from '../../src/core/explain.js';
+import type { VersionEvent } from '../../src/core/events.js';
+import { explain } from '../../src/core/explain.js';
 import { emptyHead, type ModelHead } from '../../src/core/head.js';
 import type { ModelRef, Stage } from '../../src/core/model.js';
 import type { VersionRecord } from '../../src/core/ports.js';

@@ -130,7 +130,7 @@ describe('deployments, variants and explain over HTTP', () => {
       site: 'oslo',
       customer: 'nordic',
     });
-    await registry.recordVersionEvent({
+    await registry.recordEvent({
       ...M,
       version: '1.0.0',
       kind: 'maintenance',

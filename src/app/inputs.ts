@@ -9,7 +9,9 @@ import { GatesSchema, METRIC_NAME, validateGates } from '../core/gates.js';
 import { validateAlias, validateName } from '../core/identity.js';
 import { PARENT_RELATIONS, StageSchema } from '../core/model.js';
 import { DEFAULT_LINE_NAME, validateLine } from '../core/release-lines.js';
+import { KEYS_MODEL } from '../core/signing.js';
 import { BUMPS, parseVersion } from '../core/versioning.js';
+import { WEBHOOKS_REF } from '../core/webhooks.js';
 
 function checked(schema: z.ZodString, check: (v: string) => unknown) {
   return schema.superRefine((value, ctx) => {
@@ -316,12 +318,42 @@ export const PolicySetSchema = z.object({
 });
 export type PolicySetInput = z.input<typeof PolicySetSchema>;
 
-export const AuditShowSchema = z.object({
-  useCase: UseCase,
-  modelName: ModelName,
-  limit: Limit,
-  cursor: Cursor,
-});
+/**
+ * Whose audit trail: a model's, a use case's trusted keys (`.keys`, audit --keys) or the
+ * registry's webhook subscriptions (`.registry`/`.webhooks`, audit --webhooks). The
+ * reserved names are accepted here only: no model can be created under them.
+ */
+const auditRefShape = {
+  useCase: z.string({ error: 'use case is required (--use-case)' }),
+  modelName: z.string({ error: 'model name is required (--model, or --keys / --webhooks)' }),
+};
+function checkAuditRef(ref: { useCase: string; modelName: string }, ctx: z.RefinementCtx): void {
+  const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
+  const isWebhooks = ref.useCase === WEBHOOKS_REF.useCase || ref.modelName === WEBHOOKS_REF.modelName;
+  if (isWebhooks) {
+    if (ref.useCase !== WEBHOOKS_REF.useCase || ref.modelName !== WEBHOOKS_REF.modelName) {
+      issue('the webhooks trail belongs to no use case or model: use audit --webhooks alone', 'modelName');
+    }
+    return;
+  }
+  for (const [path, kind, value] of [
+    ['useCase', 'use case', ref.useCase],
+    ['modelName', 'model name', ref.modelName],
+  ] as const) {
+    if (path === 'modelName' && value === KEYS_MODEL) continue;
+    try {
+      validateName(kind, value);
+    } catch (e) {
+      issue((e as Error).message, path);
+    }
+  }
+}
+export const AuditRefSchema = z.object(auditRefShape).superRefine(checkAuditRef);
+export type AuditRefInput = z.input<typeof AuditRefSchema>;
+
+export const AuditShowSchema = z
+  .object({ ...auditRefShape, limit: Limit, cursor: Cursor })
+  .superRefine(checkAuditRef);
 export type AuditShowInput = z.input<typeof AuditShowSchema>;
 
 export const LineageSchema = z.object({

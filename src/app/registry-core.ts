@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { AuditEvent } from '../core/audit.js';
+import { type AuditEvent, eventType } from '../core/audit.js';
 import type { AuditCheckpoint, CheckpointSigner } from '../core/audit-checkpoint.js';
 import { compareMetrics, type MetricDelta } from '../core/compare.js';
 import {
@@ -54,7 +54,9 @@ import type {
   VersionRecord,
 } from '../core/ports.js';
 import { lineOf, lineSlot, productionByLine, selectedLine } from '../core/release-lines.js';
+import { KEYS_MODEL } from '../core/signing.js';
 import { parseVersion } from '../core/versioning.js';
+import { WEBHOOKS_REF } from '../core/webhooks.js';
 import {
   type AnchoredVerification,
   authenticCheckpoint,
@@ -73,6 +75,8 @@ import {
   ArchivalSchema,
   type ArchiveInput,
   ArchiveSchema,
+  type AuditRefInput,
+  AuditRefSchema,
   type AuditShowInput,
   AuditShowSchema,
   type CompareInput,
@@ -208,7 +212,7 @@ function sleep(ms: number): Promise<void> {
 /** Turns committed audit events into the events notifiers publish. */
 export function toRegistryEvents(change: ChangeSet): RegistryEvent[] {
   return change.events.map((e) => ({
-    type: `model.${e.action}`,
+    type: eventType(e.action),
     useCase: change.ref.useCase,
     modelName: change.ref.modelName,
     seq: e.seq,
@@ -1015,12 +1019,29 @@ export class RegistryCore {
     );
   }
 
-  /** A model's audit trail, oldest first. */
+  /** Why a trail cannot be read: no such model, or a reserved stream nothing was written to yet. */
+  private noAuditTrail(ref: ModelRef): NotFoundError {
+    if (ref.modelName === WEBHOOKS_REF.modelName) {
+      return new NotFoundError(
+        'no webhook has been created or deleted yet, so the webhooks audit trail is empty; see modelreg webhooks create.',
+        { ...ref },
+      );
+    }
+    if (ref.modelName === KEYS_MODEL) {
+      return new NotFoundError(
+        `use case ${ref.useCase} has trusted or revoked no key yet, so its keys audit trail is empty; see modelreg keys trust.`,
+        { ...ref },
+      );
+    }
+    return this.modelNotFound(ref);
+  }
+
+  /** A model's audit trail (or a reserved stream's: a use case's keys, the webhooks), oldest first. */
   async auditTrail(input: AuditShowInput): Promise<Page<AuditEvent>> {
     const req = parseInput(AuditShowSchema, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const head = await this.store.getHead(ref);
-    if (head === null) throw this.modelNotFound(ref);
+    if (head === null) throw this.noAuditTrail(ref);
     return this.store.listAudit(ref, {
       ...(req.limit ? { limit: req.limit } : {}),
       cursor: req.cursor ?? null,
@@ -1032,14 +1053,14 @@ export class RegistryCore {
    * verify. Against a signed checkpoint, a rewrite of the chain up to it is caught too, and
    * only the events from the checkpoint on are read unless `full` is set.
    */
-  async verifyAudit(input: ModelInput, options: VerifyOptions = {}): Promise<AnchoredVerification> {
-    const req = parseInput(ModelSchema, input);
+  async verifyAudit(input: AuditRefInput, options: VerifyOptions = {}): Promise<AnchoredVerification> {
+    const req = parseInput(AuditRefSchema, input);
     const opts = parseInput(VerifyOptionsSchema, { against: options.against, full: options.full });
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const checkpoint =
       opts.against === undefined ? undefined : await authenticCheckpoint(ref, opts.against, options.signer);
     const head = await this.store.getHead(ref);
-    if (head === null) throw this.modelNotFound(ref);
+    if (head === null) throw this.noAuditTrail(ref);
     return verifyStoredChain(this.store, ref, head, { checkpoint, full: opts.full });
   }
 
@@ -1049,16 +1070,16 @@ export class RegistryCore {
    * events after it are verified.
    */
   async checkpointAudit(
-    input: ModelInput,
+    input: AuditRefInput,
     signer: CheckpointSigner,
     options: { previous?: unknown; full?: boolean } = {},
   ): Promise<{ checkpoint: AuditCheckpoint; verification: AnchoredVerification }> {
-    const req = parseInput(ModelSchema, input);
+    const req = parseInput(AuditRefSchema, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const previous =
       options.previous === undefined ? undefined : await authenticCheckpoint(ref, options.previous, signer);
     const head = await this.store.getHead(ref);
-    if (head === null) throw this.modelNotFound(ref);
+    if (head === null) throw this.noAuditTrail(ref);
     return signCheckpoint(this.store, ref, head, signer, this.clock.now().toISOString(), {
       previous,
       full: options.full ?? false,

@@ -1086,7 +1086,14 @@ export class Registry extends RegistryCore {
    * `resolve` replace the HTTP client and DNS in tests.
    */
   webhooks(options: { send?: WebhookSender; resolve?: Resolver; random?: () => number } = {}): Webhooks {
-    return new Webhooks({ store: this.store, clock: this.clock, actor: this.actor, ...options });
+    return new Webhooks({
+      store: this.store,
+      clock: this.clock,
+      actor: this.actor,
+      who: (actor) => this.who(actor),
+      mutate: (decide) => this.mutate(decide),
+      ...options,
+    });
   }
 
   // variants, deployments and explain (deploy)

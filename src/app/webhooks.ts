@@ -10,6 +10,7 @@ import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Webhook as Signer } from 'standardwebhooks';
 import * as z from 'zod';
+import type { Actor, Decision } from '../core/decisions.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import { StageSchema } from '../core/model.js';
 import type {
@@ -23,16 +24,25 @@ import type {
   StoredRecord,
 } from '../core/ports.js';
 import {
+  type ActiveWebhooks,
   type DeliveryAttempt,
+  decideCreateWebhook,
+  decideDeleteWebhook,
+  decideIndexWebhooks,
   isPrivateAddress,
   MAX_ACTIVE_WEBHOOKS,
   MAX_ATTEMPTS,
   parseRetryAfter,
   parseWebhookUrl,
   retryDelayMs,
+  validateEventTypes,
+  WEBHOOK_INDEX_ID,
+  WEBHOOK_SCOPE,
+  WEBHOOKS_REF,
   type Webhook,
   type WebhookDelivery,
   WebhookDeliverySchema,
+  WebhookIndexSchema,
   WebhookSchema,
   wants,
   webhookPayload,
@@ -45,7 +55,6 @@ export class WebhookDestinationError extends ValidationError {
   override readonly name = 'WebhookDestinationError';
 }
 
-const SCOPE = 'webhooks';
 /** How long a worker holds a delivery it is sending before another may take it over. */
 const LEASE_MS = 60_000;
 /** The most a subscriber may take to answer. */
@@ -53,7 +62,10 @@ export const DELIVERY_TIMEOUT_MS = 10_000;
 
 const EventName = z
   .string()
-  .regex(/^(\*|[a-z]+(\.[a-z_]+)+)$/, 'event types look like model.promote, model.rollback, or * for all');
+  .regex(
+    /^(\*|[a-z]+(\.[a-z_]+)*(\.\*)?)$/,
+    'event types look like model.promote, model.approval.request, a family model.approval.*, or * for all',
+  );
 
 export const WebhookCreateSchema = z
   .object({
@@ -165,6 +177,10 @@ interface Ports {
   store: RegistryStore;
   clock: Clock;
   actor: string;
+  /** Who does a change, and when (the Registry's actor and clock). */
+  who: (actor: string | undefined) => Actor;
+  /** The Registry's decide → commit loop: subscription changes are audited commits. */
+  mutate: <R>(decide: () => Promise<Decision<R>>) => Promise<R>;
   send?: WebhookSender;
   resolve?: Resolver;
   random?: () => number;
@@ -176,9 +192,17 @@ const toWebhook = (r: StoredRecord): Webhook => {
 };
 const toDelivery = (r: StoredRecord): WebhookDelivery => WebhookDeliverySchema.parse(r.doc);
 
-/** The active subscriptions (a registry keeps at most MAX_ACTIVE_WEBHOOKS). */
-async function activeRecords(store: Pick<RegistryStore, 'listRecords'>): Promise<StoredRecord[]> {
-  return (await store.listRecords('webhook', { status: 'active' }, { limit: MAX_ACTIVE_WEBHOOKS })).items;
+/**
+ * The active subscriptions, from the index record (one consistent read); a registry whose
+ * subscriptions predate the index lists them by status instead, until its next change.
+ */
+export async function activeWebhooks(
+  store: Pick<RegistryStore, 'getRecord' | 'listRecords'>,
+): Promise<ActiveWebhooks> {
+  const index = await store.getRecord('webhook-index', WEBHOOK_INDEX_ID);
+  if (index !== null) return { hooks: WebhookIndexSchema.parse(index.doc).hooks, indexed: true };
+  const listed = await store.listRecords('webhook', { status: 'active' }, { limit: MAX_ACTIVE_WEBHOOKS });
+  return { hooks: listed.items.map(toWebhook), indexed: false };
 }
 
 /**
@@ -188,13 +212,13 @@ async function activeRecords(store: Pick<RegistryStore, 'listRecords'>): Promise
  * it wins.
  */
 export async function outboxOf(
-  store: Pick<RegistryStore, 'listRecords'>,
+  store: Pick<RegistryStore, 'getRecord' | 'listRecords'>,
   change: ChangeSet,
   events: readonly RegistryEvent[],
   now: string,
 ): Promise<RecordWrite[]> {
   if (events.length === 0) return [];
-  const hooks = (await activeRecords(store)).map(toWebhook);
+  const { hooks } = await activeWebhooks(store);
   const writes: RecordWrite[] = [];
   for (const event of events) {
     for (const hook of hooks) {
@@ -242,44 +266,61 @@ export class Webhooks {
         field: 'useCase',
       });
     }
+    const events = validateEventTypes(req.events);
     const url = parseWebhookUrl(req.url);
     await checkDestination(url, req.allowPrivate, this.resolve);
-    if ((await activeRecords(this.ports.store)).length >= MAX_ACTIVE_WEBHOOKS) {
-      throw new ConflictError(
-        `a registry keeps at most ${MAX_ACTIVE_WEBHOOKS} active webhooks; delete one (modelreg webhooks delete --id …) first.`,
-      );
-    }
+    const who = this.ports.who(req.createdBy);
     const webhook: Webhook = {
       id: `wh_${timeOrderedId()}`,
       url: url.toString(),
-      events: [...new Set(req.events)].sort(),
+      events,
       useCase: req.useCase,
       modelName: req.modelName,
       stage: req.stage,
       allowPrivate: req.allowPrivate,
       status: 'active',
-      createdAt: this.now(),
-      createdBy: req.createdBy ?? this.ports.actor,
+      createdAt: who.now,
+      createdBy: who.actor,
       deletedAt: null,
       deletedBy: null,
     };
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
-    await this.ports.store.putRecord({
-      record: {
-        kind: 'webhook',
-        id: webhook.id,
-        scope: SCOPE,
-        status: 'active',
-        doc: { ...webhook, secret },
-      },
-      expect: 'absent',
-    });
+    await this.ports.mutate(async () =>
+      decideCreateWebhook(
+        await this.ports.store.getHead(WEBHOOKS_REF),
+        await activeWebhooks(this.ports.store),
+        webhook,
+        secret,
+        who,
+      ),
+    );
     return { webhook, secret };
+  }
+
+  /**
+   * Writes the index of active subscriptions when it is missing (a new registry, or one
+   * whose subscriptions predate it); every worker run checks, so on AWS the first scheduled
+   * run migrates a registry.
+   */
+  async ensureIndex(): Promise<void> {
+    if ((await activeWebhooks(this.ports.store)).indexed) return;
+    await this.ports.mutate(async () => ({
+      change: decideIndexWebhooks(
+        await this.ports.store.getHead(WEBHOOKS_REF),
+        await activeWebhooks(this.ports.store),
+        this.now(),
+      ),
+      result: undefined,
+    }));
   }
 
   /** Every subscription, active and deleted, oldest first. */
   async list(options: PageRequest = {}): Promise<Page<PublicWebhook>> {
-    const page = await this.ports.store.listRecords('webhook', { scope: SCOPE }, { limit: 100, ...options });
+    const page = await this.ports.store.listRecords(
+      'webhook',
+      { scope: WEBHOOK_SCOPE },
+      { limit: 100, ...options },
+    );
     return { items: page.items.map(toWebhook), nextCursor: page.nextCursor };
   }
 
@@ -291,21 +332,19 @@ export class Webhooks {
     return r;
   }
 
-  /** Stops a subscription: no new deliveries; those already in the outbox are still sent. */
+  /** Stops a subscription (audited): no new deliveries; those already in the outbox are still sent. */
   async delete(input: { id: string; deletedBy?: string }): Promise<PublicWebhook> {
-    const r = await this.record(input.id);
-    if (r.status !== 'active') return toWebhook(r);
-    const doc = {
-      ...r.doc,
-      status: 'deleted',
-      deletedAt: this.now(),
-      deletedBy: input.deletedBy ?? this.ports.actor,
-    };
-    await this.ports.store.putRecord({
-      record: { ...r, status: 'deleted', doc },
-      expect: { status: 'active' },
+    const who = this.ports.who(input.deletedBy);
+    return this.ports.mutate(async () => {
+      const r = await this.record(input.id);
+      return decideDeleteWebhook(
+        await this.ports.store.getHead(WEBHOOKS_REF),
+        await activeWebhooks(this.ports.store),
+        toWebhook(r),
+        r.doc.secret as string,
+        who,
+      );
     });
-    return toWebhook({ ...r, doc });
   }
 
   /** Sends a `webhook.ping` to one subscription now, outside the outbox, and answers the status. */
@@ -392,6 +431,7 @@ export class Webhooks {
    * and the last failure keeps it as failed.
    */
   async drain(options: { limit?: number } = {}): Promise<DrainResult> {
+    await this.ensureIndex();
     const result: DrainResult = { delivered: 0, retrying: 0, failed: 0 };
     const now = this.ports.clock.now();
     const due: StoredRecord[] = [];

@@ -6,17 +6,46 @@ import { type ModelRef, StageSchema } from './model.js';
 /** prevHash of a model's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The audit actions a registry records. */
+/**
+ * Every audit action a registry records; `model.` + the action is the type of the event
+ * notifiers and webhooks send (`model.promote`, `model.approval.request`). Drafts are typed
+ * by it, so an action cannot be written without being listed here.
+ */
 export const AUDIT_ACTIONS = [
   'register',
   'promote',
   'demote',
   'archive',
   'rollback',
+  'supersede',
+  'deprecate',
   'alias.set',
   'alias.remove',
   'policy.set',
+  'evaluate',
+  'approval.request',
+  'approval.approve',
+  'approval.reject',
+  'approval.expire',
+  'edit',
+  'card.set',
+  'sign',
+  'key.trust',
+  'key.revoke',
+  'variant.add',
+  'deployment.record',
+  'deployment.end',
+  'event.record',
+  'webhook.create',
+  'webhook.delete',
 ] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** The type of the event an action is published as. */
+export const eventType = (action: string): string => `model.${action}`;
+
+/** Every event type a subscriber can ask for. */
+export const EVENT_TYPES: readonly string[] = AUDIT_ACTIONS.map(eventType);
 
 /**
  * One entry of a model's tamper-evident history: who did what to which version, from
@@ -36,8 +65,8 @@ export const AuditEventSchema = z.object({
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
-/** An event before it is numbered and chained. */
-export type AuditDraft = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>;
+/** An event before it is numbered and chained, with an action from the catalogue. */
+export type AuditDraft = Omit<AuditEvent, 'seq' | 'prevHash' | 'hash' | 'action'> & { action: AuditAction };
 
 /** Where a model's chain ends: the last sequence number and its hash. */
 export interface AuditTip {

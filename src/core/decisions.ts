@@ -5,7 +5,7 @@
  */
 
 import { type AliasRouting, assertWeightsFit, isRouted } from './alias-routing.js';
-import { type AuditDraft, chainEvents } from './audit.js';
+import { type AuditAction, type AuditDraft, chainEvents } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
 import {
   AliasNotFoundError,
@@ -66,7 +66,7 @@ function finish(ref: ModelRef, base: ModelHead, d: Draft, now: string): ChangeSe
 
 function event(
   who: Actor,
-  action: string,
+  action: AuditAction,
   version: string | null,
   fromStage: Stage | null,
   toStage: Stage | null,

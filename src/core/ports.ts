@@ -74,6 +74,7 @@ export type RecordKind =
   | 'monitor-action'
   // webhooks: subscriptions and the outbox of their deliveries
   | 'webhook'
+  | 'webhook-index'
   | 'webhook-delivery'
   // deploy: artifact variants per target, and where versions run
   | 'variant'

@@ -18,8 +18,8 @@ export interface VersionEditRequest {
   untag: readonly string[];
 }
 
-/** The audit event type of an edit. */
-export const EDIT_EVENT = 'model.edit';
+/** The audit action of an edit (published as the event `model.edit`). */
+export const EDIT_EVENT = 'edit';
 
 /**
  * Applies an edit to a version: refuses removing a tag the version does not have, or setting

@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import * as z from 'zod';
-import { ValidationError } from './errors.js';
-import { StageSchema } from './model.js';
-import type { RegistryEvent } from './ports.js';
+import { type AuditDraft, EVENT_TYPES } from './audit.js';
+import { recordChange } from './change.js';
+import type { Actor, Decision } from './decisions.js';
+import { ConflictError, ValidationError } from './errors.js';
+import { emptyHead, type ModelHead } from './head.js';
+import { type ModelRef, StageSchema } from './model.js';
+import type { ChangeSet, RecordWrite, RegistryEvent, StoredRecord } from './ports.js';
 
 /**
  * Webhook subscriptions and their deliveries: a subscription says which registry events
@@ -60,10 +65,208 @@ export const MAX_ATTEMPTS = 8;
 /** Most subscriptions a registry keeps active: each commit writes at most this many deliveries per event. */
 export const MAX_ACTIVE_WEBHOOKS = 20;
 
+/**
+ * Subscriptions span use cases, so their audit trail is not a model's: creating and
+ * deleting one is audited on this reserved stream (names of use cases and models start with
+ * a letter or digit, so no model can have it; it has no versions and is never listed).
+ * `modelreg audit show --webhooks` reads it, `audit verify --webhooks` checks its chain.
+ */
+export const WEBHOOKS_REF: ModelRef = { useCase: '.registry', modelName: '.webhooks' };
+
+/** Where subscription records are listed from. */
+export const WEBHOOK_SCOPE = 'webhooks';
+
+/**
+ * What the audit trail keeps of a subscription's URL: its origin and a digest of the whole
+ * URL, never the path or query, which often carry a token (Slack, Teams, CI triggers) that an
+ * append-only trail could never forget.
+ */
+export function auditedUrl(url: string): { origin: string; urlSha256: string } {
+  return { origin: new URL(url).origin, urlSha256: createHash('sha256').update(url).digest('hex') };
+}
+
+function webhookRecord(hook: Webhook, secret: string): StoredRecord {
+  return {
+    kind: 'webhook',
+    id: hook.id,
+    scope: WEBHOOK_SCOPE,
+    status: hook.status,
+    doc: { ...hook, secret },
+  };
+}
+
+/**
+ * The active subscriptions (without secrets) are also kept in one index record, rewritten
+ * by every create and delete in the same commit. A commit reads it with one strongly
+ * consistent get to write its outbox: a subscription made a moment ago is never missed
+ * (a listing by status reads an index that may lag), and the limit holds under races
+ * (every change of it moves the webhooks stream's revision).
+ */
+export const WEBHOOK_INDEX_ID = 'active';
+
+/** The active subscriptions as the index record holds them. */
+export const WebhookIndexSchema = z.object({ hooks: z.array(WebhookSchema) });
+
+/** The write of the index record: created on the first change, replaced after. */
+function indexWrite(hooks: readonly Webhook[], exists: boolean): RecordWrite {
+  return {
+    record: {
+      kind: 'webhook-index',
+      id: WEBHOOK_INDEX_ID,
+      scope: WEBHOOK_SCOPE,
+      status: 'current',
+      doc: { hooks: [...hooks] },
+    },
+    expect: exists ? { status: 'current' } : 'absent',
+  };
+}
+
+/** The active subscriptions a change starts from, and whether the index record exists yet. */
+export interface ActiveWebhooks {
+  hooks: Webhook[];
+  indexed: boolean;
+}
+
+function webhookDraft(action: 'webhook.create' | 'webhook.delete', hook: Webhook, who: Actor): AuditDraft {
+  return {
+    at: who.now,
+    actor: who.actor,
+    action,
+    version: null,
+    fromStage: null,
+    toStage: null,
+    details: {
+      webhookId: hook.id,
+      ...auditedUrl(hook.url),
+      ...(action === 'webhook.create'
+        ? {
+            events: hook.events,
+            useCase: hook.useCase,
+            modelName: hook.modelName,
+            stage: hook.stage,
+            allowPrivate: hook.allowPrivate,
+          }
+        : {}),
+    },
+  };
+}
+
+/**
+ * Subscribes: the record (with its secret), the index and the `webhook.create` event in one
+ * commit on the webhooks stream, so two concurrent creates cannot both pass the limit.
+ */
+export function decideCreateWebhook(
+  head: ModelHead | null,
+  active: ActiveWebhooks,
+  hook: Webhook,
+  secret: string,
+  who: Actor,
+): Decision<Webhook> {
+  if (active.hooks.length >= MAX_ACTIVE_WEBHOOKS) {
+    throw new ConflictError(
+      `a registry keeps at most ${MAX_ACTIVE_WEBHOOKS} active webhooks; delete one (modelreg webhooks delete --id …) first.`,
+      { active: active.hooks.length, max: MAX_ACTIVE_WEBHOOKS },
+    );
+  }
+  return {
+    change: recordChange(
+      WEBHOOKS_REF,
+      head ?? emptyHead(WEBHOOKS_REF, who.now),
+      [
+        { record: webhookRecord(hook, secret), expect: 'absent' },
+        indexWrite([...active.hooks, hook], active.indexed),
+      ],
+      [webhookDraft('webhook.create', hook, who)],
+      who.now,
+    ),
+    result: hook,
+  };
+}
+
+/**
+ * Writes the index of a registry whose subscriptions predate it (or that has none yet), so
+ * later commits read one record instead of listing; null when the index exists. It moves
+ * the stream's revision, so it cannot cross a concurrent create or delete. Not audited: the
+ * index only restates the subscription records.
+ */
+export function decideIndexWebhooks(
+  head: ModelHead | null,
+  active: ActiveWebhooks,
+  now: string,
+): ChangeSet | null {
+  if (active.indexed) return null;
+  return recordChange(
+    WEBHOOKS_REF,
+    head ?? emptyHead(WEBHOOKS_REF, now),
+    [indexWrite(active.hooks, false)],
+    [],
+    now,
+  );
+}
+
+/**
+ * Stops a subscription (audited `webhook.delete`); deleting a deleted one changes nothing.
+ * Deliveries already in the outbox are still sent.
+ */
+export function decideDeleteWebhook(
+  head: ModelHead | null,
+  active: ActiveWebhooks,
+  hook: Webhook,
+  secret: string,
+  who: Actor,
+): Decision<Webhook> {
+  if (hook.status !== 'active') return { change: null, result: hook };
+  const deleted: Webhook = { ...hook, status: 'deleted', deletedAt: who.now, deletedBy: who.actor };
+  return {
+    change: recordChange(
+      WEBHOOKS_REF,
+      head ?? emptyHead(WEBHOOKS_REF, who.now),
+      [
+        { record: webhookRecord(deleted, secret), expect: { status: 'active' } },
+        indexWrite(
+          active.hooks.filter((h) => h.id !== hook.id),
+          active.indexed,
+        ),
+      ],
+      [webhookDraft('webhook.delete', deleted, who)],
+      who.now,
+    ),
+    result: deleted,
+  };
+}
+
+/**
+ * Checks the event types a subscription asks for: each a type the registry publishes
+ * (`model.promote`), a family of them (`model.approval.*`), or `*` for all. A type the
+ * registry never publishes would subscribe to nothing, so it is refused with the nearest name.
+ */
+export function validateEventTypes(names: readonly string[]): string[] {
+  for (const name of names) {
+    if (name === '*') continue;
+    if (name.endsWith('.*')) {
+      const prefix = name.slice(0, -1);
+      if (EVENT_TYPES.some((t) => t.startsWith(prefix))) continue;
+    } else if (EVENT_TYPES.includes(name)) continue;
+    const prefixed =
+      EVENT_TYPES.includes(`model.${name}`) ||
+      (name.endsWith('.*') && EVENT_TYPES.some((t) => t.startsWith(`model.${name.slice(0, -1)}`)));
+    throw new ValidationError(
+      `the registry publishes no event ${JSON.stringify(name)}${prefixed ? `; did you mean model.${name}?` : '.'} Event types: ${EVENT_TYPES.join(', ')}; a family such as model.approval.*; or * for all.`,
+      { field: 'events', value: name },
+    );
+  }
+  return [...new Set(names)].sort();
+}
+
+/** Whether a subscription's event list takes an event type (exactly, by family, or `*`). */
+function takes(events: readonly string[], type: string): boolean {
+  return events.some((e) => e === '*' || e === type || (e.endsWith('.*') && type.startsWith(e.slice(0, -1))));
+}
+
 /** Whether a subscription wants an event. */
 export function wants(hook: Webhook, event: RegistryEvent): boolean {
   if (hook.status !== 'active') return false;
-  if (!hook.events.includes('*') && !hook.events.includes(event.type)) return false;
+  if (!takes(hook.events, event.type)) return false;
   if (hook.useCase !== null && hook.useCase !== event.useCase) return false;
   if (hook.modelName !== null && hook.modelName !== event.modelName) return false;
   if (hook.stage !== null && hook.stage !== event.toStage) return false;

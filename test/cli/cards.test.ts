@@ -126,7 +126,7 @@ describe('model cards, edits and use cases on the command line', () => {
     expect(edited).toMatchObject({ description: 'second cut', tags: { team: 'growth' } });
     expect(byNew.items).toHaveLength(1);
     expect(byOld.items).toHaveLength(0);
-    const edit = audit.items.find((e: { action: string }) => e.action === 'model.edit');
+    const edit = audit.items.find((e: { action: string }) => e.action === 'edit');
     expect(edit.details).toEqual({
       description: { from: 'first cut', to: 'second cut' },
       tags: { from: { team: 'risk' }, to: { team: 'growth' } },

@@ -3,7 +3,7 @@
  * every backend (embedded SQLite, DynamoDB + S3 + SNS …) must pass unchanged. Tests see
  * the backend only through the Registry API and the events its notifier published.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
@@ -2750,6 +2750,15 @@ export function describeRegistryContract(
         await register({ modelName: 'second' });
         await register({ useCase: other, modelName: 'only' });
         await register(); // a second version is not a second model
+        const policyOnly = unique('uc');
+        await reg.setPolicy({ useCase: other, modelName: 'no-versions-yet', policy: {} });
+        await reg.setPolicy({ useCase: policyOnly, modelName: 'no-versions-yet', policy: {} });
+        const { publicKey } = generateKeyPairSync('ed25519');
+        await reg.trustKey({
+          useCase: other,
+          name: 'release',
+          publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        }); // the use case's reserved key stream is not a model
 
         // Act
         const all = (await reg.listUseCases({ limit: 1000 })).items;
@@ -2759,6 +2768,8 @@ export function describeRegistryContract(
         // Assess
         expect(all.find((u) => u.useCase === ref.useCase)).toEqual({ useCase: ref.useCase, models: 2 });
         expect(all.find((u) => u.useCase === other)).toEqual({ useCase: other, models: 1 });
+        expect(all.map((u) => u.useCase)).not.toContain(policyOnly); // `models list` shows none there
+        expect(all.map((u) => u.useCase).filter((u) => u.startsWith('.'))).toEqual([]);
         expect(first.items).toHaveLength(1);
         expect(first.nextCursor).not.toBeNull();
         expect([...first.items, ...rest.items].map((u) => u.useCase)).toEqual(all.map((u) => u.useCase));
@@ -2792,7 +2803,7 @@ export function describeRegistryContract(
         expect(read.metrics).toEqual({ auc: 0.9 });
         expect(read.stage).toBe('staging');
         const last = (await auditOf()).at(-1)!;
-        expect(last).toMatchObject({ action: 'model.edit', actor: 'ana', version: v.version });
+        expect(last).toMatchObject({ action: 'edit', actor: 'ana', version: v.version });
         expect(last.details).toEqual({
           description: { from: 'first', to: 'second' },
           tags: { from: { team: 'risk', temp: 'x' }, to: { team: 'growth' } },

@@ -63,7 +63,7 @@ export function describeEditStore(name: string, make: () => Promise<EditStoreBac
       expect(after.versions.get(v.version)).toMatchObject({ stage: 'staging', tags: { team: 'risk' } });
       expect(after.versions.get(v.version)!.description).toBeUndefined();
       const audit = await b.store.listAudit(ref, {});
-      expect(audit.items.map((e) => e.action)).not.toContain('model.edit');
+      expect(audit.items.map((e) => e.action)).not.toContain('edit');
     });
 
     it('applies an edit whose stage still holds, and the version reads edited through every query', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AuditEvent, chainEvents, EMPTY_TIP, verifyChain } from '../../src/core/audit.js';
+import { type AuditDraft, chainEvents, EMPTY_TIP, verifyChain } from '../../src/core/audit.js';
 import type { Actor } from '../../src/core/decisions.js';
 import {
   type Deployment,
@@ -105,8 +105,7 @@ describe('deployment decisions', () => {
 });
 
 describe('explain', () => {
-  const audit = (drafts: Omit<AuditEvent, 'seq' | 'prevHash' | 'hash'>[]) =>
-    chainEvents(REF, EMPTY_TIP, drafts).events;
+  const audit = (drafts: AuditDraft[]) => chainEvents(REF, EMPTY_TIP, drafts).events;
   const at = (s: number) => `2026-03-01T00:00:0${s}.000Z`;
   const base = { actor: 'x', fromStage: null, toStage: null } as const;
 

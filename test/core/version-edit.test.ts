@@ -47,7 +47,7 @@ describe('decideEdit', () => {
     expect(d.change?.stageChanges).toEqual([]);
     expect(d.change?.events).toHaveLength(1);
     expect(d.change?.events[0]).toMatchObject({
-      action: 'model.edit',
+      action: 'edit',
       version: '1.0.0',
       details: {
         description: { from: null, to: 'new' },

@@ -193,6 +193,57 @@ describe('webhooks', () => {
     expect(sub.received).toHaveLength(2);
   });
 
+  it('refuses an event type the registry never publishes, naming the one meant', async () => {
+    // Prepare
+    const hooks = backend.registry({ clock }).webhooks({ resolve: async () => ['93.184.216.34'] });
+    const create = (events: string[]) => hooks.create({ url: 'https://hooks.example.com/x', events });
+
+    // Act
+    const unprefixed = await create(['model.promote', 'approval.request']).catch((e: Error) => e);
+    const unknown = await create(['model.promoted']).catch((e: Error) => e);
+    const family = await create(['model.approval.*', 'model.rollback']);
+
+    // Assess
+    expect(String(unprefixed)).toMatch(/no event "approval.request"; did you mean model.approval.request\?/);
+    expect(String(unknown)).toMatch(/no event "model.promoted"\. Event types: model.register, model.promote/);
+    expect(family.webhook.events).toEqual(['model.approval.*', 'model.rollback']);
+    expect((await hooks.list()).items).toHaveLength(1); // the refused ones wrote nothing
+  });
+
+  it('delivers every event of a family (model.approval.*) and nothing else', async () => {
+    // Prepare
+    const reg = backend.registry({ clock });
+    const hooks = reg.webhooks({ resolve: async () => ['93.184.216.34'] });
+    const { webhook } = await hooks.create({
+      url: 'https://hooks.example.com/x',
+      events: ['model.approval.*'],
+    });
+    const v = await reg.register({
+      ...ref,
+      artifactPath: await writeFileArtifact(join(work, 'f', 'm.bin'), 'w'),
+    });
+    await reg.promote({ ...ref, version: v.version, to: 'staging' });
+
+    // Act
+    const approval = await reg.requestApproval({
+      ...ref,
+      version: v.version,
+      requestedBy: 'ben',
+      taskToken: 't-1',
+    });
+    await reg.decideApproval({
+      approvalId: approval.approvalId,
+      decision: 'approve',
+      by: 'ana',
+      reason: 'ok',
+    });
+    await reg.promote({ ...ref, version: v.version, to: 'production' });
+
+    // Assess
+    const types = (await hooks.deliveries({ id: webhook.id })).items.map((d) => d.event.type);
+    expect(types).toEqual(['model.approval.request', 'model.approval.approve']);
+  });
+
   it('writes no delivery for a change that does not commit', async () => {
     // Prepare
     const reg = backend.registry({ clock });

@@ -403,8 +403,9 @@ export class DynamoRegistryStore implements RegistryStore {
       items.push({ Put: recordPut(this.table, write) });
       slots.push({ kind: 'record', id: `${write.record.kind} ${write.record.id}` });
     }
-    if (change.expectedRevision === 0) {
-      // a new model: its use case counts one more (the head's condition makes this happen once)
+    if (change.newVersions.length > 0 && change.head.versionCount === change.newVersions.length) {
+      // a model's first version: its use case counts one more model, as `models list` shows it
+      // (the head's revision condition makes this happen once; reserved streams have no versions)
       items.push({
         Update: {
           TableName: this.table,

@@ -400,7 +400,8 @@ export class SqliteRegistryStore implements RegistryStore {
     const limit = pageLimit(options.limit);
     const after = decodeCursor(options.cursor, 1);
     const rows = this.statement(
-      `SELECT use_case, count(*) AS models FROM heads ${after ? 'WHERE use_case > ?' : ''} GROUP BY use_case ORDER BY use_case LIMIT ?`,
+      // a use case's models are those `models list` shows: with a version, not a reserved stream (`.keys`)
+      `SELECT use_case, count(*) AS models FROM heads WHERE substr(model_name, 1, 1) <> '.' AND json_extract(doc, '$.versionCount') > 0 ${after ? 'AND use_case > ?' : ''} GROUP BY use_case ORDER BY use_case LIMIT ?`,
     ).all(...(after ? [after[0], limit + 1] : [limit + 1])) as { use_case: string; models: number }[];
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];

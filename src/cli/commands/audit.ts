@@ -1,14 +1,54 @@
-/** `modelreg audit show|verify`: the tamper-evident history of a model. */
+/** `modelreg audit show|verify|checkpoint`: the tamper-evident history of a model, a use case's keys or the webhooks. */
 import type { Command } from 'commander';
-import { type CliContext, EXIT, examples, modelOptions, pageOf, pageOptions, storeDir } from './shared.js';
+import { ValidationError } from '../../core/errors.js';
+import { KEYS_MODEL } from '../../core/signing.js';
+import { WEBHOOKS_REF } from '../../core/webhooks.js';
+import { type CliContext, EXIT, examples, pageOf, pageOptions, storeDir } from './shared.js';
+
+/** Whose trail: `--use-case U --model M`, `--use-case U --keys`, or `--webhooks`. */
+function trailOptions(cmd: Command): Command {
+  return cmd
+    .option('--use-case <name>', 'use case the model (or, with --keys, the keys) belongs to')
+    .option('--model <name>', 'model name')
+    .option('--keys', "the use case's trusted keys: every keys trust and keys revoke")
+    .option('--webhooks', 'the webhook subscriptions: every webhooks create and webhooks delete');
+}
+
+/** The stream the options name, or a usage error that says how to name one. */
+function trailOf(o: Record<string, unknown>): { useCase: string; modelName: string; label: string } {
+  const chosen = [o.model !== undefined, o.keys === true, o.webhooks === true].filter(Boolean).length;
+  if (chosen !== 1) {
+    throw new ValidationError(
+      'name one audit trail: --use-case U --model M (a model), --use-case U --keys (its trusted keys) or --webhooks (the webhook subscriptions).',
+      { field: 'model' },
+    );
+  }
+  if (o.webhooks === true) {
+    if (o.useCase !== undefined) {
+      throw new ValidationError("--webhooks is the whole registry's trail: leave out --use-case.", {
+        field: 'useCase',
+      });
+    }
+    return { ...WEBHOOKS_REF, label: 'the webhooks' };
+  }
+  if (o.useCase === undefined) {
+    throw new ValidationError('use case is required (--use-case).', { field: 'useCase' });
+  }
+  const useCase = o.useCase as string;
+  return o.keys === true
+    ? { useCase, modelName: KEYS_MODEL, label: `the keys of ${useCase}` }
+    : { useCase, modelName: o.model as string, label: `${useCase}/${o.model as string}` };
+}
 
 /** Registers `audit` on the program. */
 export function registerAudit(program: Command, ctx: CliContext): void {
   const { print, withRegistry, setExit } = ctx;
-  const audit = program.command('audit').description('the tamper-evident history of a model');
+  const audit = program
+    .command('audit')
+    .description("the tamper-evident history of a model, a use case's keys or the webhooks");
   examples(
     pageOptions(
-      modelOptions(
+      trailOptions(
         audit
           .command('show')
           .description(
@@ -18,11 +58,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     ).action(
       withRegistry('read', async (registry, o, cmd) => {
         const { auditTable } = await import('../format.js');
-        const r = await registry.auditTrail({
-          useCase: o.useCase as string,
-          modelName: o.model as string,
-          ...pageOf(o),
-        });
+        const { label: _label, ...trail } = trailOf(o);
+        const r = await registry.auditTrail({ ...trail, ...pageOf(o) });
         const page = o.reverse ? { ...r, items: [...r.items].reverse() } : r;
         print(
           cmd,
@@ -34,6 +71,8 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     [
       'modelreg audit show --use-case fraud --model Risk',
       'modelreg audit show --use-case fraud --model Risk --reverse --limit 10',
+      'modelreg audit show --use-case fraud --keys',
+      'modelreg audit show --webhooks',
     ],
   );
   // the store directory holds no key: a checkpoint's key lives outside it (./audit-key.ts)
@@ -43,7 +82,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       : storeDir(ctx.globals(cmd));
   const keyHelp =
     'Ed25519 key file that signs checkpoints (env MODELREG_AUDIT_KEY, default ~/.config/modelreg/audit-ed25519.pem)';
-  modelOptions(
+  trailOptions(
     audit
       .command('verify')
       .description('recompute the hash chain; exit 6 and name the first bad event if it was altered'),
@@ -56,28 +95,30 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--key <file>', keyHelp)
     .action(
       withRegistry('read', async (registry, o, cmd) => {
+        const { label, ...trail } = trailOf(o);
         const { openAuditKey } = await import('../audit-key.js');
         const { readJsonObject } = await import('../parse.js');
         const against = o.against ? readJsonObject(o.against as string, 'checkpoint') : undefined;
         const signer = against
           ? await openAuditKey(o.key as string | undefined, storeOf(cmd), false)
           : undefined;
-        const r = await registry.verifyAudit(
-          { useCase: o.useCase as string, modelName: o.model as string },
-          { against, full: o.full === true, ...(signer ? { signer } : {}) },
-        );
+        const r = await registry.verifyAudit(trail, {
+          against,
+          full: o.full === true,
+          ...(signer ? { signer } : {}),
+        });
         const anchor = r.checkpoint
           ? ` against the checkpoint at seq ${r.checkpoint.seq} (from seq ${r.from})`
           : '';
         print(cmd, r, () =>
           r.valid
-            ? `Audit trail of ${o.useCase}/${o.model} verified${anchor}: ${r.checked} events, chain intact.`
-            : `Audit trail of ${o.useCase}/${o.model} is NOT intact${anchor}: first bad event is seq ${r.firstBadSeq} (${r.reason}).`,
+            ? `Audit trail of ${label} verified${anchor}: ${r.checked} events, chain intact.`
+            : `Audit trail of ${label} is NOT intact${anchor}: first bad event is seq ${r.firstBadSeq} (${r.reason}).`,
         );
         if (!r.valid) setExit(EXIT.integrity);
       }),
     );
-  modelOptions(
+  trailOptions(
     audit
       .command('checkpoint')
       .description('verify the chain and write its tip, signed with a key the store does not hold'),
@@ -87,23 +128,20 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--key <file>', `${keyHelp}; made if missing`)
     .action(
       withRegistry('read', async (registry, o, cmd) => {
+        const { label, ...trail } = trailOf(o);
         const { existsSync } = await import('node:fs');
         const { openAuditKey, writeCheckpointFile } = await import('../audit-key.js');
         const { readJsonObject } = await import('../parse.js');
         const out = o.out as string;
         const previous = existsSync(out) ? readJsonObject(out, 'checkpoint') : undefined;
         const signer = await openAuditKey(o.key as string | undefined, storeOf(cmd), true);
-        const r = await registry.checkpointAudit(
-          { useCase: o.useCase as string, modelName: o.model as string },
-          signer,
-          { previous, full: o.full === true },
-        );
+        const r = await registry.checkpointAudit(trail, signer, { previous, full: o.full === true });
         await writeCheckpointFile(out, r.checkpoint);
         print(
           cmd,
           r.checkpoint,
           () =>
-            `Checkpoint of ${o.useCase}/${o.model} at seq ${r.checkpoint.seq} written to ${out} (verified ${r.verification.checked} events from seq ${r.verification.from ?? 1}; key ${r.checkpoint.keyId}).`,
+            `Checkpoint of ${label} at seq ${r.checkpoint.seq} written to ${out} (verified ${r.verification.checked} events from seq ${r.verification.from ?? 1}; key ${r.checkpoint.keyId}).`,
         );
       }),
     );

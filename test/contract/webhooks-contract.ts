@@ -1,0 +1,140 @@
+/**
+ * Contract of webhook subscriptions and their outbox: the same tests over every backend
+ * (SQLite + filesystem, and DynamoDB Local + S3 on moto), through the Registry API. Sending
+ * is replaced by a recorder, so what is checked is what the stores keep; the HTTP side
+ * (signatures, retries, SSRF) is in test/webhooks.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WebhookSender } from '../../src/app/webhooks.js';
+import { MAX_ACTIVE_WEBHOOKS, WEBHOOKS_REF } from '../../src/core/webhooks.js';
+import { ConflictError, type Registry } from '../../src/index.js';
+import { writeFileArtifact } from '../support/artifacts.js';
+import { type ContractBackend, rejection } from './registry-contract.js';
+
+/** Runs the webhooks contract against one backend. */
+export function describeWebhooksContract(
+  backendName: string,
+  makeBackend: () => Promise<ContractBackend>,
+): void {
+  describe(`Webhooks contract: ${backendName}`, () => {
+    let backend: ContractBackend;
+    let work: string;
+    let reg: Registry;
+    const sent: { url: string; body: string }[] = [];
+    const send: WebhookSender = async ({ url, body }) => {
+      sent.push({ url, body });
+      return { status: 200, retryAfter: null };
+    };
+    const resolve = async () => ['93.184.216.34']; // a public address: no --allow-private needed
+    const hooks = (r: Registry = reg) => r.webhooks({ send, resolve });
+    const ref = { useCase: 'fraud', modelName: 'risk' };
+
+    beforeEach(async () => {
+      backend = await makeBackend();
+      work = await mkdtemp(join(tmpdir(), 'modelreg-hooks-contract-'));
+      reg = backend.registry();
+      sent.length = 0;
+    });
+    afterEach(async () => {
+      await backend.cleanup();
+      await rm(work, { recursive: true, force: true });
+    });
+
+    it('audits creating and deleting a subscription on the webhooks trail, without the URL path or query', async () => {
+      // Prepare
+      const url = 'https://ci.example.com/trigger/abc?token=s3cr3t-t0ken';
+
+      // Act
+      const { webhook, secret } = await hooks().create({ url, events: ['model.promote'], createdBy: 'ana' });
+      const deleted = await hooks().delete({ id: webhook.id, deletedBy: 'bo' });
+      const again = await hooks().delete({ id: webhook.id, deletedBy: 'cy' });
+      const trail = await reg.auditTrail({ ...WEBHOOKS_REF });
+      const verified = await reg.verifyAudit({ ...WEBHOOKS_REF });
+
+      // Assess
+      expect(trail.items.map((e) => [e.action, e.actor])).toEqual([
+        ['webhook.create', 'ana'],
+        ['webhook.delete', 'bo'],
+      ]);
+      expect(trail.items[0]!.details).toMatchObject({
+        webhookId: webhook.id,
+        origin: 'https://ci.example.com',
+        urlSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        events: ['model.promote'],
+      });
+      const written = JSON.stringify(trail.items);
+      expect(written).not.toContain('s3cr3t-t0ken');
+      expect(written).not.toContain(secret);
+      expect(deleted).toMatchObject({ status: 'deleted', deletedBy: 'bo' });
+      expect(again).toEqual(deleted); // deleting twice changes nothing
+      expect(verified).toMatchObject({ valid: true, checked: 2 });
+      expect((await reg.listUseCases()).items.map((u) => u.useCase)).not.toContain(WEBHOOKS_REF.useCase);
+    });
+
+    it(`keeps at most ${MAX_ACTIVE_WEBHOOKS} active subscriptions when creates race`, async () => {
+      // Prepare
+      for (let i = 1; i < MAX_ACTIVE_WEBHOOKS; i++) {
+        await hooks().create({ url: `https://hooks.example.com/${i}`, events: ['*'] });
+      }
+      const racers = Array.from({ length: 4 }, () => backend.registry());
+
+      // Act
+      const outcomes = await Promise.allSettled(
+        racers.map((r, i) => hooks(r).create({ url: `https://hooks.example.com/race-${i}`, events: ['*'] })),
+      );
+
+      // Assess
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+        await rejection(Promise.reject((o as PromiseRejectedResult).reason), ConflictError);
+      }
+      const active = (await hooks().list()).items.filter((h) => h.status === 'active');
+      expect(active).toHaveLength(MAX_ACTIVE_WEBHOOKS);
+      expect((await reg.auditTrail({ ...WEBHOOKS_REF, limit: 1000 })).items).toHaveLength(
+        MAX_ACTIVE_WEBHOOKS,
+      );
+    });
+
+    it('writes a delivery in the commit that follows a create at once, and a later worker sends it once', async () => {
+      // Prepare
+      const { webhook } = await hooks().create({
+        url: 'https://deploy.example.com/hook',
+        events: ['model.register'],
+      });
+      const artifactPath = await writeFileArtifact(join(work, 'a', 'm.bin'), 'weights');
+
+      // Act
+      const v = await reg.register({ ...ref, artifactPath });
+      const pending = (await hooks().deliveries({ id: webhook.id })).items;
+      const first = await hooks(backend.registry()).drain();
+      const second = await hooks(backend.registry()).drain();
+
+      // Assess
+      expect(pending.map((d) => d.status)).toEqual(['pending']);
+      expect(first).toEqual({ delivered: 1, retrying: 0, failed: 0 });
+      expect(second).toEqual({ delivered: 0, retrying: 0, failed: 0 });
+      expect(sent).toHaveLength(1);
+      expect(JSON.parse(sent[0]!.body)).toMatchObject({
+        type: 'model.register',
+        data: { ...ref, version: v.version },
+      });
+    });
+
+    it('stops writing deliveries for a deleted subscription', async () => {
+      // Prepare
+      const kept = await hooks().create({ url: 'https://a.example.com/h', events: ['model.register'] });
+      const gone = await hooks().create({ url: 'https://b.example.com/h', events: ['model.register'] });
+      await hooks().delete({ id: gone.webhook.id });
+
+      // Act
+      await reg.register({ ...ref, artifactPath: await writeFileArtifact(join(work, 'b', 'm.bin'), 'w') });
+
+      // Assess
+      expect((await hooks().deliveries({ id: kept.webhook.id })).items).toHaveLength(1);
+      expect((await hooks().deliveries({ id: gone.webhook.id })).items).toHaveLength(0);
+    });
+  });
+}

@@ -11,7 +11,12 @@ import type { LookupFunction } from 'node:net';
 import { Webhook as Signer } from 'standardwebhooks';
 import * as z from 'zod';
 import type { Actor, Decision } from '../core/decisions.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import {
+  ConcurrentModificationError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '../core/errors.js';
 import { StageSchema } from '../core/model.js';
 import type {
   ChangeSet,
@@ -460,10 +465,13 @@ export class Webhooks {
         status: 'sending',
         dueAt: new Date(this.ports.clock.now().getTime() + LEASE_MS).toISOString(),
       };
+      const claim: StoredRecord = { ...r, status: 'sending', doc: { ...claimed } };
       try {
+        // exactly the record this worker read: a worker whose read is stale (another one has
+        // tried the delivery since) loses the claim instead of sending the same attempt again
         await this.ports.store.putRecord({
-          record: { ...r, status: 'sending', doc: { ...claimed } },
-          expect: { status: r.status as string },
+          record: claim,
+          expect: { status: r.status as string, unchanged: r },
         });
       } catch {
         continue; // another worker took it
@@ -490,10 +498,17 @@ export class Webhooks {
         dueAt:
           status === 'pending' ? new Date(this.ports.clock.now().getTime() + wait).toISOString() : this.now(),
       };
-      await this.ports.store.putRecord({
-        record: { ...r, status, doc: { ...next } },
-        expect: { status: 'sending' },
-      });
+      try {
+        await this.ports.store.putRecord({
+          record: { ...r, status, doc: { ...next } },
+          expect: { status: 'sending', unchanged: claim },
+        });
+      } catch (e) {
+        // the claim expired while this attempt ran (it takes at most DELIVERY_TIMEOUT_MS, far
+        // less than the lease) and another worker took the delivery over: its outcome stands
+        if (e instanceof ConcurrentModificationError) continue;
+        throw e;
+      }
       if (ok) result.delivered++;
       else if (status === 'failed') result.failed++;
       else result.retrying++;

@@ -96,7 +96,12 @@ export interface StoredRecord {
 /** A record put on a condition: it must not exist yet, or must still have a status. */
 export interface RecordWrite {
   record: StoredRecord;
-  expect: 'absent' | { status: string };
+  /**
+   * The condition: the record must not exist yet, or must still have `status`; with
+   * `unchanged` (the record as it was read), it must still be exactly that record, a
+   * compare-and-swap that a writer holding a stale read loses.
+   */
+  expect: 'absent' | { status: string; unchanged?: StoredRecord };
 }
 
 /** A page of results with an opaque cursor for the next one (null at the end). */

@@ -123,6 +123,47 @@ export function describeWebhooksContract(
       });
     });
 
+    it('never sends an attempt twice when workers race on stale reads: every send is in the log', async () => {
+      // Prepare: 6 deliveries to a subscriber that always fails, retried at once (random 0); the
+      // first worker is slow, so it reaches deliveries the others already tried, with its stale read
+      const sends: string[] = [];
+      const sender =
+        (delayMs: number): WebhookSender =>
+        async ({ headers }) => {
+          sends.push(headers['webhook-id']!);
+          await new Promise((r) => setTimeout(r, delayMs));
+          return { status: 500, retryAfter: null };
+        };
+      const options = (delayMs: number) => ({
+        send: sender(delayMs),
+        random: () => 0,
+        resolve: async () => ['93.184.216.34'],
+      });
+      const { webhook } = await reg.webhooks(options(1)).create({
+        url: 'https://hooks.example.com/x',
+        events: ['model.register'],
+      });
+      for (let i = 0; i < 6; i++) {
+        await reg.register({
+          ...ref,
+          artifactPath: await writeFileArtifact(join(work, `r${i}`, 'm.bin'), `w${i}`),
+        });
+      }
+      const workers = [40, 1, 1, 1].map((delay) => backend.registry().webhooks(options(delay)));
+
+      // Act
+      const results = await Promise.all(workers.map((w) => w.drain()));
+
+      // Assess
+      const deliveries = (await reg.webhooks().deliveries({ id: webhook.id })).items;
+      const logged = deliveries.reduce((n, d) => n + d.attempts.length, 0);
+      expect(sends.length).toBe(logged);
+      expect(results.reduce((n, r) => n + r.retrying + r.failed + r.delivered, 0)).toBe(logged);
+      for (const d of deliveries) {
+        expect(sends.filter((id) => id === d.id)).toHaveLength(d.attempts.length);
+      }
+    });
+
     it('stops writing deliveries for a deleted subscription', async () => {
       // Prepare
       const kept = await hooks().create({ url: 'https://a.example.com/h', events: ['model.register'] });

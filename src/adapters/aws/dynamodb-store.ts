@@ -120,11 +120,21 @@ function recordPut(table: string, { record, expect }: RecordWrite) {
     },
     ...(expect === 'absent'
       ? { ConditionExpression: 'attribute_not_exists(PK)' }
-      : {
-          ConditionExpression: '#status = :expected',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':expected': expect.status },
-        }),
+      : expect.unchanged
+        ? {
+            // the doc attribute holds the whole record as written: equal means nobody wrote since the read
+            ConditionExpression: '#status = :expected AND #doc = :unchanged',
+            ExpressionAttributeNames: { '#status': 'status', '#doc': 'doc' },
+            ExpressionAttributeValues: {
+              ':expected': expect.status,
+              ':unchanged': JSON.stringify(expect.unchanged),
+            },
+          }
+        : {
+            ConditionExpression: '#status = :expected',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':expected': expect.status },
+          }),
   };
 }
 

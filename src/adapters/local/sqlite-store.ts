@@ -430,15 +430,30 @@ export class SqliteRegistryStore implements RegistryStore {
       }
       return;
     }
-    const result = this.statement(
-      'UPDATE records SET scope = ?, status = ?, doc = ? WHERE kind = ? AND id = ? AND status = ?',
-    ).run(scope, status ?? null, JSON.stringify(doc), kind, id, expect.status);
+    const result = expect.unchanged
+      ? this.statement(
+          'UPDATE records SET scope = ?, status = ?, doc = ? WHERE kind = ? AND id = ? AND status = ? AND doc = ?',
+        ).run(
+          scope,
+          status ?? null,
+          JSON.stringify(doc),
+          kind,
+          id,
+          expect.status,
+          JSON.stringify(expect.unchanged.doc),
+        )
+      : this.statement(
+          'UPDATE records SET scope = ?, status = ?, doc = ? WHERE kind = ? AND id = ? AND status = ?',
+        ).run(scope, status ?? null, JSON.stringify(doc), kind, id, expect.status);
     if (result.changes !== 1) {
-      throw new ConcurrentModificationError(`${kind} ${id} is no longer ${expect.status}.`, {
-        kind,
-        id,
-        expected: expect.status,
-      });
+      throw new ConcurrentModificationError(
+        `${kind} ${id} is no longer ${expect.unchanged ? 'as read' : expect.status}.`,
+        {
+          kind,
+          id,
+          expected: expect.status,
+        },
+      );
     }
   }
 

@@ -53,7 +53,7 @@ import {
   webhookPayload,
 } from '../core/webhooks.js';
 import { timeOrderedId } from './ids.js';
-import { parseInput } from './inputs.js';
+import { ModelName, parseInput, UseCase } from './inputs.js';
 
 /** A destination refused because it resolves to a private, loopback or link-local address. */
 export class WebhookDestinationError extends ValidationError {
@@ -74,10 +74,13 @@ const EventName = z
 
 export const WebhookCreateSchema = z
   .object({
-    url: z.string({ error: 'url is required (--url)' }).min(1, 'url is required (--url)').max(2048),
+    url: z
+      .string({ error: 'url is required (--url)' })
+      .min(1, 'url is required (--url)')
+      .max(2048, 'the URL is longer than 2048 characters; a webhook URL must be at most 2048'),
     events: z.array(EventName).min(1, 'name at least one event (--events model.promote,model.rollback)'),
-    useCase: z.string().min(1).nullable().default(null),
-    modelName: z.string().min(1).nullable().default(null),
+    useCase: UseCase.nullable().default(null),
+    modelName: ModelName.nullable().default(null),
     stage: StageSchema.nullable().default(null),
     allowPrivate: z.boolean().default(false),
     createdBy: z.string().min(1).max(256).optional(),
@@ -275,6 +278,20 @@ export class Webhooks {
     const url = parseWebhookUrl(req.url);
     await checkDestination(url, req.allowPrivate, this.resolve);
     const who = this.ports.who(req.createdBy);
+    const same = (await activeWebhooks(this.ports.store)).hooks.find(
+      (h) =>
+        h.url === url.toString() &&
+        h.events.join(',') === events.join(',') &&
+        h.useCase === req.useCase &&
+        h.modelName === req.modelName &&
+        h.stage === req.stage,
+    );
+    if (same) {
+      throw new ConflictError(
+        `webhook ${same.id} already sends these events to ${same.url}; each event would be delivered twice. Use it (its secret was shown when it was created), or delete it first (modelreg webhooks delete --id ${same.id}).`,
+        { id: same.id },
+      );
+    }
     const webhook: Webhook = {
       id: `wh_${timeOrderedId()}`,
       url: url.toString(),
@@ -337,6 +354,11 @@ export class Webhooks {
     return r;
   }
 
+  /** One subscription (never its secret). */
+  async get(input: { id: string }): Promise<PublicWebhook> {
+    return toWebhook(await this.record(input.id));
+  }
+
   /** Stops a subscription (audited): no new deliveries; those already in the outbox are still sent. */
   async delete(input: { id: string; deletedBy?: string }): Promise<PublicWebhook> {
     const who = this.ports.who(input.deletedBy);
@@ -356,6 +378,12 @@ export class Webhooks {
   async ping(input: { id: string }): Promise<DeliveryAttempt> {
     const r = await this.record(input.id);
     const hook = toWebhook(r);
+    if (hook.status !== 'active') {
+      throw new ConflictError(
+        `webhook ${hook.id} was deleted (${hook.deletedAt} by ${hook.deletedBy}); nothing is sent to a deleted subscription.`,
+        { id: hook.id, status: hook.status },
+      );
+    }
     const at = this.now();
     const body = JSON.stringify({ type: 'webhook.ping', timestamp: at, data: { webhookId: hook.id } });
     return this.attempt(hook, r.doc.secret as string, `msg_ping_${timeOrderedId()}`, body).then(
@@ -374,7 +402,7 @@ export class Webhooks {
     return { items: page.items.map(toDelivery), nextCursor: page.nextCursor };
   }
 
-  /** Puts a failed delivery back in the outbox, to be sent by the next worker run. */
+  /** Puts a failed delivery back in the outbox with a new series of retries, sent from the next worker run on. */
   async redeliver(input: { deliveryId: string }): Promise<WebhookDelivery> {
     const r = await this.ports.store.getRecord('webhook-delivery', input.deliveryId);
     if (r === null) throw new NotFoundError(`delivery ${input.deliveryId} does not exist.`);
@@ -384,7 +412,13 @@ export class Webhooks {
         status: d.status,
       });
     }
-    const next: WebhookDelivery = { ...d, status: 'pending', dueAt: this.now() };
+    // a new series: MAX_ATTEMPTS more tries with their backoff, the earlier attempts kept in the log
+    const next: WebhookDelivery = {
+      ...d,
+      status: 'pending',
+      dueAt: this.now(),
+      retriesFrom: d.attempts.length,
+    };
     await this.ports.store.putRecord({
       record: { ...r, status: 'pending', doc: { ...next } },
       expect: { status: 'failed' },
@@ -484,13 +518,10 @@ export class Webhooks {
           };
       const attempts = [...d.attempts, attempt];
       const ok = attempt.error === null;
-      const last = attempts.length >= MAX_ATTEMPTS || !target;
+      const series = attempts.length - (d.retriesFrom ?? 0);
+      const last = series >= MAX_ATTEMPTS || !target;
       const status = ok ? 'delivered' : last ? 'failed' : 'pending';
-      const wait = retryDelayMs(
-        attempts.length,
-        parseRetryAfter(retryAfter, this.ports.clock.now()),
-        this.random(),
-      );
+      const wait = retryDelayMs(series, parseRetryAfter(retryAfter, this.ports.clock.now()), this.random());
       const next: WebhookDelivery = {
         ...d,
         status,

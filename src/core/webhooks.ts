@@ -57,6 +57,8 @@ export const WebhookDeliverySchema = z.object({
   /** When the next attempt is due (pending), or until when a worker holds it (sending). */
   dueAt: z.string(),
   attempts: z.array(DeliveryAttemptSchema),
+  /** Where the current series of attempts starts in `attempts`: a redelivery starts a new one. */
+  retriesFrom: z.number().int().nonnegative().optional(),
 });
 export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
 
@@ -241,6 +243,11 @@ export function decideDeleteWebhook(
  * registry never publishes would subscribe to nothing, so it is refused with the nearest name.
  */
 export function validateEventTypes(names: readonly string[]): string[] {
+  if (names.includes('*') && names.some((n) => n !== '*')) {
+    throw new ValidationError('`*` already takes every event: give * alone, or list the event types.', {
+      field: 'events',
+    });
+  }
   for (const name of names) {
     if (name === '*') continue;
     if (name.endsWith('.*')) {
@@ -321,8 +328,12 @@ for (const [net, prefix] of [
   PRIVATE.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback, and IPv4-compatible (::a.b.c.d, deprecated) addresses
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
+  ['100::', 64], // discard-only
+  ['2001::', 32], // Teredo: an IPv4 address (XORed) inside
+  ['2001:db8::', 32], // documentation
+  ['2002::', 16], // 6to4: any IPv4 address, private ones included, inside
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast

@@ -244,6 +244,56 @@ describe('webhooks', () => {
     expect(types).toEqual(['model.approval.request', 'model.approval.approve']);
   });
 
+  it('refuses what would subscribe to nothing or twice, and names that other commands refuse', async () => {
+    // Prepare
+    const hooks = backend.registry({ clock }).webhooks({ resolve: async () => ['93.184.216.34'] });
+    const url = 'https://hooks.example.com/x';
+    await hooks.create({ url, events: ['model.promote'], useCase: 'fraud' });
+
+    // Act
+    const outcomes = await Promise.all(
+      [
+        { url, events: ['model.promote'], useCase: 'fraud' }, // the same subscription again
+        { url, events: ['*', 'model.promote'] },
+        { url, events: ['model.promote'], useCase: '../x' },
+        { url: `https://hooks.example.com/${'a'.repeat(2100)}`, events: ['model.promote'] },
+      ].map((input) =>
+        hooks.create(input).then(
+          () => 'created',
+          (e: Error) => `${e.name}: ${e.message}`,
+        ),
+      ),
+    );
+
+    // Assess
+    expect(outcomes[0]).toMatch(/^ConflictError: webhook wh_\S+ already sends these events/);
+    expect(outcomes[1]).toMatch(/^ValidationError: .*`\*` already takes every event/);
+    expect(outcomes[2]).toMatch(/^ValidationError: .*use case "..\/x" is not allowed/);
+    expect(outcomes[3]).toMatch(/^ValidationError: .*longer than 2048 characters/);
+    expect((await hooks.list()).items).toHaveLength(1);
+  });
+
+  it('does not ping a deleted subscription', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const hooks = backend.registry({ clock }).webhooks({
+      resolve: async () => ['93.184.216.34'],
+      send: async ({ url }) => {
+        calls.push(url);
+        return { status: 200, retryAfter: null };
+      },
+    });
+    const { webhook } = await hooks.create({ url: 'https://hooks.example.com/x', events: ['*'] });
+    await hooks.delete({ id: webhook.id, deletedBy: 'ana' });
+
+    // Act
+    const ping = hooks.ping({ id: webhook.id });
+
+    // Assess
+    await expect(ping).rejects.toThrow(/was deleted \(.* by ana\); nothing is sent/);
+    expect(calls).toEqual([]);
+  });
+
   it('writes no delivery for a change that does not commit', async () => {
     // Prepare
     const reg = backend.registry({ clock });
@@ -321,10 +371,19 @@ describe('webhooks', () => {
     const again = await hooks.redeliver({ deliveryId: failed!.id });
 
     // Assess
-    expect(calls).toHaveLength(8);
+    for (let i = 0; i < 8; i++) {
+      await hooks.drain();
+      now = new Date(now.getTime() + 3_600_000);
+    }
+    const [second] = (await hooks.deliveries({ id: webhook.id })).items;
+
+    expect(calls).toHaveLength(16); // a redelivery is a new series of 8 attempts with their backoff
     expect(failed!.status).toBe('failed');
     expect(again.status).toBe('pending');
-    await expect(hooks.redeliver({ deliveryId: failed!.id })).rejects.toThrow(/only a failed delivery/);
+    expect(second).toMatchObject({ status: 'failed', retriesFrom: 8 });
+    expect(second!.attempts).toHaveLength(16);
+    await expect(hooks.redeliver({ deliveryId: failed!.id })).resolves.toMatchObject({ retriesFrom: 16 });
+    await expect(hooks.redeliver({ deliveryId: failed!.id })).rejects.toThrow(/is pending; only a failed delivery/);
   });
 
   describe('refuses destinations that reach the registry network (SSRF)', () => {
@@ -336,6 +395,11 @@ describe('webhooks', () => {
       ['http://[::ffff:127.0.0.1]/x'],
       ['http://100.64.0.1/x'],
       ['http://localhost/x'],
+      ['http://[::7f00:1]/x'], // IPv4-compatible 127.0.0.1
+      ['http://[::ffff:0:7f00:1]/x'], // IPv4-translated 127.0.0.1
+      ['http://[2002:7f00:1::]/x'], // 6to4 around 127.0.0.1
+      ['http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x'], // Teredo
+      ['http://[100::1]/x'], // discard-only
     ])('%s', async (url) => {
       const reg = backend.registry({ clock });
       const e = (await reg

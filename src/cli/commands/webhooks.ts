@@ -28,6 +28,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
         ]),
       )
       .option('--allow-private', 'allow a loopback, link-local or private destination (off: SSRF protection)')
+      .option('--by <name>', 'who subscribes, for the audit trail (default: MODELREG_ACTOR or the OS user)')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
           const created = await registry.webhooks().create({
@@ -40,6 +41,7 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
             modelName: (o.model as string | undefined) ?? null,
             stage: (o.stage as 'production' | undefined) ?? null,
             allowPrivate: o.allowPrivate === true,
+            ...(o.by ? { createdBy: o.by as string } : {}),
           });
           print(
             cmd,
@@ -81,10 +83,19 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .command('delete')
     .description('stop a subscription (deliveries already in the outbox are still sent)')
     .requiredOption('--id <id>', 'the webhook id (webhooks list)')
+    .option('--by <name>', 'who deletes it, for the audit trail (default: MODELREG_ACTOR or the OS user)')
     .action(
       withRegistry('read', async (registry, o, cmd) => {
-        const h = await registry.webhooks().delete({ id: o.id as string });
-        print(cmd, h, () => `Deleted webhook ${h.id} (${h.url}).`);
+        const before = await registry.webhooks().get({ id: o.id as string });
+        const h = await registry.webhooks().delete({
+          id: o.id as string,
+          ...(o.by ? { deletedBy: o.by as string } : {}),
+        });
+        print(cmd, h, () =>
+          before.status === 'deleted'
+            ? `Webhook ${h.id} was already deleted (${h.deletedAt} by ${h.deletedBy}); nothing changed.`
+            : `Deleted webhook ${h.id} (${h.url}).`,
+        );
       }),
     );
   hooks

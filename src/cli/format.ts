@@ -22,7 +22,21 @@ const BLANK = {
 };
 
 /** An aligned, borderless table with a dashed rule under the header, like the reference CLI. */
-export function table(head: string[], rows: string[][]): string {
+/**
+ * A cell as the terminal should show it: control characters (escape sequences, carriage
+ * returns, line breaks) written as visible `\u001b`-style escapes, so stored text can never
+ * move the cursor, recolour the screen or forge another line of output.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** C0 and C1 control characters, DEL included. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these characters are what printable() replaces
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+export function table(head: string[], input: string[][]): string {
+  const rows = input.map((r) => r.map(printable));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const t = new Table({
     chars: BLANK,
@@ -133,7 +147,19 @@ function formatValue(v: unknown): string {
 }
 
 function describeDetails(e: AuditEvent): string {
-  if (e.action.startsWith('alias.')) return `@${String(e.details.alias)}`;
+  if (e.action.startsWith('alias.')) {
+    const d = e.details as { alias?: unknown; weight?: unknown; shadow?: unknown };
+    const routing = typeof d.weight === 'number' ? ` weight ${d.weight}` : d.shadow === true ? ' shadow' : '';
+    return `@${String(d.alias)}${routing}`;
+  }
   if (e.action === 'policy.set') return 'policy changed';
-  return '';
+  // the other changes (deployments, variants, events, keys, webhooks …): their short scalar details
+  const text = Object.entries(e.details)
+    .filter(
+      ([k, v]) =>
+        k !== 'reason' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'),
+    )
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }

@@ -33,12 +33,9 @@ export const PREDICATE_TYPE = 'https://modelreg.dev/model-release/v1';
 export const SIGNATURE_ALGORITHMS = ['ed25519', 'ecdsa-p256-sha256'] as const;
 export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
 
-/**
- * Key trust and revocation are use-case changes, but the audit trail is kept per model:
- * they are audited on this reserved model of the use case, a name no model can have
- * (names start with a letter or digit) and with no versions, so it is never listed.
- */
-export const KEYS_MODEL = '.keys';
+import { KEYS_MODEL } from './streams.js';
+
+export { KEYS_MODEL };
 
 /** The audit stream of a use case's key changes. */
 export const keysRef = (useCase: string): ModelRef => ({ useCase, modelName: KEYS_MODEL });

@@ -6,8 +6,9 @@ import { recordChange } from './change.js';
 import type { Actor, Decision } from './decisions.js';
 import { ConflictError, ValidationError } from './errors.js';
 import { emptyHead, type ModelHead } from './head.js';
-import { type ModelRef, StageSchema } from './model.js';
+import { StageSchema } from './model.js';
 import type { ChangeSet, RecordWrite, RegistryEvent, StoredRecord } from './ports.js';
+import { WEBHOOKS_REF } from './streams.js';
 
 /**
  * Webhook subscriptions and their deliveries: a subscription says which registry events
@@ -67,13 +68,7 @@ export const MAX_ATTEMPTS = 8;
 /** Most subscriptions a registry keeps active: each commit writes at most this many deliveries per event. */
 export const MAX_ACTIVE_WEBHOOKS = 20;
 
-/**
- * Subscriptions span use cases, so their audit trail is not a model's: creating and
- * deleting one is audited on this reserved stream (names of use cases and models start with
- * a letter or digit, so no model can have it; it has no versions and is never listed).
- * `modelreg audit show --webhooks` reads it, `audit verify --webhooks` checks its chain.
- */
-export const WEBHOOKS_REF: ModelRef = { useCase: '.registry', modelName: '.webhooks' };
+export { WEBHOOKS_REF };
 
 /** Where subscription records are listed from. */
 export const WEBHOOK_SCOPE = 'webhooks';

@@ -383,7 +383,9 @@ describe('webhooks', () => {
     expect(second).toMatchObject({ status: 'failed', retriesFrom: 8 });
     expect(second!.attempts).toHaveLength(16);
     await expect(hooks.redeliver({ deliveryId: failed!.id })).resolves.toMatchObject({ retriesFrom: 16 });
-    await expect(hooks.redeliver({ deliveryId: failed!.id })).rejects.toThrow(/is pending; only a failed delivery/);
+    await expect(hooks.redeliver({ deliveryId: failed!.id })).rejects.toThrow(
+      /is pending; only a failed delivery/,
+    );
   });
 
   describe('refuses destinations that reach the registry network (SSRF)', () => {

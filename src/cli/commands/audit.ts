@@ -1,8 +1,7 @@
 /** `modelreg audit show|verify|checkpoint`: the tamper-evident history of a model, a use case's keys or the webhooks. */
 import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
-import { KEYS_MODEL } from '../../core/signing.js';
-import { WEBHOOKS_REF } from '../../core/webhooks.js';
+import { KEYS_MODEL, WEBHOOKS_REF } from '../../core/streams.js';
 import { type CliContext, EXIT, examples, pageOf, pageOptions, storeDir } from './shared.js';
 
 /** Whose trail: `--use-case U --model M`, `--use-case U --keys`, or `--webhooks`. */

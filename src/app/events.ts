@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import type { Actor, Decision } from '../core/decisions.js';
 import { decideArchive, decideRollback, rollbackTarget } from '../core/decisions.js';
-import { ConcurrentModificationError, NotFoundError } from '../core/errors.js';
+import { ConcurrentModificationError, NotFoundError, ValidationError } from '../core/errors.js';
 import {
   decideRecordEvent,
   EVENT_KINDS,
@@ -23,6 +23,7 @@ import { refLabel } from '../core/model.js';
 import {
   describeRule,
   evaluateRule,
+  MAX_REPORT_SKEW_MS,
   MetricNameSchema,
   type MonitorAction,
   type MonitoringRule,
@@ -187,8 +188,14 @@ export class Monitor {
     const req = parseInput(ReportSchema, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const who = this.ports.who(req.reportedBy);
-    const { version } = await this.ports.load(ref, req.version);
     const at = req.at ?? who.now;
+    if (Date.parse(at) > Date.parse(who.now) + MAX_REPORT_SKEW_MS) {
+      throw new ValidationError(
+        `at ${at} is more than ${MAX_REPORT_SKEW_MS / 60_000} minutes after the registry clock (${who.now}); report a window that has ended (--at is its end; omit it for now).`,
+        { field: 'at', value: at, now: who.now },
+      );
+    }
+    const { version } = await this.ports.load(ref, req.version);
     let recorded = 0;
     for (const [metric, value] of Object.entries(req.metrics)) {
       const observation: Observation = {
@@ -217,7 +224,7 @@ export class Monitor {
         if (!(e instanceof ConcurrentModificationError)) throw e;
       }
     }
-    const rules = await this.evaluate(ref, version.version, Object.keys(req.metrics), who);
+    const rules = await this.evaluate(ref, version.version, Object.keys(req.metrics), at, who);
     return {
       ...ref,
       version: version.version,
@@ -232,7 +239,11 @@ export class Monitor {
     const req = parseInput(VersionRef, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const { head, version } = await this.ports.load(ref, req.version);
-    const observations = await this.observations(ref, version.version);
+    // observations dated after the clock (stored before such reports were refused) are left out
+    const until = Date.parse(this.ports.who(undefined).now) + MAX_REPORT_SKEW_MS;
+    const observations = (await this.observations(ref, version.version)).filter(
+      (o) => Date.parse(o.at) <= until,
+    );
     const latest = new Map<string, Observation>();
     for (const o of observations) {
       const seen = latest.get(o.metric);
@@ -281,6 +292,7 @@ export class Monitor {
     ref: ModelRef,
     version: string,
     metrics: readonly string[],
+    at: string,
     who: Actor,
   ): Promise<RuleOutcome[]> {
     const { head } = await this.ports.load(ref, version);
@@ -289,7 +301,8 @@ export class Monitor {
     const observations = await this.observations(ref, version);
     const outcomes: RuleOutcome[] = [];
     for (const rule of rules) {
-      const evaluation = evaluateRule(rule, observations);
+      // judged on the span that ends with this report (see src/core/monitoring.ts)
+      const evaluation = evaluateRule(rule, observations, at);
       const none = { ...evaluation, action: rule.action, eventId: null, actedOn: null };
       if (evaluation.state !== 'sustained' || evaluation.breachStart === null) {
         outcomes.push({ ...none, outcome: 'none' });

@@ -2,20 +2,31 @@
  * Live monitoring: metric observations reported after deployment, the policy's monitoring
  * rules, and the pure decision of whether a rule's breach is sustained.
  *
- * A breach is SUSTAINED when, with T the time of the newest observation of the rule's
- * metric and D the rule's `sustainedFor`:
+ * A breach is SUSTAINED when, with T the time the rule is judged at and D the rule's
+ * `sustainedFor`:
  * - every observation of the metric whose time `at` lies in the span (T − D, T] breaches
  *   the threshold (value < min, or value > max), and
  * - the windows of those observations, each covering [at − window, at], together cover the
  *   whole span [T − D, T] with no gap.
  * An observation exactly at T − D lies outside the span (its window ends where the span
- * starts), so it neither counts for nor against the breach. The span ends at the newest
- * observation, not at the wall clock, so the same observations always give the same answer.
+ * starts), so it neither counts for nor against the breach.
+ *
+ * T is the time of an observation, never the wall clock, so the same observations always
+ * give the same answer. After a report, T is the time of the REPORTED observation and
+ * observations after T are left out (`evaluateRule`'s `at`): each report is judged on the
+ * span that ends with it. Anchoring on the newest stored observation instead would let one
+ * observation dated in the future (a skewed clock, a typo in --at) hold the span in the
+ * future forever, so that no later breach could ever be sustained. Reports more than
+ * MAX_REPORT_SKEW_MS after the registry clock are refused as well; judging per report keeps
+ * the rules sound even for observations stored before that refusal existed.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ValidationError } from './errors.js';
 import type { ModelRef } from './model.js';
+
+/** How far after the registry clock a report's `at` may lie (clock skew between reporter and registry). */
+export const MAX_REPORT_SKEW_MS = 5 * 60_000;
 
 const DURATION = /^([1-9]\d{0,5})(m|h|d)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -155,15 +166,25 @@ interface Window {
   value: number;
 }
 
-/** Judges one rule on a version's observations (of any metric; the rule's are picked out). */
-export function evaluateRule(rule: MonitoringRule, observations: readonly Observation[]): RuleEvaluation {
+/**
+ * Judges one rule on a version's observations (of any metric; the rule's are picked out).
+ * With `at`, the span ends at `at` and later observations are left out (see the module
+ * comment); without it, at the newest observation.
+ */
+export function evaluateRule(
+  rule: MonitoringRule,
+  observations: readonly Observation[],
+  at?: string,
+): RuleEvaluation {
   const text = describeRule(rule);
+  const until = at === undefined ? Number.POSITIVE_INFINITY : Date.parse(at);
   const windows: Window[] = observations
     .filter((o) => o.metric === rule.metric)
     .map((o) => {
       const to = Date.parse(o.at);
       return { from: to - o.windowSeconds * 1000, to, value: o.value };
     })
+    .filter((w) => w.to <= until)
     .sort((a, b) => b.to - a.to || a.from - b.from);
   const base = { rule: text, metric: rule.metric };
   const newest = windows[0];

@@ -295,6 +295,18 @@ describe('modelreg events and monitor', () => {
       'yesterday',
       '--json',
     );
+    const future = await mr(
+      'monitor',
+      'report',
+      ...MODEL,
+      '--version',
+      '1.1.0',
+      '--metric',
+      'auc=0.9',
+      '--at',
+      '2099-01-01T00:00:00Z',
+      '--json',
+    );
     const badRule = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'auc>0.8 for 1h', '--json');
     const typo = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'acu>=0.8 for 1h');
     expectExit(badMetric, 2);
@@ -303,6 +315,8 @@ describe('modelreg events and monitor', () => {
     expect(JSON.parse(badWindow.stdout).error.message).toContain('30m, 6h, 2d');
     expectExit(badAt, 2);
     expect(JSON.parse(badAt.stdout).error.message).toContain('ISO 8601');
+    expectExit(future, 2);
+    expect(JSON.parse(future.stdout).error.message).toContain('after the registry clock');
     expectExit(badRule, 2);
     expectExit(typo, 0);
     expect(typo.stderr).toContain('Did you mean auc?');

@@ -3030,6 +3030,47 @@ export function describeRegistryContract(
         ]);
       });
 
+      it('refuses a report dated more than 5 minutes after the registry clock', async () => {
+        // Prepare
+        const now = new Date('2026-05-01T12:00:00.000Z');
+        const registry = backend.registry({ clock: { now: () => now } });
+        const [v1] = await registerMany(1, registry);
+        const report = { ...ref, version: v1!, metrics: { auc: 0.9 } };
+        // Act
+        const skewed = await registry.reportMetrics({ ...report, at: '2026-05-01T12:04:59Z' });
+        const refused = await rejection(
+          registry.reportMetrics({ ...report, at: '2026-05-01T12:05:01Z' }),
+          ValidationError,
+        );
+        // Assess
+        expect(skewed.recorded).toBe(1);
+        expect(refused.message).toContain('2026-05-01T12:05:01.000Z');
+        expect(refused.message).toContain('more than 5 minutes after the registry clock');
+        expect((await registry.monitorStatus({ ...ref, version: v1! })).latest).toHaveLength(1);
+      });
+
+      it('judges each report at its own time, so a stored future-dated observation does not hide a breach', async () => {
+        // Prepare: a registry whose clock was far ahead once recorded an observation in 2099
+        const [, v2] = await inProduction({ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'notify' });
+        const ahead = backend.registry({ clock: { now: () => new Date('2099-01-01T00:00:00.000Z') } });
+        await ahead.reportMetrics({
+          ...ref,
+          version: v2!,
+          metrics: { auc: 0.9 },
+          at: '2099-01-01T00:00:00Z',
+        });
+        // Act
+        const results = [];
+        for (const h of [10, 11, 12]) {
+          results.push(await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(h) }));
+        }
+        // Assess
+        expect(results.map((r) => r.rules[0]!.state)).toEqual(['sustained', 'sustained', 'sustained']);
+        expect(results.map((r) => r.rules[0]!.outcome)).toEqual(['acted', 'already-acted', 'already-acted']);
+        expect(results[0]!.rules[0]!.span).toEqual({ from: at(9), to: at(10) });
+        expect(await reg.listEvents({ ...ref, version: v2! })).toHaveLength(1);
+      });
+
       it('notifies once when clients evaluate the same sustained breach at the same time', async () => {
         // Prepare
         const [, v2] = await inProduction({ metric: 'auc', min: 0.8, sustainedFor: '1h', action: 'notify' });

@@ -86,6 +86,22 @@ describe('evaluateRule', () => {
     expect(evaluateRule(rule, observations).state).toBe('sustained');
   });
 
+  it('judges the span ending at the given observation time, so a newer (future-dated) one cannot hide a breach', () => {
+    // Prepare: a good observation far in the future, then six bad hourly windows up to T
+    const future = { ...obs(0, 0.95), at: '2099-01-01T00:00:00.000Z' };
+    const observations = [future, ...hourly(0, 5, 0.7)];
+    // Act
+    const atT = evaluateRule(rule, observations, new Date(T).toISOString());
+    const atNewest = evaluateRule(rule, observations);
+    // Assess
+    expect(atT).toMatchObject({
+      state: 'sustained',
+      span: { from: new Date(T - 6 * HOUR).toISOString(), to: new Date(T).toISOString() },
+      latest: { value: 0.7, at: new Date(T).toISOString() },
+    });
+    expect(atNewest.state).toBe('ok');
+  });
+
   it('accepts one long window covering the whole span', () => {
     expect(evaluateRule(rule, [obs(0, 0.5, 6)]).state).toBe('sustained');
     expect(evaluateRule(rule, [obs(0, 0.5, 5)]).state).toBe('breaching');

@@ -276,6 +276,16 @@ export class Monitor {
     };
   }
 
+  /** The first regression event recorded on a version (by people or by the monitor), if any. */
+  private async regressionOf(ref: ModelRef, version: string): Promise<VersionEvent | undefined> {
+    const records = await allPages((cursor) =>
+      this.ports.store.listRecords('event', { scope: eventScope(ref) }, { limit: 1000, cursor }),
+    );
+    return records
+      .map((r) => r.doc as unknown as VersionEvent)
+      .find((e) => e.version === version && e.kind === 'regression');
+  }
+
   private async observations(ref: ModelRef, version: string): Promise<Observation[]> {
     const records = await allPages((cursor) =>
       this.ports.store.listRecords(
@@ -367,7 +377,13 @@ export class Monitor {
           if (!(e instanceof NotFoundError)) throw e;
           actedOn = { skipped: `${refLabel(ref)} has no previous production version to roll back to` };
         }
-        if (target !== null) {
+        const regressed = target === null ? undefined : await this.regressionOf(ref, target);
+        if (target !== null && regressed !== undefined) {
+          // returning to a version that regressed would undo the fix it got (any source counts)
+          actedOn = {
+            skipped: `previous production version ${target} has a recorded regression (event ${regressed.id} at ${regressed.at}); roll back by hand to a version you trust (models rollback --version V)`,
+          };
+        } else if (target !== null) {
           const { version: targetRecord } = await this.ports.load(ref, target);
           change = decideRollback(ref, head, targetRecord, who, reason, { skipGates: true }).change;
           actedOn = { rolledBackTo: target };

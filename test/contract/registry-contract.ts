@@ -3071,6 +3071,31 @@ export function describeRegistryContract(
         expect(await reg.listEvents({ ...ref, version: v2! })).toHaveLength(1);
       });
 
+      it('does not roll back to a version that has a recorded regression', async () => {
+        // Prepare: three productions in turn; a breach on the third rolls back to the second
+        const [v1, v2, v3] = await registerMany(3);
+        for (const v of [v1, v2, v3]) await putIn(v!, 'production');
+        await reg.setPolicy({
+          ...ref,
+          policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'rollback' }] },
+        });
+        const first = await reg.reportMetrics({ ...ref, version: v3!, metrics: { auc: 0.1 }, at: at(1) });
+        // Act: a breach on the second, whose previous production version is the regressed third
+        const second = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(2) });
+        // Assess
+        expect(first.rules[0]).toMatchObject({ outcome: 'acted', actedOn: { rolledBackTo: v2 } });
+        expect(second.rules[0]).toMatchObject({ state: 'sustained', outcome: 'acted' });
+        expect(second.rules[0]!.actedOn).toEqual({
+          skipped: expect.stringContaining(`${v3} has a recorded regression`),
+        });
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await stageOf(v3!)).toBe('archived');
+        const regressions = (await reg.listEvents(ref)).filter((e) => e.kind === 'regression');
+        expect(regressions.map((e) => e.version)).toEqual([v3, v2]);
+        expect((await eventsOf()).filter((x) => x.type === 'model.event.record')).toHaveLength(2);
+        expect((await auditOf()).filter((a) => a.action === 'rollback')).toHaveLength(1);
+      });
+
       it('notifies once when clients evaluate the same sustained breach at the same time', async () => {
         // Prepare
         const [, v2] = await inProduction({ metric: 'auc', min: 0.8, sustainedFor: '1h', action: 'notify' });

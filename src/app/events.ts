@@ -34,6 +34,7 @@ import {
 } from '../core/monitoring.js';
 import { policyOf } from '../core/policy.js';
 import type { RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
+import { lineOf, lineSlot } from '../core/release-lines.js';
 import { timeOrderedId } from './ids.js';
 import { ModelSchema, parseInput } from './inputs.js';
 import { allPages } from './pages.js';
@@ -138,6 +139,11 @@ interface ActionRecord {
   action: MonitorAction;
   actedOn: RuleOutcome['actedOn'];
   at: string;
+}
+
+/** Whether a version is the production version of the release line it is on (the default line or a named one). */
+function inProductionOfItsLine(head: ModelHead, version: VersionRecord): boolean {
+  return lineSlot(head, lineOf(version)).production?.version === version.version;
 }
 
 /** Version events and live monitoring over the registry's ports. */
@@ -305,7 +311,7 @@ export class Monitor {
     at: string,
     who: Actor,
   ): Promise<RuleOutcome[]> {
-    const { head } = await this.ports.load(ref, version);
+    const { head, version: record } = await this.ports.load(ref, version);
     const rules = policyOf(head.policy).monitoring.filter((r) => metrics.includes(r.metric));
     if (rules.length === 0) return [];
     const observations = await this.observations(ref, version);
@@ -316,7 +322,7 @@ export class Monitor {
       const none = { ...evaluation, action: rule.action, eventId: null, actedOn: null };
       if (evaluation.state !== 'sustained' || evaluation.breachStart === null) {
         outcomes.push({ ...none, outcome: 'none' });
-      } else if (head.production?.version !== version) {
+      } else if (!inProductionOfItsLine(head, record)) {
         outcomes.push({ ...none, outcome: 'not-production' });
       } else {
         outcomes.push(await this.act(ref, version, rule, evaluation, evaluation.breachStart, who));
@@ -352,7 +358,7 @@ export class Monitor {
         };
       }
       const { head, version: current } = await this.ports.load(ref, version);
-      if (head.production?.version !== version) {
+      if (!inProductionOfItsLine(head, current)) {
         return { change: null, result: { ...base, outcome: 'not-production', eventId: null, actedOn: null } };
       }
       const event: VersionEvent = {
@@ -372,10 +378,13 @@ export class Monitor {
       if (rule.action === 'rollback') {
         let target: string | null = null;
         try {
-          target = rollbackTarget(ref, head);
+          target = rollbackTarget(ref, head, lineOf(current));
         } catch (e) {
           if (!(e instanceof NotFoundError)) throw e;
-          actedOn = { skipped: `${refLabel(ref)} has no previous production version to roll back to` };
+          const line = lineOf(current);
+          actedOn = {
+            skipped: `${refLabel(ref)} has no previous production version to roll back to${line === null ? '' : ` on line ${line}`}`,
+          };
         }
         const regressed = target === null ? undefined : await this.regressionOf(ref, target);
         if (target !== null && regressed !== undefined) {

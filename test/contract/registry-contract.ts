@@ -3096,6 +3096,47 @@ export function describeRegistryContract(
         expect((await auditOf()).filter((a) => a.action === 'rollback')).toHaveLength(1);
       });
 
+      it('acts on the production version of a release line, and rolls back within that line', async () => {
+        // Prepare: the default line and line orin each with two productions in turn
+        const [d1, d2] = await registerMany(2);
+        const o1 = await register({ line: 'orin' });
+        const o2 = await register({ line: 'orin' });
+        const o3 = await register({ line: 'orin' });
+        for (const v of [d1!, d2!, o1.version, o2.version]) await putIn(v, 'production');
+        await reg.setPolicy({
+          ...ref,
+          policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'rollback' }] },
+        });
+        // Act
+        const rolled = await reg.reportMetrics({
+          ...ref,
+          version: o2.version,
+          metrics: { auc: 0.1 },
+          at: at(1),
+        });
+        await putIn(o3.version, 'production');
+        await reg.setPolicy({
+          ...ref,
+          policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'archive' }] },
+        });
+        const archived = await reg.reportMetrics({
+          ...ref,
+          version: o3.version,
+          metrics: { auc: 0.1 },
+          at: at(2),
+        });
+        // Assess
+        expect(rolled.rules[0]).toMatchObject({ outcome: 'acted', actedOn: { rolledBackTo: o1.version } });
+        expect(archived.rules[0]).toMatchObject({ outcome: 'acted', actedOn: { archived: o3.version } });
+        expect(await stageOf(o3.version)).toBe('archived');
+        expect(await stageOf(o2.version)).toBe('archived');
+        await rejection(reg.info({ ...ref, stage: 'production', line: 'orin' }), VersionNotFoundError);
+        expect((await reg.info({ ...ref, stage: 'production' })).version).toBe(d2);
+        const rollback = (await auditOf()).filter((a) => a.action === 'rollback');
+        expect(rollback).toHaveLength(1);
+        expect(rollback[0]).toMatchObject({ version: o1.version, details: { line: 'orin' } });
+      });
+
       it('notifies once when clients evaluate the same sustained breach at the same time', async () => {
         // Prepare
         const [, v2] = await inProduction({ metric: 'auc', min: 0.8, sustainedFor: '1h', action: 'notify' });

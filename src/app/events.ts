@@ -7,7 +7,12 @@
 import * as z from 'zod';
 import type { Actor, Decision } from '../core/decisions.js';
 import { decideArchive, decideRollback, rollbackTarget } from '../core/decisions.js';
-import { ConcurrentModificationError, NotFoundError, ValidationError } from '../core/errors.js';
+import {
+  ConcurrentModificationError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '../core/errors.js';
 import {
   decideRecordEvent,
   EVENT_KINDS,
@@ -33,8 +38,9 @@ import {
   type RuleEvaluation,
 } from '../core/monitoring.js';
 import { policyOf } from '../core/policy.js';
-import type { RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
+import type { ChangeSet, RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
 import { lineOf, lineSlot } from '../core/release-lines.js';
+import { ALLOWED_MOVES } from '../core/transitions.js';
 import { timeOrderedId } from './ids.js';
 import { ModelSchema, parseInput } from './inputs.js';
 import { allPages } from './pages.js';
@@ -282,6 +288,54 @@ export class Monitor {
     };
   }
 
+  /**
+   * The monitor's rollback of a regressed production version to its line's previous one, or
+   * why it was skipped: no previous version, one with a recorded regression (returning to it
+   * would undo the fix it got; any source counts), or one the lifecycle does not let back
+   * into production (deprecated …) or that the rollback refuses (aliases that would be
+   * stranded). A skip is not an error: the regression is still recorded and notified, and
+   * later reports of the same breach find it acted on instead of failing the same way.
+   * (A person's `models rollback` keeps its own checks and errors.)
+   */
+  private async rollback(
+    ref: ModelRef,
+    head: ModelHead,
+    current: VersionRecord,
+    who: Actor,
+    reason: string,
+  ): Promise<{ change: ChangeSet | null; actedOn: NonNullable<RuleOutcome['actedOn']> }> {
+    const line = lineOf(current);
+    const skip = (why: string) => ({ change: null, actedOn: { skipped: why } });
+    let target: string;
+    try {
+      target = rollbackTarget(ref, head, line);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      return skip(
+        `${refLabel(ref)} has no previous production version to roll back to${line === null ? '' : ` on line ${line}`}`,
+      );
+    }
+    const regressed = await this.regressionOf(ref, target);
+    if (regressed !== undefined) {
+      return skip(
+        `previous production version ${target} has a recorded regression (event ${regressed.id} at ${regressed.at}); roll back by hand to a version you trust (models rollback --version V)`,
+      );
+    }
+    const { version: record } = await this.ports.load(ref, target);
+    if (!ALLOWED_MOVES.rollback.some(([from]) => from === record.stage)) {
+      return skip(
+        `previous production version ${target} is ${record.stage} and cannot return to production; roll back by hand to another version (models rollback --version V)`,
+      );
+    }
+    try {
+      const { change } = decideRollback(ref, head, record, who, reason, { skipGates: true });
+      return { change, actedOn: { rolledBackTo: target } };
+    } catch (e) {
+      if (!(e instanceof ConflictError) || e instanceof ConcurrentModificationError) throw e;
+      return skip(`rollback to ${target} refused: ${e.message}`);
+    }
+  }
+
   /** The first regression event recorded on a version (by people or by the monitor), if any. */
   private async regressionOf(ref: ModelRef, version: string): Promise<VersionEvent | undefined> {
     const records = await allPages((cursor) =>
@@ -374,29 +428,9 @@ export class Monitor {
       };
       const reason = `monitoring rule ${describeRule(rule)}: sustained breach since ${breachStart}`;
       let actedOn: NonNullable<RuleOutcome['actedOn']> = {};
-      let change = null;
+      let change: ChangeSet | null = null;
       if (rule.action === 'rollback') {
-        let target: string | null = null;
-        try {
-          target = rollbackTarget(ref, head, lineOf(current));
-        } catch (e) {
-          if (!(e instanceof NotFoundError)) throw e;
-          const line = lineOf(current);
-          actedOn = {
-            skipped: `${refLabel(ref)} has no previous production version to roll back to${line === null ? '' : ` on line ${line}`}`,
-          };
-        }
-        const regressed = target === null ? undefined : await this.regressionOf(ref, target);
-        if (target !== null && regressed !== undefined) {
-          // returning to a version that regressed would undo the fix it got (any source counts)
-          actedOn = {
-            skipped: `previous production version ${target} has a recorded regression (event ${regressed.id} at ${regressed.at}); roll back by hand to a version you trust (models rollback --version V)`,
-          };
-        } else if (target !== null) {
-          const { version: targetRecord } = await this.ports.load(ref, target);
-          change = decideRollback(ref, head, targetRecord, who, reason, { skipGates: true }).change;
-          actedOn = { rolledBackTo: target };
-        }
+        ({ change, actedOn } = await this.rollback(ref, head, current, who, reason));
       } else if (rule.action === 'archive') {
         change = decideArchive(ref, head, current, { force: true, reason }, who).change;
         actedOn = { archived: version };

@@ -3137,6 +3137,52 @@ export function describeRegistryContract(
         expect(rollback[0]).toMatchObject({ version: o1.version, details: { line: 'orin' } });
       });
 
+      it('records the regression but skips the rollback when the previous production version is deprecated', async () => {
+        // Prepare
+        const [v1, v2] = await inProduction({
+          metric: 'auc',
+          min: 0.85,
+          sustainedFor: '1h',
+          action: 'rollback',
+        });
+        await reg.deprecate({ ...ref, version: v1!, reason: 'trained on the leaked split' });
+        // Act
+        const first = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(1) });
+        const later = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(2) });
+        // Assess
+        expect(first.rules[0]).toMatchObject({ state: 'sustained', outcome: 'acted' });
+        expect(first.rules[0]!.actedOn).toEqual({
+          skipped: expect.stringContaining(`previous production version ${v1} is deprecated`),
+        });
+        expect(later.rules[0]!.outcome).toBe('already-acted');
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await stageOf(v1!)).toBe('deprecated');
+        expect(await reg.listEvents({ ...ref, version: v2! })).toEqual([
+          expect.objectContaining({ kind: 'regression', source: 'monitor', id: first.rules[0]!.eventId }),
+        ]);
+        expect((await eventsOf()).filter((x) => x.type === 'model.event.record')).toHaveLength(1);
+      });
+
+      it('skips a rollback that would strand an alias, saying why, instead of failing every report', async () => {
+        // Prepare
+        const [, v2] = await inProduction({
+          metric: 'auc',
+          min: 0.85,
+          sustainedFor: '1h',
+          action: 'rollback',
+        });
+        await reg.setAlias({ ...ref, version: v2!, name: 'live' });
+        // Act
+        const r = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(1) });
+        // Assess
+        expect(r.rules[0]).toMatchObject({
+          outcome: 'acted',
+          actedOn: { skipped: expect.stringContaining('@live') },
+        });
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await reg.listEvents({ ...ref, version: v2! })).toHaveLength(1);
+      });
+
       it('notifies once when clients evaluate the same sustained breach at the same time', async () => {
         // Prepare
         const [, v2] = await inProduction({ metric: 'auc', min: 0.8, sustainedFor: '1h', action: 'notify' });

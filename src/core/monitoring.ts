@@ -28,24 +28,49 @@ import type { ModelRef } from './model.js';
 /** How far after the registry clock a report's `at` may lie (clock skew between reporter and registry). */
 export const MAX_REPORT_SKEW_MS = 5 * 60_000;
 
-const DURATION = /^([1-9]\d{0,5})(m|h|d)$/;
+/** The most units a duration may have: `999999d` is the longest. */
+const MAX_DURATION_UNITS = 999_999;
+const DURATION_FORM = /^(\d+)(m|h|d)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const TOO_LONG = `at most ${MAX_DURATION_UNITS} minutes, hours or days (the longest is ${MAX_DURATION_UNITS}d)`;
+
+/** Why a duration text is refused, or null when it is one. */
+function durationProblem(text: string): 'form' | 'too-long' | null {
+  const m = DURATION_FORM.exec(text.trim());
+  if (!m || !/^[1-9]/.test(m[1]!)) return 'form';
+  return m[1]!.length > String(MAX_DURATION_UNITS).length || Number(m[1]) > MAX_DURATION_UNITS
+    ? 'too-long'
+    : null;
+}
 
 /** Milliseconds of a duration written `30m`, `6h` or `2d`; throws a ValidationError that says the form. */
 export function parseDuration(text: string, what = 'duration'): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) {
+  const problem = durationProblem(text);
+  if (problem === 'too-long') {
+    throw new ValidationError(`${what} ${JSON.stringify(text)} is too long: ${TOO_LONG}.`);
+  }
+  if (problem === 'form') {
     throw new ValidationError(
       `${what} ${JSON.stringify(text)} is not a duration; write a whole number of minutes, hours or days (30m, 6h, 2d).`,
     );
   }
+  const m = DURATION_FORM.exec(text.trim())!;
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
 /** A duration string that parses, for schemas. */
-export const DurationSchema = z
-  .string()
-  .refine((v) => DURATION.test(v.trim()), 'write a whole number of minutes, hours or days (30m, 6h, 2d)');
+export const DurationSchema = z.string().superRefine((v, ctx) => {
+  const problem = durationProblem(v);
+  if (problem !== null) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        problem === 'too-long'
+          ? `${JSON.stringify(v)} is too long: ${TOO_LONG}`
+          : 'write a whole number of minutes, hours or days (30m, 6h, 2d)',
+    });
+  }
+});
 
 /** What a sustained breach does besides recording a regression event and notifying. */
 export const MONITOR_ACTIONS = ['notify', 'rollback', 'archive'] as const;
@@ -61,9 +86,9 @@ export const MonitoringRuleSchema = z
   .object({
     metric: MetricNameSchema,
     /** The metric must stay at or above this. */
-    min: z.number().finite().optional(),
+    min: z.number({ error: 'the threshold must be a finite number (e.g. 0.8)' }).finite().optional(),
     /** The metric must stay at or below this. */
-    max: z.number().finite().optional(),
+    max: z.number({ error: 'the threshold must be a finite number (e.g. 250)' }).finite().optional(),
     /** How long the breach must last before the rule acts, e.g. `6h`. */
     sustainedFor: DurationSchema,
     action: z.enum(MONITOR_ACTIONS).default('notify'),
@@ -95,8 +120,28 @@ export function parseMonitorRule(text: string): MonitoringRule {
       `monitoring rule ${JSON.stringify(text)} has action ${JSON.stringify(action)}; use one of ${MONITOR_ACTIONS.join(', ')}.`,
     );
   }
-  const bound = op === '>=' ? { min: Number(threshold) } : { max: Number(threshold) };
-  return MonitoringRuleSchema.parse({ metric, ...bound, sustainedFor, action: action ?? 'notify' });
+  const value = Number(threshold);
+  const [mantissa] = threshold!.toLowerCase().split('e');
+  if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(mantissa!))) {
+    throw new ValidationError(
+      `monitoring rule ${JSON.stringify(text)} has threshold ${threshold}, too large or too small to represent: the threshold must be a finite number (e.g. 0.8 or 250).`,
+      { field: 'monitoring', value: threshold },
+    );
+  }
+  const bound = op === '>=' ? { min: value } : { max: value };
+  const parsed = MonitoringRuleSchema.safeParse({
+    metric,
+    ...bound,
+    sustainedFor,
+    action: action ?? 'notify',
+  });
+  if (!parsed.success) {
+    throw new ValidationError(
+      `monitoring rule ${JSON.stringify(text)} is refused: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}.`,
+      { field: 'monitoring', value: text },
+    );
+  }
+  return parsed.data;
 }
 
 /** The rule as people write it: `auc>=0.8 for 6h then rollback`. */

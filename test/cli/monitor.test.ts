@@ -309,6 +309,16 @@ describe('modelreg events and monitor', () => {
     );
     const badRule = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'auc>0.8 for 1h', '--json');
     const typo = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'acu>=0.8 for 1h');
+    const infinite = await mr(
+      'models',
+      'policy',
+      'set',
+      ...MODEL,
+      '--monitor',
+      'auc<=1e999 for 1h',
+      '--json',
+    );
+    const tooLong = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'auc>=0.8 for 99999999d');
     expectExit(badMetric, 2);
     expect(JSON.parse(badMetric.stdout).error.message).toContain('name=number');
     expectExit(badWindow, 2);
@@ -318,6 +328,14 @@ describe('modelreg events and monitor', () => {
     expectExit(future, 2);
     expect(JSON.parse(future.stdout).error.message).toContain('after the registry clock');
     expectExit(badRule, 2);
+    expectExit(infinite, 2);
+    expect(JSON.parse(infinite.stdout).error).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('finite number'),
+    });
+    expectExit(tooLong, 2);
+    expect(tooLong.stderr).toContain('too long');
+    expect(tooLong.stderr).not.toContain('    at ');
     expectExit(typo, 0);
     expect(typo.stderr).toContain('Did you mean auc?');
   });

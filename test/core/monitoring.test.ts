@@ -142,6 +142,26 @@ describe('parseMonitorRule', () => {
   });
 });
 
+describe('parseMonitorRule numbers', () => {
+  it('refuses a threshold that is not a finite number with a ValidationError', () => {
+    // Act
+    const huge = () => parseMonitorRule('auc<=1e999 for 1h');
+    const tiny = () => parseMonitorRule('auc>=-1e999 for 1h');
+    const underflow = () => parseMonitorRule('auc>=1e-999 for 1h');
+    // Assess
+    expect(huge).toThrow(ValidationError);
+    expect(huge).toThrow(/threshold 1e999, .*must be a finite number/);
+    expect(tiny).toThrow(/threshold -1e999, .*must be a finite number/);
+    expect(underflow).toThrow(ValidationError);
+  });
+
+  it('says a duration is too long and what the longest is', () => {
+    expect(() => parseMonitorRule('auc>=0.8 for 99999999d')).toThrow(/too long.*999999d/);
+    expect(() => parseDuration('1000000h', 'window')).toThrow(/window "1000000h" is too long/);
+    expect(parseDuration('999999d')).toBe(999_999 * 24 * HOUR);
+  });
+});
+
 describe('parseDuration', () => {
   it('reads minutes, hours and days and refuses anything else', () => {
     expect(parseDuration('30m')).toBe(30 * 60_000);
@@ -168,5 +188,11 @@ describe('policy monitoring rules', () => {
     expect(() =>
       validatePolicy({ monitoring: [{ metric: 'auc', min: 1, sustainedFor: '1h', action: 'page' }] }),
     ).toThrow(/monitoring\.0\.action/);
+    expect(() =>
+      validatePolicy({ monitoring: [{ metric: 'auc', min: 1, sustainedFor: '99999999d' }] }),
+    ).toThrow(/too long/);
+    expect(() =>
+      validatePolicy({ monitoring: [{ metric: 'auc', max: Number.POSITIVE_INFINITY, sustainedFor: '1h' }] }),
+    ).toThrow(/monitoring\.0\.max: the threshold must be a finite number/);
   });
 });

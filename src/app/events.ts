@@ -42,7 +42,7 @@ import type { ChangeSet, RecordWrite, RegistryStore, VersionRecord } from '../co
 import { lineOf, lineSlot } from '../core/release-lines.js';
 import { ALLOWED_MOVES } from '../core/transitions.js';
 import { timeOrderedId } from './ids.js';
-import { ModelSchema, parseInput } from './inputs.js';
+import { ModelSchema, parseInput, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** What the event and monitoring use cases need from the Registry. */
@@ -84,8 +84,18 @@ const IsoTime = z
 
 /** Input of `monitor report`: values of one or more metrics of a version over one window. */
 export const ReportSchema = VersionRef.extend({
-  metrics: z
-    .record(MetricNameSchema, z.number({ error: 'a metric value is a number (--metric auc=0.81)' }).finite())
+  // kept without a prototype, so `__proto__` is refused by name rather than silently dropped
+  metrics: safeRecord(
+    z.string().superRefine((name, ctx) => {
+      if (!MetricNameSchema.safeParse(name).success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `metric name ${JSON.stringify(name)} is not allowed: a metric name starts with a letter, then letters, digits, "_", "." or "-" (e.g. auc)`,
+        });
+      }
+    }),
+    z.number({ error: 'a metric value is a finite number (--metric auc=0.81)' }).finite(),
+  )
     .refine((m) => Object.keys(m).length > 0, 'at least one metric is required (--metric auc=0.81)')
     .refine((m) => Object.keys(m).length <= 50, 'at most 50 metrics per report'),
   /** End of the window the values were measured over (default: now). */
@@ -124,6 +134,11 @@ export interface ReportResult {
   /** Observations written by this report; redelivered ones are not written again. */
   recorded: number;
   duplicates: number;
+  /**
+   * Redelivered observations whose value differs from the stored one: the first value is
+   * kept (an observation is never overwritten), the one sent is not recorded.
+   */
+  conflicts: Array<{ metric: string; kept: number; sent: number }>;
   rules: RuleOutcome[];
 }
 
@@ -209,6 +224,7 @@ export class Monitor {
     }
     const { version } = await this.ports.load(ref, req.version);
     let recorded = 0;
+    const conflicts: ReportResult['conflicts'] = [];
     for (const [metric, value] of Object.entries(req.metrics)) {
       const observation: Observation = {
         useCase: ref.useCase,
@@ -221,11 +237,12 @@ export class Monitor {
         reportedBy: who.actor,
         receivedAt: who.now,
       };
+      const id = monitorIds.observation(ref, version.version, metric, at, req.window);
       try {
         await this.ports.store.putRecord({
           record: {
             kind: 'observation',
-            id: monitorIds.observation(ref, version.version, metric, at, req.window),
+            id,
             scope: monitorIds.observationScope(ref, version.version),
             doc: observation as unknown as Record<string, unknown>,
           },
@@ -234,6 +251,11 @@ export class Monitor {
         recorded++;
       } catch (e) {
         if (!(e instanceof ConcurrentModificationError)) throw e;
+        const kept = (await this.ports.store.getRecord('observation', id))?.doc as unknown as
+          | Observation
+          | undefined;
+        if (kept !== undefined && kept.value !== value)
+          conflicts.push({ metric, kept: kept.value, sent: value });
       }
     }
     const rules = await this.evaluate(ref, version.version, Object.keys(req.metrics), at, who);
@@ -242,6 +264,7 @@ export class Monitor {
       version: version.version,
       recorded,
       duplicates: Object.keys(req.metrics).length - recorded,
+      conflicts,
       rules,
     };
   }

@@ -3183,6 +3183,32 @@ export function describeRegistryContract(
         expect(await reg.listEvents({ ...ref, version: v2! })).toHaveLength(1);
       });
 
+      it('keeps the first value of a re-sent observation and reports the conflict when the value differs', async () => {
+        // Prepare
+        const [v1] = await registerMany(1);
+        const report = { ...ref, version: v1!, at: at(1), window: '1h' };
+        await reg.reportMetrics({ ...report, metrics: { auc: 0.9, latency_ms: 120 } });
+        // Act
+        const resent = await reg.reportMetrics({ ...report, metrics: { auc: 0.5, latency_ms: 120 } });
+        // Assess
+        expect(resent).toMatchObject({ recorded: 0, duplicates: 2 });
+        expect(resent.conflicts).toEqual([{ metric: 'auc', kept: 0.9, sent: 0.5 }]);
+        const status = await reg.monitorStatus({ ...ref, version: v1! });
+        expect(status.latest.find((l) => l.metric === 'auc')?.value).toBe(0.9);
+      });
+
+      it('refuses a metric named __proto__ by its name', async () => {
+        // Prepare
+        const [v1] = await registerMany(1);
+        // Act
+        const refused = await rejection(
+          reg.reportMetrics({ ...ref, version: v1!, metrics: JSON.parse('{"__proto__": 1}') }),
+          ValidationError,
+        );
+        // Assess
+        expect(refused.message).toContain('metric name "__proto__"');
+      });
+
       it('notifies once when clients evaluate the same sustained breach at the same time', async () => {
         // Prepare
         const [, v2] = await inProduction({ metric: 'auc', min: 0.8, sustainedFor: '1h', action: 'notify' });

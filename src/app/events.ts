@@ -444,7 +444,7 @@ export class Monitor {
         modelName: ref.modelName,
         version,
         kind: 'regression',
-        details: `${evaluation.reason} Rule ${describeRule(rule)} (breach since ${breachStart}).`,
+        details: `${evaluation.reason} Rule ${describeRule(rule)}.`,
         at: who.now,
         actor: who.actor,
         source: 'monitor',

@@ -199,7 +199,7 @@ export interface RuleEvaluation {
   latest: { value: number; at: string } | null;
   /** The span (T − sustainedFor, T] that was judged. */
   span: { from: string; to: string } | null;
-  /** Start of the unbroken run of breaching windows that ends at the newest observation. */
+  /** Start of the unbroken run of breaching windows that ends at T (no good observation ends after it). */
   breachStart: string | null;
   /** Why the state is what it is, in a sentence. */
   reason: string;
@@ -258,10 +258,15 @@ export function evaluateRule(
       reason: `${rule.metric}=${newest.value} holds.`,
     };
   }
-  // the unbroken run of breaching windows that ends at the newest one
+  // the unbroken run of breaching windows that ends at the newest one; it starts no earlier
+  // than the end of a good window, so every observation after breachStart breaches
   let runStart = newest.from;
   for (const w of windows.slice(1)) {
-    if (w.to < runStart || !breaches(rule, w.value)) break;
+    if (w.to < runStart) break;
+    if (!breaches(rule, w.value)) {
+      runStart = Math.max(runStart, w.to);
+      break;
+    }
     runStart = Math.min(runStart, w.from);
   }
   const breachStart = iso(runStart);
@@ -297,6 +302,7 @@ export function evaluateRule(
     latest,
     span,
     breachStart,
-    reason: `every observation of ${rule.metric} from ${span.from} to ${span.to} breaks ${text.split(' for ')[0]}.`,
+    // one start time in the text: the breach's (the span judged lies inside it)
+    reason: `every observation of ${rule.metric} from ${breachStart} to ${span.to} breaks ${text.split(' for ')[0]}, at least the ${rule.sustainedFor} the rule needs.`,
   };
 }

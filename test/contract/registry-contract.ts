@@ -3025,9 +3025,16 @@ export function describeRegistryContract(
         expect(archive).toHaveLength(1);
         expect(recorded).toHaveLength(1);
         expect(recorded[0]!.seq).toBe(archive[0]!.seq + 1);
-        expect(await reg.listEvents({ ...ref, version: v2! })).toEqual([
-          expect.objectContaining({ kind: 'regression', source: 'monitor', id: acted.rules[0]!.eventId }),
-        ]);
+        const [regression] = await reg.listEvents({ ...ref, version: v2! });
+        expect(regression).toMatchObject({
+          kind: 'regression',
+          source: 'monitor',
+          id: acted.rules[0]!.eventId,
+        });
+        // one start time: the breach's, the same as in the reason of the archive
+        expect(regression!.details).toContain(`from ${at(0)} to ${at(2)}`);
+        expect(regression!.details).not.toContain(at(1));
+        expect(archive[0]!.details.reason).toContain(`since ${at(0)}`);
       });
 
       it('refuses a report dated more than 5 minutes after the registry clock', async () => {

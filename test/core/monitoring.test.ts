@@ -122,6 +122,29 @@ describe('evaluateRule', () => {
   });
 });
 
+describe('the reason of a sustained breach', () => {
+  it('names one start, the start of the breach, when the windows reach back further than the span', () => {
+    // Prepare: a 30m rule, one bad 1h window ending at T (so the span is T-30m..T, the breach T-1h..T)
+    const short: MonitoringRule = { metric: 'auc', min: 0.8, sustainedFor: '30m', action: 'notify' };
+    // Act
+    const r = evaluateRule(short, [obs(0, 0.5)]);
+    // Assess
+    const from = new Date(T - HOUR).toISOString();
+    expect(r).toMatchObject({ state: 'sustained', breachStart: from });
+    expect(r.reason).toContain(`from ${from} to ${new Date(T).toISOString()}`);
+    expect(r.reason).not.toContain(new Date(T - HOUR / 2).toISOString());
+  });
+
+  it('starts the breach no earlier than the end of the last good observation', () => {
+    // Prepare: a good 1h window ending at T-1h, then a bad 2h window ending at T that overlaps it
+    const observations = [obs(1, 0.9), obs(0, 0.5, 2)];
+    // Act
+    const r = evaluateRule({ ...rule, sustainedFor: '1h' }, observations);
+    // Assess
+    expect(r).toMatchObject({ state: 'sustained', breachStart: new Date(T - HOUR).toISOString() });
+  });
+});
+
 describe('parseMonitorRule', () => {
   it('reads the command-line form with its action', () => {
     const r = parseMonitorRule('auc>=0.8 for 6h then rollback');

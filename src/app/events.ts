@@ -359,7 +359,12 @@ export class Monitor {
     }
   }
 
-  /** The first regression event recorded on a version (by people or by the monitor), if any. */
+  /**
+   * The first regression event recorded on a version (by people or by the monitor), if any.
+   * Listed by scope (on DynamoDB a GSI, eventually consistent): a regression recorded in the
+   * last moments before the rollback may be missed; the target's own was recorded when it was
+   * rolled away from, long before.
+   */
   private async regressionOf(ref: ModelRef, version: string): Promise<VersionEvent | undefined> {
     const records = await allPages((cursor) =>
       this.ports.store.listRecords('event', { scope: eventScope(ref) }, { limit: 1000, cursor }),

@@ -7,7 +7,12 @@
 import * as z from 'zod';
 import type { Actor, Decision } from '../core/decisions.js';
 import { decideArchive, decideRollback, rollbackTarget } from '../core/decisions.js';
-import { ConcurrentModificationError, NotFoundError } from '../core/errors.js';
+import {
+  ConcurrentModificationError,
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+} from '../core/errors.js';
 import {
   decideRecordEvent,
   EVENT_KINDS,
@@ -23,6 +28,7 @@ import { refLabel } from '../core/model.js';
 import {
   describeRule,
   evaluateRule,
+  MAX_REPORT_SKEW_MS,
   MetricNameSchema,
   type MonitorAction,
   type MonitoringRule,
@@ -32,9 +38,11 @@ import {
   type RuleEvaluation,
 } from '../core/monitoring.js';
 import { policyOf } from '../core/policy.js';
-import type { RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
+import type { ChangeSet, RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
+import { lineOf, lineSlot } from '../core/release-lines.js';
+import { ALLOWED_MOVES } from '../core/transitions.js';
 import { timeOrderedId } from './ids.js';
-import { ModelSchema, parseInput } from './inputs.js';
+import { ModelSchema, parseInput, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** What the event and monitoring use cases need from the Registry. */
@@ -76,8 +84,18 @@ const IsoTime = z
 
 /** Input of `monitor report`: values of one or more metrics of a version over one window. */
 export const ReportSchema = VersionRef.extend({
-  metrics: z
-    .record(MetricNameSchema, z.number({ error: 'a metric value is a number (--metric auc=0.81)' }).finite())
+  // kept without a prototype, so `__proto__` is refused by name rather than silently dropped
+  metrics: safeRecord(
+    z.string().superRefine((name, ctx) => {
+      if (!MetricNameSchema.safeParse(name).success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `metric name ${JSON.stringify(name)} is not allowed: a metric name starts with a letter, then letters, digits, "_", "." or "-" (e.g. auc)`,
+        });
+      }
+    }),
+    z.number({ error: 'a metric value is a finite number (--metric auc=0.81)' }).finite(),
+  )
     .refine((m) => Object.keys(m).length > 0, 'at least one metric is required (--metric auc=0.81)')
     .refine((m) => Object.keys(m).length <= 50, 'at most 50 metrics per report'),
   /** End of the window the values were measured over (default: now). */
@@ -116,6 +134,11 @@ export interface ReportResult {
   /** Observations written by this report; redelivered ones are not written again. */
   recorded: number;
   duplicates: number;
+  /**
+   * Redelivered observations whose value differs from the stored one: the first value is
+   * kept (an observation is never overwritten), the one sent is not recorded.
+   */
+  conflicts: Array<{ metric: string; kept: number; sent: number }>;
   rules: RuleOutcome[];
 }
 
@@ -137,6 +160,11 @@ interface ActionRecord {
   action: MonitorAction;
   actedOn: RuleOutcome['actedOn'];
   at: string;
+}
+
+/** Whether a version is the production version of the release line it is on (the default line or a named one). */
+function inProductionOfItsLine(head: ModelHead, version: VersionRecord): boolean {
+  return lineSlot(head, lineOf(version)).production?.version === version.version;
 }
 
 /** Version events and live monitoring over the registry's ports. */
@@ -187,9 +215,16 @@ export class Monitor {
     const req = parseInput(ReportSchema, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const who = this.ports.who(req.reportedBy);
-    const { version } = await this.ports.load(ref, req.version);
     const at = req.at ?? who.now;
+    if (Date.parse(at) > Date.parse(who.now) + MAX_REPORT_SKEW_MS) {
+      throw new ValidationError(
+        `at ${at} is more than ${MAX_REPORT_SKEW_MS / 60_000} minutes after the registry clock (${who.now}); report a window that has ended (--at is its end; omit it for now).`,
+        { field: 'at', value: at, now: who.now },
+      );
+    }
+    const { version } = await this.ports.load(ref, req.version);
     let recorded = 0;
+    const conflicts: ReportResult['conflicts'] = [];
     for (const [metric, value] of Object.entries(req.metrics)) {
       const observation: Observation = {
         useCase: ref.useCase,
@@ -202,11 +237,12 @@ export class Monitor {
         reportedBy: who.actor,
         receivedAt: who.now,
       };
+      const id = monitorIds.observation(ref, version.version, metric, at, req.window);
       try {
         await this.ports.store.putRecord({
           record: {
             kind: 'observation',
-            id: monitorIds.observation(ref, version.version, metric, at, req.window),
+            id,
             scope: monitorIds.observationScope(ref, version.version),
             doc: observation as unknown as Record<string, unknown>,
           },
@@ -215,14 +251,20 @@ export class Monitor {
         recorded++;
       } catch (e) {
         if (!(e instanceof ConcurrentModificationError)) throw e;
+        const kept = (await this.ports.store.getRecord('observation', id))?.doc as unknown as
+          | Observation
+          | undefined;
+        if (kept !== undefined && kept.value !== value)
+          conflicts.push({ metric, kept: kept.value, sent: value });
       }
     }
-    const rules = await this.evaluate(ref, version.version, Object.keys(req.metrics), who);
+    const rules = await this.evaluate(ref, version.version, Object.keys(req.metrics), at, who);
     return {
       ...ref,
       version: version.version,
       recorded,
       duplicates: Object.keys(req.metrics).length - recorded,
+      conflicts,
       rules,
     };
   }
@@ -232,7 +274,11 @@ export class Monitor {
     const req = parseInput(VersionRef, input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const { head, version } = await this.ports.load(ref, req.version);
-    const observations = await this.observations(ref, version.version);
+    // observations dated after the clock (stored before such reports were refused) are left out
+    const until = Date.parse(this.ports.who(undefined).now) + MAX_REPORT_SKEW_MS;
+    const observations = (await this.observations(ref, version.version)).filter(
+      (o) => Date.parse(o.at) <= until,
+    );
     const latest = new Map<string, Observation>();
     for (const o of observations) {
       const seen = latest.get(o.metric);
@@ -265,6 +311,69 @@ export class Monitor {
     };
   }
 
+  /**
+   * The monitor's rollback of a regressed production version to its line's previous one, or
+   * why it was skipped: no previous version, one with a recorded regression (returning to it
+   * would undo the fix it got; any source counts), or one the lifecycle does not let back
+   * into production (deprecated …) or that the rollback refuses (aliases that would be
+   * stranded). A skip is not an error: the regression is still recorded and notified, and
+   * later reports of the same breach find it acted on instead of failing the same way.
+   * (A person's `models rollback` keeps its own checks and errors.)
+   */
+  private async rollback(
+    ref: ModelRef,
+    head: ModelHead,
+    current: VersionRecord,
+    who: Actor,
+    reason: string,
+  ): Promise<{ change: ChangeSet | null; actedOn: NonNullable<RuleOutcome['actedOn']> }> {
+    const line = lineOf(current);
+    const skip = (why: string) => ({ change: null, actedOn: { skipped: why } });
+    let target: string;
+    try {
+      target = rollbackTarget(ref, head, line);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      return skip(
+        `${refLabel(ref)} has no previous production version to roll back to${line === null ? '' : ` on line ${line}`}`,
+      );
+    }
+    const regressed = await this.regressionOf(ref, target);
+    if (regressed !== undefined) {
+      return skip(
+        `previous production version ${target} has a recorded regression (event ${regressed.id} at ${regressed.at}); roll back by hand to a version you trust (models rollback --version V)`,
+      );
+    }
+    const { version: record } = await this.ports.load(ref, target);
+    if (!ALLOWED_MOVES.rollback.some(([from]) => from === record.stage)) {
+      return skip(
+        `previous production version ${target} is ${record.stage} and cannot return to production; roll back by hand to another version (models rollback --version V)`,
+      );
+    }
+    try {
+      const { change } = decideRollback(ref, head, record, who, reason, { skipGates: true });
+      return { change, actedOn: { rolledBackTo: target } };
+    } catch (e) {
+      if (!(e instanceof ConflictError) || e instanceof ConcurrentModificationError) throw e;
+      return skip(`rollback to ${target} refused: ${e.message}`);
+    }
+  }
+
+  /**
+   * The first regression event recorded on a version (by people or by the monitor), if any.
+   * Listed by scope (on DynamoDB a GSI, eventually consistent): a regression recorded in the
+   * last moments before the rollback may be missed; the target's own was recorded when it was
+   * rolled away from, long before.
+   */
+  private async regressionOf(ref: ModelRef, version: string): Promise<VersionEvent | undefined> {
+    const records = await allPages((cursor) =>
+      this.ports.store.listRecords('event', { scope: eventScope(ref) }, { limit: 1000, cursor }),
+    );
+    return records
+      .map((r) => r.doc as unknown as VersionEvent)
+      .find((e) => e.version === version && e.kind === 'regression');
+  }
+
   private async observations(ref: ModelRef, version: string): Promise<Observation[]> {
     const records = await allPages((cursor) =>
       this.ports.store.listRecords(
@@ -281,19 +390,21 @@ export class Monitor {
     ref: ModelRef,
     version: string,
     metrics: readonly string[],
+    at: string,
     who: Actor,
   ): Promise<RuleOutcome[]> {
-    const { head } = await this.ports.load(ref, version);
+    const { head, version: record } = await this.ports.load(ref, version);
     const rules = policyOf(head.policy).monitoring.filter((r) => metrics.includes(r.metric));
     if (rules.length === 0) return [];
     const observations = await this.observations(ref, version);
     const outcomes: RuleOutcome[] = [];
     for (const rule of rules) {
-      const evaluation = evaluateRule(rule, observations);
+      // judged on the span that ends with this report (see src/core/monitoring.ts)
+      const evaluation = evaluateRule(rule, observations, at);
       const none = { ...evaluation, action: rule.action, eventId: null, actedOn: null };
       if (evaluation.state !== 'sustained' || evaluation.breachStart === null) {
         outcomes.push({ ...none, outcome: 'none' });
-      } else if (head.production?.version !== version) {
+      } else if (!inProductionOfItsLine(head, record)) {
         outcomes.push({ ...none, outcome: 'not-production' });
       } else {
         outcomes.push(await this.act(ref, version, rule, evaluation, evaluation.breachStart, who));
@@ -329,7 +440,7 @@ export class Monitor {
         };
       }
       const { head, version: current } = await this.ports.load(ref, version);
-      if (head.production?.version !== version) {
+      if (!inProductionOfItsLine(head, current)) {
         return { change: null, result: { ...base, outcome: 'not-production', eventId: null, actedOn: null } };
       }
       const event: VersionEvent = {
@@ -338,27 +449,16 @@ export class Monitor {
         modelName: ref.modelName,
         version,
         kind: 'regression',
-        details: `${evaluation.reason} Rule ${describeRule(rule)} (breach since ${breachStart}).`,
+        details: `${evaluation.reason} Rule ${describeRule(rule)}.`,
         at: who.now,
         actor: who.actor,
         source: 'monitor',
       };
       const reason = `monitoring rule ${describeRule(rule)}: sustained breach since ${breachStart}`;
       let actedOn: NonNullable<RuleOutcome['actedOn']> = {};
-      let change = null;
+      let change: ChangeSet | null = null;
       if (rule.action === 'rollback') {
-        let target: string | null = null;
-        try {
-          target = rollbackTarget(ref, head);
-        } catch (e) {
-          if (!(e instanceof NotFoundError)) throw e;
-          actedOn = { skipped: `${refLabel(ref)} has no previous production version to roll back to` };
-        }
-        if (target !== null) {
-          const { version: targetRecord } = await this.ports.load(ref, target);
-          change = decideRollback(ref, head, targetRecord, who, reason, { skipGates: true }).change;
-          actedOn = { rolledBackTo: target };
-        }
+        ({ change, actedOn } = await this.rollback(ref, head, current, who, reason));
       } else if (rule.action === 'archive') {
         change = decideArchive(ref, head, current, { force: true, reason }, who).change;
         actedOn = { archived: version };

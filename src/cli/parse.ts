@@ -7,6 +7,12 @@ import type { ParentModel } from '../core/model.js';
 /** A plain decimal number (`0.93`, `-1`, `1e-3`): no hex, octal, binary, `Infinity` or blanks. */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** The value of a plain decimal number (see DECIMAL), or null for anything else (hex, `Infinity`, blanks, overflow). */
+export function parseDecimal(raw: string): number | null {
+  const value = Number(raw);
+  return DECIMAL.test(raw) && Number.isFinite(value) ? value : null;
+}
+
 /** C0 and C1 control characters (escape codes, NUL, newlines …). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -33,8 +39,8 @@ export function parseMetrics(text: string): Record<string, number> {
     const eq = item.indexOf('=');
     const name = eq === -1 ? item : item.slice(0, eq).trim();
     const raw = eq === -1 ? '' : item.slice(eq + 1).trim();
-    const value = Number(raw);
-    if (eq === -1 || !DECIMAL.test(raw) || !Number.isFinite(value)) {
+    const value = parseDecimal(raw);
+    if (eq === -1 || value === null) {
       throw new ValidationError(
         `metric ${JSON.stringify(item)} is not name=number (a decimal number such as 0.93 or 1e-3); write --metrics auc=0.93,f1=0.88.`,
         { field: 'metrics', value: item },

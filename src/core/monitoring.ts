@@ -2,39 +2,75 @@
  * Live monitoring: metric observations reported after deployment, the policy's monitoring
  * rules, and the pure decision of whether a rule's breach is sustained.
  *
- * A breach is SUSTAINED when, with T the time of the newest observation of the rule's
- * metric and D the rule's `sustainedFor`:
+ * A breach is SUSTAINED when, with T the time the rule is judged at and D the rule's
+ * `sustainedFor`:
  * - every observation of the metric whose time `at` lies in the span (T − D, T] breaches
  *   the threshold (value < min, or value > max), and
  * - the windows of those observations, each covering [at − window, at], together cover the
  *   whole span [T − D, T] with no gap.
  * An observation exactly at T − D lies outside the span (its window ends where the span
- * starts), so it neither counts for nor against the breach. The span ends at the newest
- * observation, not at the wall clock, so the same observations always give the same answer.
+ * starts), so it neither counts for nor against the breach.
+ *
+ * T is the time of an observation, never the wall clock, so the same observations always
+ * give the same answer. After a report, T is the time of the REPORTED observation and
+ * observations after T are left out (`evaluateRule`'s `at`): each report is judged on the
+ * span that ends with it. Anchoring on the newest stored observation instead would let one
+ * observation dated in the future (a skewed clock, a typo in --at) hold the span in the
+ * future forever, so that no later breach could ever be sustained. Reports more than
+ * MAX_REPORT_SKEW_MS after the registry clock are refused as well; judging per report keeps
+ * the rules sound even for observations stored before that refusal existed.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { ValidationError } from './errors.js';
 import type { ModelRef } from './model.js';
 
-const DURATION = /^([1-9]\d{0,5})(m|h|d)$/;
+/** How far after the registry clock a report's `at` may lie (clock skew between reporter and registry). */
+export const MAX_REPORT_SKEW_MS = 5 * 60_000;
+
+/** The most units a duration may have: `999999d` is the longest. */
+const MAX_DURATION_UNITS = 999_999;
+const DURATION_FORM = /^(\d+)(m|h|d)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const TOO_LONG = `at most ${MAX_DURATION_UNITS} minutes, hours or days (the longest is ${MAX_DURATION_UNITS}d)`;
+
+/** Why a duration text is refused, or null when it is one. */
+function durationProblem(text: string): 'form' | 'too-long' | null {
+  const m = DURATION_FORM.exec(text.trim());
+  if (!m || !/^[1-9]/.test(m[1]!)) return 'form';
+  return m[1]!.length > String(MAX_DURATION_UNITS).length || Number(m[1]) > MAX_DURATION_UNITS
+    ? 'too-long'
+    : null;
+}
 
 /** Milliseconds of a duration written `30m`, `6h` or `2d`; throws a ValidationError that says the form. */
 export function parseDuration(text: string, what = 'duration'): number {
-  const m = DURATION.exec(text.trim());
-  if (!m) {
+  const problem = durationProblem(text);
+  if (problem === 'too-long') {
+    throw new ValidationError(`${what} ${JSON.stringify(text)} is too long: ${TOO_LONG}.`);
+  }
+  if (problem === 'form') {
     throw new ValidationError(
       `${what} ${JSON.stringify(text)} is not a duration; write a whole number of minutes, hours or days (30m, 6h, 2d).`,
     );
   }
+  const m = DURATION_FORM.exec(text.trim())!;
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
 /** A duration string that parses, for schemas. */
-export const DurationSchema = z
-  .string()
-  .refine((v) => DURATION.test(v.trim()), 'write a whole number of minutes, hours or days (30m, 6h, 2d)');
+export const DurationSchema = z.string().superRefine((v, ctx) => {
+  const problem = durationProblem(v);
+  if (problem !== null) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        problem === 'too-long'
+          ? `${JSON.stringify(v)} is too long: ${TOO_LONG}`
+          : 'write a whole number of minutes, hours or days (30m, 6h, 2d)',
+    });
+  }
+});
 
 /** What a sustained breach does besides recording a regression event and notifying. */
 export const MONITOR_ACTIONS = ['notify', 'rollback', 'archive'] as const;
@@ -50,9 +86,9 @@ export const MonitoringRuleSchema = z
   .object({
     metric: MetricNameSchema,
     /** The metric must stay at or above this. */
-    min: z.number().finite().optional(),
+    min: z.number({ error: 'the threshold must be a finite number (e.g. 0.8)' }).finite().optional(),
     /** The metric must stay at or below this. */
-    max: z.number().finite().optional(),
+    max: z.number({ error: 'the threshold must be a finite number (e.g. 250)' }).finite().optional(),
     /** How long the breach must last before the rule acts, e.g. `6h`. */
     sustainedFor: DurationSchema,
     action: z.enum(MONITOR_ACTIONS).default('notify'),
@@ -84,8 +120,28 @@ export function parseMonitorRule(text: string): MonitoringRule {
       `monitoring rule ${JSON.stringify(text)} has action ${JSON.stringify(action)}; use one of ${MONITOR_ACTIONS.join(', ')}.`,
     );
   }
-  const bound = op === '>=' ? { min: Number(threshold) } : { max: Number(threshold) };
-  return MonitoringRuleSchema.parse({ metric, ...bound, sustainedFor, action: action ?? 'notify' });
+  const value = Number(threshold);
+  const [mantissa] = threshold!.toLowerCase().split('e');
+  if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(mantissa!))) {
+    throw new ValidationError(
+      `monitoring rule ${JSON.stringify(text)} has threshold ${threshold}, too large or too small to represent: the threshold must be a finite number (e.g. 0.8 or 250).`,
+      { field: 'monitoring', value: threshold },
+    );
+  }
+  const bound = op === '>=' ? { min: value } : { max: value };
+  const parsed = MonitoringRuleSchema.safeParse({
+    metric,
+    ...bound,
+    sustainedFor,
+    action: action ?? 'notify',
+  });
+  if (!parsed.success) {
+    throw new ValidationError(
+      `monitoring rule ${JSON.stringify(text)} is refused: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}.`,
+      { field: 'monitoring', value: text },
+    );
+  }
+  return parsed.data;
 }
 
 /** The rule as people write it: `auc>=0.8 for 6h then rollback`. */
@@ -143,7 +199,7 @@ export interface RuleEvaluation {
   latest: { value: number; at: string } | null;
   /** The span (T − sustainedFor, T] that was judged. */
   span: { from: string; to: string } | null;
-  /** Start of the unbroken run of breaching windows that ends at the newest observation. */
+  /** Start of the unbroken run of breaching windows that ends at T (no good observation ends after it). */
   breachStart: string | null;
   /** Why the state is what it is, in a sentence. */
   reason: string;
@@ -155,15 +211,25 @@ interface Window {
   value: number;
 }
 
-/** Judges one rule on a version's observations (of any metric; the rule's are picked out). */
-export function evaluateRule(rule: MonitoringRule, observations: readonly Observation[]): RuleEvaluation {
+/**
+ * Judges one rule on a version's observations (of any metric; the rule's are picked out).
+ * With `at`, the span ends at `at` and later observations are left out (see the module
+ * comment); without it, at the newest observation.
+ */
+export function evaluateRule(
+  rule: MonitoringRule,
+  observations: readonly Observation[],
+  at?: string,
+): RuleEvaluation {
   const text = describeRule(rule);
+  const until = at === undefined ? Number.POSITIVE_INFINITY : Date.parse(at);
   const windows: Window[] = observations
     .filter((o) => o.metric === rule.metric)
     .map((o) => {
       const to = Date.parse(o.at);
       return { from: to - o.windowSeconds * 1000, to, value: o.value };
     })
+    .filter((w) => w.to <= until)
     .sort((a, b) => b.to - a.to || a.from - b.from);
   const base = { rule: text, metric: rule.metric };
   const newest = windows[0];
@@ -192,10 +258,15 @@ export function evaluateRule(rule: MonitoringRule, observations: readonly Observ
       reason: `${rule.metric}=${newest.value} holds.`,
     };
   }
-  // the unbroken run of breaching windows that ends at the newest one
+  // the unbroken run of breaching windows that ends at the newest one; it starts no earlier
+  // than the end of a good window, so every observation after breachStart breaches
   let runStart = newest.from;
   for (const w of windows.slice(1)) {
-    if (w.to < runStart || !breaches(rule, w.value)) break;
+    if (w.to < runStart) break;
+    if (!breaches(rule, w.value)) {
+      runStart = Math.max(runStart, w.to);
+      break;
+    }
     runStart = Math.min(runStart, w.from);
   }
   const breachStart = iso(runStart);
@@ -231,6 +302,7 @@ export function evaluateRule(rule: MonitoringRule, observations: readonly Observ
     latest,
     span,
     breachStart,
-    reason: `every observation of ${rule.metric} from ${span.from} to ${span.to} breaks ${text.split(' for ')[0]}.`,
+    // one start time in the text: the breach's (the span judged lies inside it)
+    reason: `every observation of ${rule.metric} from ${breachStart} to ${span.to} breaks ${text.split(' for ')[0]}, at least the ${rule.sustainedFor} the rule needs.`,
   };
 }

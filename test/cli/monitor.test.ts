@@ -259,6 +259,33 @@ describe('modelreg events and monitor', () => {
     expect(okJson(await mr('events', 'list', ...MODEL, '--json')).items).toEqual([]);
   });
 
+  it('keeps the first value of a re-sent observation and warns of a different one (exit 0)', async () => {
+    // Prepare
+    const { mr, MODEL, report } = await twoProductions('conflict', 'auc>=0.8 for 3h then notify');
+    okJson(await report(1, 0.9));
+    // Act
+    const json = okJson(await report(1, 0.5));
+    const text = await mr(
+      'monitor',
+      'report',
+      ...MODEL,
+      '--version',
+      '1.1.0',
+      '--metric',
+      'auc=0.4',
+      '--at',
+      hour(1),
+    );
+    // Assess
+    expect(json).toMatchObject({
+      recorded: 0,
+      duplicates: 1,
+      conflicts: [{ metric: 'auc', kept: 0.9, sent: 0.5 }],
+    });
+    expectExit(text, 0);
+    expect(text.stdout + text.stderr).toMatch(/auc .*0\.9.*0\.4|auc .*0\.4.*0\.9/);
+  });
+
   it('refuses bad input with what to write instead', async () => {
     const { mr, MODEL } = await twoProductions('bad', 'auc>=0.8 for 1h then archive');
     const badMetric = await mr(
@@ -295,15 +322,68 @@ describe('modelreg events and monitor', () => {
       'yesterday',
       '--json',
     );
+    const future = await mr(
+      'monitor',
+      'report',
+      ...MODEL,
+      '--version',
+      '1.1.0',
+      '--metric',
+      'auc=0.9',
+      '--at',
+      '2099-01-01T00:00:00Z',
+      '--json',
+    );
+    const metric = (...values: string[]) =>
+      mr(
+        'monitor',
+        'report',
+        ...MODEL,
+        '--version',
+        '1.1.0',
+        ...values.flatMap((v) => ['--metric', v]),
+        '--at',
+        hour(1),
+        '--json',
+      );
+    const twice = await metric('auc=0.9', 'auc=0.1');
+    const hex = await metric('auc=0x10');
+    const proto = await metric('__proto__=1');
     const badRule = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'auc>0.8 for 1h', '--json');
     const typo = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'acu>=0.8 for 1h');
+    const infinite = await mr(
+      'models',
+      'policy',
+      'set',
+      ...MODEL,
+      '--monitor',
+      'auc<=1e999 for 1h',
+      '--json',
+    );
+    const tooLong = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'auc>=0.8 for 99999999d');
     expectExit(badMetric, 2);
     expect(JSON.parse(badMetric.stdout).error.message).toContain('name=number');
     expectExit(badWindow, 2);
     expect(JSON.parse(badWindow.stdout).error.message).toContain('30m, 6h, 2d');
     expectExit(badAt, 2);
     expect(JSON.parse(badAt.stdout).error.message).toContain('ISO 8601');
+    expectExit(future, 2);
+    expect(JSON.parse(future.stdout).error.message).toContain('after the registry clock');
+    expectExit(twice, 2);
+    expect(JSON.parse(twice.stdout).error.message).toContain('auc is given twice');
+    expectExit(hex, 2);
+    expect(JSON.parse(hex.stdout).error.message).toContain('decimal number');
+    expectExit(proto, 2);
+    expect(JSON.parse(proto.stdout).error.message).toContain('metric name "__proto__"');
     expectExit(badRule, 2);
+    expectExit(infinite, 2);
+    expect(JSON.parse(infinite.stdout).error).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('finite number'),
+    });
+    expectExit(tooLong, 2);
+    expect(tooLong.stderr).toContain('too long');
+    expect(tooLong.stderr).not.toContain('    at ');
     expectExit(typo, 0);
     expect(typo.stderr).toContain('Did you mean auc?');
   });

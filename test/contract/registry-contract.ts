@@ -3025,9 +3025,195 @@ export function describeRegistryContract(
         expect(archive).toHaveLength(1);
         expect(recorded).toHaveLength(1);
         expect(recorded[0]!.seq).toBe(archive[0]!.seq + 1);
+        const [regression] = await reg.listEvents({ ...ref, version: v2! });
+        expect(regression).toMatchObject({
+          kind: 'regression',
+          source: 'monitor',
+          id: acted.rules[0]!.eventId,
+        });
+        // one start time: the breach's, the same as in the reason of the archive
+        expect(regression!.details).toContain(`from ${at(0)} to ${at(2)}`);
+        expect(regression!.details).not.toContain(at(1));
+        expect(archive[0]!.details.reason).toContain(`since ${at(0)}`);
+      });
+
+      it('refuses a report dated more than 5 minutes after the registry clock', async () => {
+        // Prepare
+        const now = new Date('2026-05-01T12:00:00.000Z');
+        const registry = backend.registry({ clock: { now: () => now } });
+        const [v1] = await registerMany(1, registry);
+        const report = { ...ref, version: v1!, metrics: { auc: 0.9 } };
+        // Act
+        const skewed = await registry.reportMetrics({ ...report, at: '2026-05-01T12:04:59Z' });
+        const refused = await rejection(
+          registry.reportMetrics({ ...report, at: '2026-05-01T12:05:01Z' }),
+          ValidationError,
+        );
+        // Assess
+        expect(skewed.recorded).toBe(1);
+        expect(refused.message).toContain('2026-05-01T12:05:01.000Z');
+        expect(refused.message).toContain('more than 5 minutes after the registry clock');
+        expect((await registry.monitorStatus({ ...ref, version: v1! })).latest).toHaveLength(1);
+      });
+
+      it('judges each report at its own time, so a stored future-dated observation does not hide a breach', async () => {
+        // Prepare: a registry whose clock was far ahead once recorded an observation in 2099
+        const [, v2] = await inProduction({ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'notify' });
+        const ahead = backend.registry({ clock: { now: () => new Date('2099-01-01T00:00:00.000Z') } });
+        await ahead.reportMetrics({
+          ...ref,
+          version: v2!,
+          metrics: { auc: 0.9 },
+          at: '2099-01-01T00:00:00Z',
+        });
+        // Act
+        const results = [];
+        for (const h of [10, 11, 12]) {
+          results.push(await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(h) }));
+        }
+        // Assess
+        expect(results.map((r) => r.rules[0]!.state)).toEqual(['sustained', 'sustained', 'sustained']);
+        expect(results.map((r) => r.rules[0]!.outcome)).toEqual(['acted', 'already-acted', 'already-acted']);
+        expect(results[0]!.rules[0]!.span).toEqual({ from: at(9), to: at(10) });
+        expect(await reg.listEvents({ ...ref, version: v2! })).toHaveLength(1);
+      });
+
+      it('does not roll back to a version that has a recorded regression', async () => {
+        // Prepare: three productions in turn; a breach on the third rolls back to the second
+        const [v1, v2, v3] = await registerMany(3);
+        for (const v of [v1, v2, v3]) await putIn(v!, 'production');
+        await reg.setPolicy({
+          ...ref,
+          policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'rollback' }] },
+        });
+        const first = await reg.reportMetrics({ ...ref, version: v3!, metrics: { auc: 0.1 }, at: at(1) });
+        // Act: a breach on the second, whose previous production version is the regressed third
+        const second = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(2) });
+        // Assess
+        expect(first.rules[0]).toMatchObject({ outcome: 'acted', actedOn: { rolledBackTo: v2 } });
+        expect(second.rules[0]).toMatchObject({ state: 'sustained', outcome: 'acted' });
+        expect(second.rules[0]!.actedOn).toEqual({
+          skipped: expect.stringContaining(`${v3} has a recorded regression`),
+        });
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await stageOf(v3!)).toBe('archived');
+        const regressions = (await reg.listEvents(ref)).filter((e) => e.kind === 'regression');
+        expect(regressions.map((e) => e.version)).toEqual([v3, v2]);
+        expect((await eventsOf()).filter((x) => x.type === 'model.event.record')).toHaveLength(2);
+        expect((await auditOf()).filter((a) => a.action === 'rollback')).toHaveLength(1);
+      });
+
+      it('acts on the production version of a release line, and rolls back within that line', async () => {
+        // Prepare: the default line and line orin each with two productions in turn
+        const [d1, d2] = await registerMany(2);
+        const o1 = await register({ line: 'orin' });
+        const o2 = await register({ line: 'orin' });
+        const o3 = await register({ line: 'orin' });
+        for (const v of [d1!, d2!, o1.version, o2.version]) await putIn(v, 'production');
+        await reg.setPolicy({
+          ...ref,
+          policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'rollback' }] },
+        });
+        // Act
+        const rolled = await reg.reportMetrics({
+          ...ref,
+          version: o2.version,
+          metrics: { auc: 0.1 },
+          at: at(1),
+        });
+        await putIn(o3.version, 'production');
+        await reg.setPolicy({
+          ...ref,
+          policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'archive' }] },
+        });
+        const archived = await reg.reportMetrics({
+          ...ref,
+          version: o3.version,
+          metrics: { auc: 0.1 },
+          at: at(2),
+        });
+        // Assess
+        expect(rolled.rules[0]).toMatchObject({ outcome: 'acted', actedOn: { rolledBackTo: o1.version } });
+        expect(archived.rules[0]).toMatchObject({ outcome: 'acted', actedOn: { archived: o3.version } });
+        expect(await stageOf(o3.version)).toBe('archived');
+        expect(await stageOf(o2.version)).toBe('archived');
+        await rejection(reg.info({ ...ref, stage: 'production', line: 'orin' }), VersionNotFoundError);
+        expect((await reg.info({ ...ref, stage: 'production' })).version).toBe(d2);
+        const rollback = (await auditOf()).filter((a) => a.action === 'rollback');
+        expect(rollback).toHaveLength(1);
+        expect(rollback[0]).toMatchObject({ version: o1.version, details: { line: 'orin' } });
+      });
+
+      it('records the regression but skips the rollback when the previous production version is deprecated', async () => {
+        // Prepare
+        const [v1, v2] = await inProduction({
+          metric: 'auc',
+          min: 0.85,
+          sustainedFor: '1h',
+          action: 'rollback',
+        });
+        await reg.deprecate({ ...ref, version: v1!, reason: 'trained on the leaked split' });
+        // Act
+        const first = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(1) });
+        const later = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(2) });
+        // Assess
+        expect(first.rules[0]).toMatchObject({ state: 'sustained', outcome: 'acted' });
+        expect(first.rules[0]!.actedOn).toEqual({
+          skipped: expect.stringContaining(`previous production version ${v1} is deprecated`),
+        });
+        expect(later.rules[0]!.outcome).toBe('already-acted');
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await stageOf(v1!)).toBe('deprecated');
         expect(await reg.listEvents({ ...ref, version: v2! })).toEqual([
-          expect.objectContaining({ kind: 'regression', source: 'monitor', id: acted.rules[0]!.eventId }),
+          expect.objectContaining({ kind: 'regression', source: 'monitor', id: first.rules[0]!.eventId }),
         ]);
+        expect((await eventsOf()).filter((x) => x.type === 'model.event.record')).toHaveLength(1);
+      });
+
+      it('skips a rollback that would strand an alias, saying why, instead of failing every report', async () => {
+        // Prepare
+        const [, v2] = await inProduction({
+          metric: 'auc',
+          min: 0.85,
+          sustainedFor: '1h',
+          action: 'rollback',
+        });
+        await reg.setAlias({ ...ref, version: v2!, name: 'live' });
+        // Act
+        const r = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(1) });
+        // Assess
+        expect(r.rules[0]).toMatchObject({
+          outcome: 'acted',
+          actedOn: { skipped: expect.stringContaining('@live') },
+        });
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await reg.listEvents({ ...ref, version: v2! })).toHaveLength(1);
+      });
+
+      it('keeps the first value of a re-sent observation and reports the conflict when the value differs', async () => {
+        // Prepare
+        const [v1] = await registerMany(1);
+        const report = { ...ref, version: v1!, at: at(1), window: '1h' };
+        await reg.reportMetrics({ ...report, metrics: { auc: 0.9, latency_ms: 120 } });
+        // Act
+        const resent = await reg.reportMetrics({ ...report, metrics: { auc: 0.5, latency_ms: 120 } });
+        // Assess
+        expect(resent).toMatchObject({ recorded: 0, duplicates: 2 });
+        expect(resent.conflicts).toEqual([{ metric: 'auc', kept: 0.9, sent: 0.5 }]);
+        const status = await reg.monitorStatus({ ...ref, version: v1! });
+        expect(status.latest.find((l) => l.metric === 'auc')?.value).toBe(0.9);
+      });
+
+      it('refuses a metric named __proto__ by its name', async () => {
+        // Prepare
+        const [v1] = await registerMany(1);
+        // Act
+        const refused = await rejection(
+          reg.reportMetrics({ ...ref, version: v1!, metrics: JSON.parse('{"__proto__": 1}') }),
+          ValidationError,
+        );
+        // Assess
+        expect(refused.message).toContain('metric name "__proto__"');
       });
 
       it('notifies once when clients evaluate the same sustained breach at the same time', async () => {

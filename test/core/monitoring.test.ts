@@ -86,6 +86,22 @@ describe('evaluateRule', () => {
     expect(evaluateRule(rule, observations).state).toBe('sustained');
   });
 
+  it('judges the span ending at the given observation time, so a newer (future-dated) one cannot hide a breach', () => {
+    // Prepare: a good observation far in the future, then six bad hourly windows up to T
+    const future = { ...obs(0, 0.95), at: '2099-01-01T00:00:00.000Z' };
+    const observations = [future, ...hourly(0, 5, 0.7)];
+    // Act
+    const atT = evaluateRule(rule, observations, new Date(T).toISOString());
+    const atNewest = evaluateRule(rule, observations);
+    // Assess
+    expect(atT).toMatchObject({
+      state: 'sustained',
+      span: { from: new Date(T - 6 * HOUR).toISOString(), to: new Date(T).toISOString() },
+      latest: { value: 0.7, at: new Date(T).toISOString() },
+    });
+    expect(atNewest.state).toBe('ok');
+  });
+
   it('accepts one long window covering the whole span', () => {
     expect(evaluateRule(rule, [obs(0, 0.5, 6)]).state).toBe('sustained');
     expect(evaluateRule(rule, [obs(0, 0.5, 5)]).state).toBe('breaching');
@@ -106,6 +122,29 @@ describe('evaluateRule', () => {
   });
 });
 
+describe('the reason of a sustained breach', () => {
+  it('names one start, the start of the breach, when the windows reach back further than the span', () => {
+    // Prepare: a 30m rule, one bad 1h window ending at T (so the span is T-30m..T, the breach T-1h..T)
+    const short: MonitoringRule = { metric: 'auc', min: 0.8, sustainedFor: '30m', action: 'notify' };
+    // Act
+    const r = evaluateRule(short, [obs(0, 0.5)]);
+    // Assess
+    const from = new Date(T - HOUR).toISOString();
+    expect(r).toMatchObject({ state: 'sustained', breachStart: from });
+    expect(r.reason).toContain(`from ${from} to ${new Date(T).toISOString()}`);
+    expect(r.reason).not.toContain(new Date(T - HOUR / 2).toISOString());
+  });
+
+  it('starts the breach no earlier than the end of the last good observation', () => {
+    // Prepare: a good 1h window ending at T-1h, then a bad 2h window ending at T that overlaps it
+    const observations = [obs(1, 0.9), obs(0, 0.5, 2)];
+    // Act
+    const r = evaluateRule({ ...rule, sustainedFor: '1h' }, observations);
+    // Assess
+    expect(r).toMatchObject({ state: 'sustained', breachStart: new Date(T - HOUR).toISOString() });
+  });
+});
+
 describe('parseMonitorRule', () => {
   it('reads the command-line form with its action', () => {
     const r = parseMonitorRule('auc>=0.8 for 6h then rollback');
@@ -123,6 +162,26 @@ describe('parseMonitorRule', () => {
     expect(() => parseMonitorRule('auc>0.8 for 6h')).toThrow(/metric> >=\|<= <threshold>/);
     expect(() => parseMonitorRule('auc>=0.8 for 6 hours')).toThrow(ValidationError);
     expect(() => parseMonitorRule('auc>=0.8 for 6h then page')).toThrow(/notify, rollback, archive/);
+  });
+});
+
+describe('parseMonitorRule numbers', () => {
+  it('refuses a threshold that is not a finite number with a ValidationError', () => {
+    // Act
+    const huge = () => parseMonitorRule('auc<=1e999 for 1h');
+    const tiny = () => parseMonitorRule('auc>=-1e999 for 1h');
+    const underflow = () => parseMonitorRule('auc>=1e-999 for 1h');
+    // Assess
+    expect(huge).toThrow(ValidationError);
+    expect(huge).toThrow(/threshold 1e999, .*must be a finite number/);
+    expect(tiny).toThrow(/threshold -1e999, .*must be a finite number/);
+    expect(underflow).toThrow(ValidationError);
+  });
+
+  it('says a duration is too long and what the longest is', () => {
+    expect(() => parseMonitorRule('auc>=0.8 for 99999999d')).toThrow(/too long.*999999d/);
+    expect(() => parseDuration('1000000h', 'window')).toThrow(/window "1000000h" is too long/);
+    expect(parseDuration('999999d')).toBe(999_999 * 24 * HOUR);
   });
 });
 
@@ -152,5 +211,11 @@ describe('policy monitoring rules', () => {
     expect(() =>
       validatePolicy({ monitoring: [{ metric: 'auc', min: 1, sustainedFor: '1h', action: 'page' }] }),
     ).toThrow(/monitoring\.0\.action/);
+    expect(() =>
+      validatePolicy({ monitoring: [{ metric: 'auc', min: 1, sustainedFor: '99999999d' }] }),
+    ).toThrow(/too long/);
+    expect(() =>
+      validatePolicy({ monitoring: [{ metric: 'auc', max: Number.POSITIVE_INFINITY, sustainedFor: '1h' }] }),
+    ).toThrow(/monitoring\.0\.max: the threshold must be a finite number/);
   });
 });

@@ -3,20 +3,34 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
 import { type CliContext, collect, examples, many, modelOptions } from './shared.js';
 
-/** `auc=0.81` → ['auc', 0.81], refused with the form when it is not one. */
-function metricArg(text: string): [string, number] {
-  const m = /^([^=\s]+)=(.+)$/.exec(text);
-  const value = m ? Number(m[2]) : Number.NaN;
-  if (!m || !Number.isFinite(value)) {
-    throw new ValidationError(
-      `--metric ${JSON.stringify(text)} is not name=number (e.g. --metric auc=0.81).`,
-      {
+/**
+ * Repeated `--metric auc=0.81` → a map without a prototype (so `__proto__` reaches the use
+ * case, which refuses it by name), each value a plain decimal number as `models register
+ * --metrics` reads it (no hex, `Infinity` …), each metric once.
+ */
+function metricArgs(
+  items: readonly string[],
+  parseDecimal: (raw: string) => number | null,
+): Record<string, number> {
+  const out: Record<string, number> = Object.create(null);
+  for (const text of items) {
+    const m = /^([^=\s]+)=(.+)$/.exec(text);
+    const value = m ? parseDecimal(m[2]!.trim()) : null;
+    if (!m || value === null) {
+      throw new ValidationError(
+        `--metric ${JSON.stringify(text)} is not name=number with a decimal number (e.g. --metric auc=0.81 or 1e-3).`,
+        { field: 'metric', value: text },
+      );
+    }
+    if (Object.hasOwn(out, m[1]!)) {
+      throw new ValidationError(`--metric ${m[1]} is given twice; give each metric once per report.`, {
         field: 'metric',
-        value: text,
-      },
-    );
+        value: m[1],
+      });
+    }
+    out[m[1]!] = value;
   }
-  return [m[1]!, value];
+  return out;
 }
 
 /** Registers `monitor`: ingest live metrics and show where the monitoring rules stand. */
@@ -38,7 +52,8 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       .option('--by <name>', 'who reports')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
-          const metrics = Object.fromEntries(many(o.metric).map(metricArg));
+          const { parseDecimal } = await import('../parse.js');
+          const metrics = metricArgs(many(o.metric), parseDecimal);
           const r = await registry.reportMetrics({
             useCase: o.useCase as string,
             modelName: o.model as string,
@@ -51,6 +66,10 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
           print(cmd, r, () =>
             [
               `Recorded ${r.recorded} observation(s) of ${r.useCase}/${r.modelName} ${r.version}${r.duplicates ? ` (${r.duplicates} already recorded)` : ''}.`,
+              ...r.conflicts.map(
+                (c) =>
+                  `  warning: ${c.metric} was already recorded for this --at and --window as ${c.kept}; the first value is kept, ${c.sent} was not recorded.`,
+              ),
               ...r.rules.map((x) => {
                 const acted =
                   x.outcome === 'acted'

@@ -81,11 +81,11 @@ export function explainView(e: Explanation): string {
   lines.push(`   run ${p.runId ?? '-'}`);
   lines.push(
     p.event
-      ? `   ${p.event.action} to ${p.event.toStage} by ${p.event.actor} at ${shortTime(p.event.at)} (audit seq ${p.event.seq})${p.replaced ? `, replacing ${p.replaced}` : ''}`
+      ? `   ${p.event.action} to ${p.event.toStage} by ${p.event.actor} at ${shortTime(p.event.at)} (audit seq ${p.event.seq})${p.event.gatesSkipped ? ', gates skipped' : ''}${p.replaced ? `, replacing ${p.replaced}` : ''}`
       : '   never promoted',
   );
   lines.push(
-    `   approved by ${p.approval ? `${p.approval.decidedBy} at ${shortTime(p.approval.decidedAt)} (approval ${p.approval.approvalId})` : '-'}`,
+    `   approved by ${p.approval ? `${p.approval.decidedBy} at ${shortTime(p.approval.decidedAt)} (approval ${p.approval.approvalId})${p.event?.gatesSkipped ? ', for an earlier promotion' : ''}` : '-'}`,
   );
   lines.push(
     `   comparison confidence ${p.confidence === null ? '-' : `${(p.confidence * 100).toFixed(1)}%`}`,

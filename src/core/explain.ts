@@ -38,8 +38,19 @@ export interface Explanation {
   promotion: {
     runId: string | null;
     promoted: boolean;
-    /** The audit event that put it where it is (promote, or rollback to production). */
-    event: { seq: number; action: string; at: string; actor: string; toStage: Stage | null } | null;
+    /**
+     * The audit event that put it where it is (promote, or rollback to production); a
+     * rollback skips the gates, so `gatesSkipped` says the approval and gates shown are those
+     * of an earlier promotion.
+     */
+    event: {
+      seq: number;
+      action: string;
+      at: string;
+      actor: string;
+      toStage: Stage | null;
+      gatesSkipped: boolean;
+    } | null;
     replaced: string | null;
     confidence: number | null;
     approval: {
@@ -181,6 +192,7 @@ export function explain(inputs: ExplainInputs): Explanation {
             at: promoteEvent.at,
             actor: promoteEvent.actor,
             toStage: promoteEvent.toStage,
+            gatesSkipped: promoteEvent.details.gatesSkipped === true,
           }
         : null,
       // the production version it replaced: superseded since release lines, archived before

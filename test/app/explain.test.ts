@@ -198,6 +198,20 @@ describe('models explain on a store built step by step', () => {
     expect(explained.stage).toBe('archived');
   });
 
+  it('says a version back in production by a rollback got there with the gates skipped', async () => {
+    // Act
+    const back = await ws.registry.explain({ ...M, version: '1.0.0' });
+    const { explainView } = await import('../../src/cli/explain-view.js');
+
+    // Assess
+    expect(back.promotion.event).toMatchObject({ action: 'rollback', actor: 'oncall', gatesSkipped: true });
+    expect(explained.promotion.event).toMatchObject({ action: 'promote', gatesSkipped: false });
+    const text = explainView(back);
+    expect(text).toMatch(/rollback to production by oncall at \S+ \(audit seq \d+\), gates skipped/);
+    expect(back.promotion.approval).not.toBeNull(); // 1.0.0 went to production approved, first
+    expect(text).toMatch(/, for an earlier promotion/);
+  });
+
   it('explains a version never promoted with empty answers, not invented ones', async () => {
     await ws.registry.register({ ...M, artifactPath: await ws.model('more-features'), version: '2.0.0' });
     const e = await ws.registry.explain({ ...M, version: '2.0.0' });

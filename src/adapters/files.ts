@@ -100,6 +100,15 @@ export async function stageCopy(
   stagingDir: string,
   what: 'artifact' | 'evaluation set' = 'artifact',
 ): Promise<StagedArtifact> {
+  if (sourcePath.includes('\0')) {
+    // no file system has such a name; Node would throw a TypeError, not say what is wrong
+    throw new ValidationError(
+      `${what} path ${JSON.stringify(sourcePath)} contains a NUL byte; pass the path of the file or directory.`,
+      {
+        field: what,
+      },
+    );
+  }
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await lstat(sourcePath);

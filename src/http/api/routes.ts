@@ -35,6 +35,7 @@ import { lineageRoutes } from './lineage-routes.js';
 import { monitorSpecs } from './monitor-routes.js';
 import { type AnyRoute, PathParams, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
+import { webhookSpecs } from './webhook-routes.js';
 
 const Limit = z.coerce.number().int().min(1).max(1000).optional();
 const PageQuery = z.object({ limit: Limit, cursor: z.string().optional() }).strict();
@@ -478,5 +479,6 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
     ...cardRoutes(),
     ...lineageRoutes(),
     ...monitorSpecs(),
+    ...webhookSpecs(),
   ];
 }

@@ -17,7 +17,7 @@ import {
   type MeasuredMetrics,
 } from '../core/decisions.js';
 // variants, deployments and explain (deploy)
-import type { Deployment } from '../core/deployment.js';
+import type { Deployment, RecordedDeployment } from '../core/deployment.js';
 import { NotFoundError, UntrustedKeyError, ValidationError } from '../core/errors.js';
 import type { VersionEvent } from '../core/events.js';
 import type { Explanation } from '../core/explain.js';
@@ -1129,7 +1129,7 @@ export class Registry extends RegistryCore {
   }
 
   /** Records that a version (or variant) runs in an env, fleet, site and customer (audited). */
-  async recordDeployment(input: RecordDeploymentInput): Promise<Deployment> {
+  async recordDeployment(input: RecordDeploymentInput): Promise<RecordedDeployment> {
     return recordDeployment(this.recordPorts, this.splitModel(input));
   }
 

@@ -19,7 +19,7 @@ import { validateName } from '../core/identity.js';
 import type { ModelRef } from '../core/model.js';
 import type { RegistryStore } from '../core/ports.js';
 import { timeOrderedId } from './ids.js';
-import { parseInput, SelectorSchema } from './inputs.js';
+import { FreeText, OneLine, parseInput, SelectorSchema } from './inputs.js';
 import { allPages } from './pages.js';
 import { type RecordUseCasePorts, requireVariant } from './variants.js';
 
@@ -36,9 +36,9 @@ export const RecordDeploymentSchema = SelectorSchema.extend({
   fleet: PlaceName,
   site: PlaceName,
   customer: PlaceName,
-  by: z.string().min(1).max(256).optional(),
+  by: OneLine('who deployed it (--by)', 256).optional(),
   /** Who records it (the actor; the authenticated identity over HTTP). */
-  recordedBy: z.string().min(1).max(256).optional(),
+  recordedBy: OneLine('the actor', 256).optional(),
 });
 export type RecordDeploymentInput = z.input<typeof RecordDeploymentSchema>;
 
@@ -162,8 +162,8 @@ export async function endDeployment(
   const req = parseInput(
     z.object({
       id: z.string().min(1, 'the deployment id is required (--id ID)'),
-      reason: z.string().max(1024).optional(),
-      by: z.string().min(1).max(256).optional(),
+      reason: FreeText('the reason (--reason)', 1024).optional(),
+      by: OneLine('who ends it (--by)', 256).optional(),
     }),
     input,
   );

@@ -34,7 +34,7 @@ import {
 import { policyOf } from '../core/policy.js';
 import type { RecordWrite, RegistryStore, VersionRecord } from '../core/ports.js';
 import { timeOrderedId } from './ids.js';
-import { ModelSchema, parseInput } from './inputs.js';
+import { ModelSchema, maxChars, parseInput, refuseControl } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** What the event and monitoring use cases need from the Registry. */
@@ -60,7 +60,8 @@ export const RecordEventSchema = VersionRef.extend({
     .string({ error: 'details are required (--details TEXT)' })
     .trim()
     .min(1, 'details are required (--details TEXT)')
-    .max(4096, 'details are at most 4096 characters'),
+    .superRefine(maxChars('details (--details)', 4096))
+    .superRefine(refuseControl('details (--details)', { multiline: true })),
   recordedBy: ActorName.optional(),
 });
 export type RecordEventInput = z.input<typeof RecordEventSchema>;

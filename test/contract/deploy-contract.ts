@@ -260,6 +260,44 @@ export function describeDeployContract(
         expect((await actionsOf()).filter((x) => x === 'deployment.record')).toHaveLength(1);
       });
 
+      it('refuses control characters in who deployed it, the end reason and a variant’s builder', async () => {
+        // Prepare
+        const v = await register();
+        const where = { env: 'prod', fleet: 'f', site: 's', customer: 'c' };
+        const engine = await writeFileArtifact(join(work, 'b', 'model.engine'), 'e');
+
+        // Act
+        const by = await rejection(
+          reg.recordDeployment({ ...ref, version: v.version, ...where, by: 'ops\u001b[31m' }),
+          ValidationError,
+        );
+        const builder = await rejection(
+          reg.addVariant({
+            ...ref,
+            version: v.version,
+            target: 'orin',
+            artifactPath: engine,
+            builder: 'trt\u001b]0;x',
+          }),
+          ValidationError,
+        );
+        const d = await reg.recordDeployment({ ...ref, version: v.version, ...where });
+        const reason = await rejection(
+          reg.endDeployment({ id: d.id, reason: 'drained\u001b[2K' }),
+          ValidationError,
+        );
+
+        // Assess
+        expect(by.message).toContain('U+001B');
+        expect(builder.message).toContain('U+001B');
+        expect(reason.message).toContain('U+001B');
+        expect(await reg.listVariants({ ...ref, version: v.version })).toEqual([]);
+        expect((await reg.listDeployments({ ...ref, active: true })).map((x) => x.id)).toEqual([d.id]);
+        expect((await reg.endDeployment({ id: d.id, reason: 'drained\nby ops' })).endReason).toBe(
+          'drained\nby ops',
+        );
+      });
+
       it('ends a deployment once: it is no longer running, and ending again is refused', async () => {
         // Prepare
         const v = await register();

@@ -2653,6 +2653,43 @@ export function describeRegistryContract(
         await rejection(reg.deprecate({ ...ref, version: v, reason: '' }), ValidationError);
       });
 
+      it('refuses control characters and over-long reasons when deprecating, archiving or rolling back', async () => {
+        // Prepare
+        const v = await onLine(null, 'staging');
+        const before = await footprint();
+
+        // Act
+        const escape = await rejection(
+          reg.deprecate({ ...ref, version: v, reason: 'leaked\u001b[2Jsplit' }),
+          ValidationError,
+        );
+        const long = await rejection(
+          reg.deprecate({ ...ref, version: v, reason: 'x'.repeat(1025) }),
+          ValidationError,
+        );
+        const archive = await rejection(
+          reg.archive({ ...ref, version: v, reason: 'old\u0007' }),
+          ValidationError,
+        );
+        const rollback = await rejection(
+          reg.rollback({ ...ref, version: v, reason: '\u009b31m' }),
+          ValidationError,
+        );
+
+        // Assess
+        expect(escape.message).toContain('U+001B');
+        expect(long.message).toContain('1024');
+        expect(archive.message).toContain('U+0007');
+        expect(rollback.message).toContain('U+009B');
+        expect(await footprint()).toEqual(before);
+        const multiline = await reg.deprecate({
+          ...ref,
+          version: v,
+          reason: 'leaked split\n\tsee ticket 12',
+        });
+        expect(multiline.reason).toBe('leaked split\n\tsee ticket 12');
+      });
+
       it('deprecates the production version only with force, leaving its line with nothing in production', async () => {
         // Prepare
         const v = await onLine('orin', 'production');
@@ -2973,6 +3010,30 @@ export function describeRegistryContract(
           reg.recordEvent({ ...ref, version: '9.9.9', kind: 'note', details: 'x' }),
           VersionNotFoundError,
         );
+      });
+
+      it('refuses control characters in event details but keeps newlines and tabs, and says the limit', async () => {
+        // Prepare
+        const [v1] = await registerMany(1);
+        const note = (details: string) => reg.recordEvent({ ...ref, version: v1!, kind: 'note', details });
+        const before = await footprint();
+
+        // Act
+        const escape = await rejection(note('line1\nline2\u001b[31mred'), ValidationError);
+        const c1 = await rejection(note('next\u0085line'), ValidationError);
+        const cr = await rejection(note('progress\roverwritten'), ValidationError);
+        const long = await rejection(note('x'.repeat(4097)), ValidationError);
+        const unchanged = await footprint();
+        const kept = await note('line1\n\tline2');
+
+        // Assess
+        expect(escape.message).toMatch(/control character U\+001B/);
+        expect(escape.message).toContain('newline and tab');
+        expect(c1.message).toContain('U+0085');
+        expect(cr.message).toContain('U+000D');
+        expect(long.message).toContain('4096');
+        expect(unchanged).toEqual(before);
+        expect(kept.details).toBe('line1\n\tline2');
       });
 
       it('writes a redelivered report once and shows the latest observation per metric', async () => {

@@ -179,4 +179,28 @@ describe('release lines, deprecation and resolve on the command line', () => {
     expectExit(withTraffic, 5);
     expect(withTraffic.stderr).toContain('@canary');
   });
+
+  it('keeps the first reason when deprecating again, says so, and models info shows it', async () => {
+    // Prepare
+    expectExit(await mr('models', 'register', ...MODEL, '--artifact', 'm.bin', '--version', '3.1.0'), 0);
+    expectExit(
+      await mr('models', 'deprecate', ...MODEL, '--version', '3.1.0', '--reason', 'first reason'),
+      0,
+    );
+
+    // Act
+    const json = okJson(
+      await mr('models', 'deprecate', ...MODEL, '--version', '3.1.0', '--reason', 'other reason', '--json'),
+    );
+    const text = await mr('models', 'deprecate', ...MODEL, '--version', '3.1.0', '--reason', 'other reason');
+    const info = await mr('models', 'info', ...MODEL, '--version', '3.1.0');
+
+    // Assess
+    expect(json).toMatchObject({ alreadyDeprecated: true, reason: 'first reason' });
+    expectExit(text, 0);
+    expect(text.stdout).toContain('already deprecated');
+    expect(text.stdout).toContain('the earlier reason stands: first reason');
+    expectExit(info, 0);
+    expect(info.stdout).toMatch(/deprecated\s+first reason \(by tester, /);
+  });
 });

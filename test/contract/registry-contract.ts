@@ -2690,6 +2690,31 @@ export function describeRegistryContract(
         expect(multiline.reason).toBe('leaked split\n\tsee ticket 12');
       });
 
+      it('answers the stored reason when a deprecated version is deprecated again, and shows it', async () => {
+        // Prepare
+        const v = await onLine(null, 'staging');
+        const other = await onLine(null, 'staging');
+        await reg.deprecate({ ...ref, version: v, reason: 'trained on the leaked split' });
+        const before = await footprint();
+
+        // Act
+        const again = await reg.deprecate({ ...ref, version: v, reason: 'another reason' });
+        const shown = await reg.deprecation({ ...ref, version: v });
+        const notDeprecated = await reg.deprecation({ ...ref, version: other });
+
+        // Assess
+        expect(again).toEqual({
+          deprecated: true,
+          version: v,
+          stage: 'deprecated',
+          reason: 'trained on the leaked split',
+          alreadyDeprecated: true,
+        });
+        expect(shown).toMatchObject({ reason: 'trained on the leaked split', actor: 'contract-tester' });
+        expect(notDeprecated).toBeNull();
+        expect(await footprint()).toEqual(before);
+      });
+
       it('deprecates the production version only with force, leaving its line with nothing in production', async () => {
         // Prepare
         const v = await onLine('orin', 'production');

@@ -267,10 +267,19 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           modelName: v.modelName,
           version: v.version,
         });
+        const deprecation =
+          v.stage === 'deprecated'
+            ? await registry.deprecation({ useCase: v.useCase, modelName: v.modelName, version: v.version })
+            : null;
         print(cmd, v, () =>
           [
             `${refLabel(v)} ${v.version}${latest ? ' (the latest version; pick another with --version, --stage or --alias)' : ''}`,
             `  stage        ${v.stage} (since ${shortTime(v.stageUpdatedAt)})`,
+            ...(deprecation
+              ? [
+                  `  deprecated   ${deprecation.reason.split('\n').join('\n               ')} (by ${deprecation.actor}, ${shortTime(deprecation.at)})`,
+                ]
+              : []),
             `  line         ${v.line ?? 'default'}`,
             `  aliases      ${v.aliases.join(', ') || '-'}`,
             `  registered   ${shortTime(v.registeredAt)} by ${v.registeredBy}`,
@@ -599,7 +608,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           });
           print(cmd, r, () =>
             r.alreadyDeprecated
-              ? `${label(o)} ${r.version} is already deprecated; nothing changed.`
+              ? `${label(o)} ${r.version} is already deprecated; nothing changed, the earlier reason stands: ${r.reason}`
               : `Deprecated ${label(o)} ${r.version}: ${r.reason}`,
           );
         }),

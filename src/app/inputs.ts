@@ -3,7 +3,7 @@
  * through them, so bad input gets the same clear message whichever way it arrives.
  */
 import * as z from 'zod';
-import { AliasRoutingSchema } from '../core/alias-routing.js';
+import { AliasRoutingSchema, hasWeightPrecision, WEIGHT_DECIMALS } from '../core/alias-routing.js';
 import { ValidationError } from '../core/errors.js';
 import { GatesSchema, METRIC_NAME, validateGates } from '../core/gates.js';
 import { validateAlias, validateName } from '../core/identity.js';
@@ -328,8 +328,15 @@ export type RollbackInput = z.input<typeof RollbackSchema>;
 export const AliasSetSchema = SelectorSchema.extend({
   name: Alias,
   setBy: Actor.optional(),
-  /** Share of the version's line's traffic the alias asks for, in (0, 1]. */
-  weight: AliasRoutingSchema.shape.weight,
+  /** Share of the version's line's traffic the alias asks for, in (0, 1], at most 6 decimal places. */
+  weight: AliasRoutingSchema.shape.weight
+    .unwrap()
+    .refine(hasWeightPrecision, {
+      error: (issue) =>
+        `weight ${issue.input} has more than ${WEIGHT_DECIMALS} decimal places; give a share with at most ${WEIGHT_DECIMALS} decimal places (e.g. 0.05 or 0.000125), so the weights of a line add up exactly`,
+    })
+    .transform((w) => Number(w.toFixed(WEIGHT_DECIMALS)))
+    .optional(),
   /** The alias gets a copy of the traffic; its answers are not used. */
   shadow: z.boolean().optional(),
 }).superRefine((v, ctx) => {

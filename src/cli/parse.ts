@@ -5,7 +5,7 @@ import { METRIC_NAME } from '../core/gates.js';
 import type { ParentModel } from '../core/model.js';
 
 /** A plain decimal number (`0.93`, `-1`, `1e-3`): no hex, octal, binary, `Infinity` or blanks. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+export const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** C0 and C1 control characters (escape codes, NUL, newlines …). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point

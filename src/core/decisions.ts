@@ -698,6 +698,9 @@ export interface AliasResult {
   /** The alias's traffic intent after the change (absent: a plain alias). */
   weight?: number;
   shadow?: true;
+  /** The traffic intent it had before a change (absent: it was plain, or nothing changed). */
+  previousWeight?: number;
+  previousShadow?: true;
 }
 
 /** The routing of an alias in the head, own keys only. */
@@ -767,6 +770,10 @@ export function decideSetAlias(
     aliases: { ...head.aliases, [alias]: version.version },
     ...(routed ? { aliasRouting: { ...(base.aliasRouting ?? {}), [alias]: routing } } : {}),
   };
+  const previously = {
+    ...(before?.weight !== undefined ? { previousWeight: before.weight } : {}),
+    ...(before?.shadow ? { previousShadow: true as const } : {}),
+  };
   const change = finish(
     ref,
     head,
@@ -786,7 +793,7 @@ export function decideSetAlias(
     },
     who.now,
   );
-  return { change, result: { ...answer, changed: true } };
+  return { change, result: { ...answer, ...previously, changed: true } };
 }
 
 /** Removes an alias. */

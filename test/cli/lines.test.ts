@@ -108,6 +108,42 @@ describe('release lines, deprecation and resolve on the command line', () => {
     expect(tooBig.stderr).toContain('at most 1');
   });
 
+  it('refuses a weight that is not a plain decimal number, such as 0x1', async () => {
+    // Act
+    const set = (weight: string) =>
+      mr('models', 'alias', 'set', ...MODEL, '--alias', 'hex', '--version', '1.0.3', '--weight', weight);
+    const hex = await set('0x1');
+    const binary = await set('0b1');
+    const infinity = await set('Infinity');
+
+    // Assess
+    for (const r of [hex, binary, infinity]) {
+      expectExit(r, 2);
+      expect(r.stderr).toContain('a decimal number');
+    }
+    expect(okJson(await mr('models', 'resolve', ...MODEL, '--json')).aliases).toEqual([]);
+  });
+
+  it('says when setting a weighted alias without --weight removes its weight', async () => {
+    // Prepare
+    const set = (...extra: string[]) =>
+      mr('models', 'alias', 'set', ...MODEL, '--alias', 't1', '--version', '1.0.3', ...extra);
+    expectExit(await set('--weight', '0.05'), 0);
+
+    // Act
+    const plain = await set();
+    const weighted = await set('--weight', '0.02');
+    const moved = await set('--weight', '0.03');
+
+    // Assess
+    expectExit(plain, 0);
+    expect(plain.stdout).toContain('@t1 → 1.0.3 (was 1.0.3 with weight 0.05)');
+    expect(plain.stdout).toContain('weight removed');
+    expect(weighted.stdout).toContain('@t1 → 1.0.3 with weight 0.02 (was 1.0.3)');
+    expect(moved.stdout).toContain('@t1 → 1.0.3 with weight 0.03 (was 1.0.3 with weight 0.02)');
+    expectExit(await mr('models', 'alias', 'remove', ...MODEL, '--alias', 't1'), 0);
+  });
+
   it('resolves production and the weighted and shadow aliases of a line, with artifacts', async () => {
     // Prepare
     expectExit(

@@ -2785,6 +2785,51 @@ export function describeRegistryContract(
         await rejection(reg.resolve({ ...ref, alias: 'nobody' }), AliasNotFoundError);
         await rejection(reg.deprecate({ ...ref, version: canary, reason: 'bad' }), ConflictError);
       });
+
+      it('refuses weights finer than a millionth, so the weights of a line never sum past 1', async () => {
+        // Prepare
+        await onLine(null, 'production');
+        const canary = await onLine(null, 'staging');
+        const t1 = await onLine(null, 'staging');
+        await reg.setAlias({ ...ref, name: 'canary', version: canary, weight: 0.05 });
+        const before = await footprint();
+
+        // Act
+        const fine = await rejection(
+          reg.setAlias({ ...ref, name: 't1', version: t1, weight: 0.950000000001 }),
+          ValidationError,
+        );
+        const unchanged = await footprint();
+        const full = await reg.setAlias({ ...ref, name: 't1', version: t1, weight: 0.95 });
+        const resolved = await reg.resolve(ref);
+
+        // Assess
+        expect(fine.message).toContain('at most 6 decimal places');
+        expect(unchanged).toEqual(before);
+        expect(full).toMatchObject({ alias: 't1', weight: 0.95, changed: true });
+        expect(resolved.productionWeight).toBe(0);
+        expect(resolved.aliases.map((a) => a.weight)).toEqual([0.05, 0.95]);
+      });
+
+      it('says the routing an alias had when setting it again without a weight makes it plain', async () => {
+        // Prepare
+        const v = await onLine(null, 'staging');
+        await reg.setAlias({ ...ref, name: 't1', version: v, weight: 0.05 });
+
+        // Act
+        const plain = await reg.setAlias({ ...ref, name: 't1', version: v });
+        const resolved = await reg.resolve(ref);
+
+        // Assess
+        expect(plain).toEqual({
+          alias: 't1',
+          version: v,
+          previousVersion: v,
+          previousWeight: 0.05,
+          changed: true,
+        });
+        expect(resolved.aliases).toEqual([]);
+      });
     });
 
     describe('model cards, version edits and use cases', () => {

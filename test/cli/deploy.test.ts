@@ -180,4 +180,20 @@ describe('variants, deployments and explain on the command line', () => {
     expect(human.stdout).toMatch(/archive\s+production → archived \(rolled back; replaced by 1\.0\.0\)/);
     expect(human.stdout).toMatch(/deployment\.end\s+deployment .* ended: redeployed/);
   });
+
+  it('says in --help that deployments record needs a version, and refuses none with the flags to give', async () => {
+    // Act
+    const help = await mr('deployments', 'record', '--help');
+    const infoHelp = await mr('models', 'info', '--help');
+    const none = await mr('deployments', 'record', ...MODEL, '--fleet', 'f9', ...WHERE);
+
+    // Assess
+    expectExit(help, 0);
+    expect(help.stdout).not.toContain('latest');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('name one of --version, --stage or --alias');
+    expect(infoHelp.stdout.replace(/\s+/g, ' ')).toContain('(default: the latest version)');
+    expectExit(none, 2);
+    expect(none.stderr).toContain('--version V, --stage S or --alias A');
+    expect(okJson(await mr('deployments', 'list', '--fleet', 'f9', '--json')).items).toEqual([]);
+  });
 });

@@ -239,6 +239,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
         .description(
           'everything about one version: artifact, metrics, metadata, lineage, tags (the latest version when none is given)',
         ),
+      'the latest version',
     ).action(
       withRegistry('read', async (registry, o, cmd) => {
         const { keyMetrics, shortTime } = await import('../format.js');
@@ -425,6 +426,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
         .description(
           'return a version (default: the previous production one) to production; the current one is archived. It checks the production gates and approval rule of the policy unless --skip-gates is given with a --reason',
         ),
+      'the previous production version',
     )
       .option('--reason <text>', 'why (kept in the audit trail; required with --skip-gates)')
       .option(

@@ -59,6 +59,8 @@ describe('release lines, deprecation and resolve on the command line', () => {
   it('refuses a bad line name, a bad weight and weight with shadow, with exit 2 and what to do', async () => {
     // Act
     const reserved = await mr('models', 'register', ...MODEL, '--artifact', 'm.bin', '--line', 'default');
+    const capital = await mr('models', 'register', ...MODEL, '--artifact', 'm.bin', '--line', 'Default');
+    const selected = await mr('models', 'list', ...MODEL, '--line', 'DEFAULT');
     const notNumber = await mr(
       'models',
       'alias',
@@ -99,7 +101,11 @@ describe('release lines, deprecation and resolve on the command line', () => {
 
     // Assess
     expectExit(reserved, 2);
-    expect(reserved.stderr).toContain('register without --line');
+    expect(reserved.stderr).toContain('Register without --line');
+    expectExit(capital, 2);
+    expect(capital.stderr).toContain('Register without --line');
+    expectExit(selected, 2);
+    expect(selected.stderr).toContain('--line default');
     expectExit(notNumber, 2);
     expect(notNumber.stderr).toContain('--weight must be a number');
     expectExit(both, 2);

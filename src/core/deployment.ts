@@ -226,3 +226,11 @@ export function staleDeployments(
 ): Deployment[] {
   return deployments.filter((d) => d.status === 'active' && d.version !== productionVersion);
 }
+
+/**
+ * Which running deployments run `version`: after an archive or a deprecation, the ones
+ * that should be redeployed and then ended.
+ */
+export function runningOn(deployments: readonly Deployment[], version: string): Deployment[] {
+  return deployments.filter((d) => d.status === 'active' && d.version === version);
+}

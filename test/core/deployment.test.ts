@@ -6,6 +6,7 @@ import {
   decideEndDeployment,
   decideRecordDeployment,
   deploymentIds,
+  runningOn,
   staleDeployments,
 } from '../../src/core/deployment.js';
 import { ConflictError, InvalidTransitionError } from '../../src/core/errors.js';
@@ -166,6 +167,16 @@ describe('deployment decisions', () => {
       deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
     ];
     expect(staleDeployments(ds, '1.0.0').map((d) => d.id)).toEqual(['b']);
+  });
+
+  it('finds the running deployments of one version (after an archive or a deprecation)', () => {
+    const ds = [
+      deployment({ id: 'a', version: '1.0.0' }),
+      deployment({ id: 'b', version: '1.1.0' }),
+      deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
+    ];
+    expect(runningOn(ds, '1.1.0').map((d) => d.id)).toEqual(['b']);
+    expect(runningOn(ds, '2.0.0')).toEqual([]);
   });
 
   it('refuses a second variant for a target', () => {

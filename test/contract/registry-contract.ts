@@ -2659,7 +2659,7 @@ export function describeRegistryContract(
         const before = await footprint();
 
         // Act
-        const escape = await rejection(
+        const esc = await rejection(
           reg.deprecate({ ...ref, version: v, reason: 'leaked\u001b[2Jsplit' }),
           ValidationError,
         );
@@ -2677,7 +2677,7 @@ export function describeRegistryContract(
         );
 
         // Assess
-        expect(escape.message).toContain('U+001B');
+        expect(esc.message).toContain('U+001B');
         expect(long.message).toContain('1024');
         expect(archive.message).toContain('U+0007');
         expect(rollback.message).toContain('U+009B');
@@ -3089,7 +3089,7 @@ export function describeRegistryContract(
         const before = await footprint();
 
         // Act
-        const escape = await rejection(note('line1\nline2\u001b[31mred'), ValidationError);
+        const esc = await rejection(note('line1\nline2\u001b[31mred'), ValidationError);
         const c1 = await rejection(note('next\u0085line'), ValidationError);
         const cr = await rejection(note('progress\roverwritten'), ValidationError);
         const long = await rejection(note('x'.repeat(4097)), ValidationError);
@@ -3097,8 +3097,8 @@ export function describeRegistryContract(
         const kept = await note('line1\n\tline2');
 
         // Assess
-        expect(escape.message).toMatch(/control character U\+001B/);
-        expect(escape.message).toContain('newline and tab');
+        expect(esc.message).toMatch(/control character U\+001B/);
+        expect(esc.message).toContain('newline and tab');
         expect(c1.message).toContain('U+0085');
         expect(cr.message).toContain('U+000D');
         expect(long.message).toContain('4096');

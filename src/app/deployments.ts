@@ -6,17 +6,20 @@
 import * as z from 'zod';
 import {
   type Deployment,
+  type DeploymentIdentity,
   decideEndDeployment,
   decideRecordDeployment,
   deploymentIds,
   type Place,
+  type RecordedDeployment,
+  type RunningSlot,
 } from '../core/deployment.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { validateName } from '../core/identity.js';
 import type { ModelRef } from '../core/model.js';
 import type { RegistryStore } from '../core/ports.js';
 import { timeOrderedId } from './ids.js';
-import { parseInput, SelectorSchema } from './inputs.js';
+import { FreeText, OneLine, parseInput, SelectorSchema } from './inputs.js';
 import { allPages } from './pages.js';
 import { type RecordUseCasePorts, requireVariant } from './variants.js';
 
@@ -33,9 +36,9 @@ export const RecordDeploymentSchema = SelectorSchema.extend({
   fleet: PlaceName,
   site: PlaceName,
   customer: PlaceName,
-  by: z.string().min(1).max(256).optional(),
+  by: OneLine('who deployed it (--by)', 256).optional(),
   /** Who records it (the actor; the authenticated identity over HTTP). */
-  recordedBy: z.string().min(1).max(256).optional(),
+  recordedBy: OneLine('the actor', 256).optional(),
 });
 export type RecordDeploymentInput = z.input<typeof RecordDeploymentSchema>;
 
@@ -70,11 +73,48 @@ export const ListDeploymentsSchema = z
   });
 export type ListDeploymentsInput = z.input<typeof ListDeploymentsSchema>;
 
-/** Records a deployment of a version (or one of its variants), audited as `deployment.record`. */
+/** The running slot of a deployment's identity, read by key (strongly consistent). */
+async function runningSlot(store: RegistryStore, d: DeploymentIdentity): Promise<RunningSlot | null> {
+  const found = await store.getRecord('deployment', deploymentIds.running(d));
+  if (!found) return null;
+  return {
+    status: found.status === 'running' ? 'running' : 'free',
+    deploymentId: String(found.doc.deploymentId),
+  };
+}
+
+const sameDeployment = (a: DeploymentIdentity, b: DeploymentIdentity) =>
+  a.version === b.version &&
+  a.variant === b.variant &&
+  a.env === b.env &&
+  a.fleet === b.fleet &&
+  a.site === b.site &&
+  a.customer === b.customer;
+
+/**
+ * The identical deployment running now: the one its running slot names, or (for deployments
+ * recorded before slots existed) one found among the model's running deployments.
+ */
+async function runningNow(
+  store: RegistryStore,
+  d: DeploymentIdentity,
+  slot: RunningSlot | null,
+): Promise<Deployment | null> {
+  if (slot !== null) return slot.status === 'running' ? getDeployment(store, slot.deploymentId) : null;
+  const ofModel = await deploymentsOfModel(store, d, d.version);
+  return ofModel.find((x) => x.status === 'active' && sameDeployment(x, d)) ?? null;
+}
+
+/**
+ * Records a deployment of a version (or one of its variants), audited as `deployment.record`.
+ * Recording one identical to a running deployment answers that one (`alreadyRunning`) and
+ * writes nothing; the commit is conditioned on the model's revision, so of concurrent
+ * writers one records it and the others, re-deciding, find it running.
+ */
 export async function recordDeployment(
   ports: RecordUseCasePorts,
   input: RecordDeploymentInput,
-): Promise<Deployment> {
+): Promise<RecordedDeployment> {
   const req = parseInput(RecordDeploymentSchema, input);
   const ref = { useCase: req.useCase, modelName: req.modelName };
   const id = timeOrderedId();
@@ -99,7 +139,9 @@ export async function recordDeployment(
       endedBy: null,
       endReason: null,
     };
-    return decideRecordDeployment(ref, head, version, deployment, who);
+    const slot = await runningSlot(ports.store, deployment);
+    const running = await runningNow(ports.store, deployment, slot);
+    return decideRecordDeployment(ref, head, version, deployment, who, { slot, running });
   });
 }
 
@@ -120,21 +162,17 @@ export async function endDeployment(
   const req = parseInput(
     z.object({
       id: z.string().min(1, 'the deployment id is required (--id ID)'),
-      reason: z.string().max(1024).optional(),
-      by: z.string().min(1).max(256).optional(),
+      reason: FreeText('the reason (--reason)', 1024).optional(),
+      by: OneLine('who ends it (--by)', 256).optional(),
     }),
     input,
   );
   return ports.mutate(async () => {
     const current = await getDeployment(ports.store, req.id);
     const ref = { useCase: current.useCase, modelName: current.modelName };
-    return decideEndDeployment(
-      ref,
-      await ports.requireHead(ref),
-      current,
-      req.reason ?? null,
-      ports.who(req.by),
-    );
+    const head = await ports.requireHead(ref);
+    const slot = await runningSlot(ports.store, current);
+    return decideEndDeployment(ref, head, current, req.reason ?? null, ports.who(req.by), slot);
   });
 }
 

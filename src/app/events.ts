@@ -42,7 +42,7 @@ import type { ChangeSet, RecordWrite, RegistryStore, VersionRecord } from '../co
 import { lineOf, lineSlot } from '../core/release-lines.js';
 import { ALLOWED_MOVES } from '../core/transitions.js';
 import { timeOrderedId } from './ids.js';
-import { ModelSchema, parseInput, safeRecord } from './inputs.js';
+import { ModelSchema, maxChars, parseInput, refuseControl, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** What the event and monitoring use cases need from the Registry. */
@@ -68,7 +68,8 @@ export const RecordEventSchema = VersionRef.extend({
     .string({ error: 'details are required (--details TEXT)' })
     .trim()
     .min(1, 'details are required (--details TEXT)')
-    .max(4096, 'details are at most 4096 characters'),
+    .superRefine(maxChars('details (--details)', 4096))
+    .superRefine(refuseControl('details (--details)', { multiline: true })),
   recordedBy: ActorName.optional(),
 });
 export type RecordEventInput = z.input<typeof RecordEventSchema>;

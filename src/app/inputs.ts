@@ -3,7 +3,7 @@
  * through them, so bad input gets the same clear message whichever way it arrives.
  */
 import * as z from 'zod';
-import { AliasRoutingSchema } from '../core/alias-routing.js';
+import { AliasRoutingSchema, hasWeightPrecision, WEIGHT_DECIMALS } from '../core/alias-routing.js';
 import { ValidationError } from '../core/errors.js';
 import { GatesSchema, METRIC_NAME, validateGates } from '../core/gates.js';
 import { validateAlias, validateName } from '../core/identity.js';
@@ -101,6 +101,57 @@ const Printable = (what: string) =>
   z.string().refine((v) => !CONTROL.test(v), {
     message: `${what} must not contain control characters (escape codes, newlines, NUL); use printable text only`,
   });
+
+/** Control characters but tab and newline: free text may span lines, never carry escape codes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Refuses control characters in a value a terminal will print (`events list`, `models
+ * explain`, `info`), naming the first one and where it is; `multiline` lets newline and tab through.
+ */
+export function refuseControl(what: string, options: { multiline: boolean }) {
+  const pattern = options.multiline ? CONTROL_IN_TEXT : CONTROL;
+  return (value: string, ctx: z.RefinementCtx) => {
+    const m = pattern.exec(value);
+    if (m === null) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `${what} contains the control character ${codePoint(m[0])} at character ${m.index + 1}; a terminal would run it as an escape code. Use printable text${options.multiline ? ' (newline and tab are allowed)' : ' on one line'}.`,
+    });
+  };
+}
+
+/** Refuses a value over `max` characters, saying how long it is and the limit. */
+export function maxChars(what: string, max: number) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    if (value.length > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} is at most ${max} characters (${value.length} given); shorten it.`,
+      });
+    }
+  };
+}
+
+/** Free text such as a reason or an event's details: at most `max` characters, newline and tab allowed. */
+export const FreeText = (what: string, max: number) =>
+  z
+    .string()
+    .superRefine(maxChars(what, max))
+    .superRefine(refuseControl(what, { multiline: true }));
+
+/** A short one-line value (who deployed, a builder): 1 to `max` characters, no control characters. */
+export const OneLine = (what: string, max: number) =>
+  z
+    .string()
+    .superRefine((v, ctx) => {
+      if (v.length === 0) ctx.addIssue({ code: 'custom', message: `${what} must not be empty.` });
+    })
+    .superRefine(maxChars(what, max))
+    .superRefine(refuseControl(what, { multiline: false }));
 
 /** Tags of a version: `key=value`, keys of letters, digits and _ . : / -, printable values, at most 64. */
 export const TagsSchema = safeRecord(
@@ -259,13 +310,13 @@ export type DemoteInput = z.input<typeof DemoteSchema>;
 
 export const ArchiveSchema = SelectorSchema.extend({
   force: z.boolean().default(false),
-  reason: z.string().max(1024).optional(),
+  reason: FreeText('the reason (--reason)', 1024).optional(),
   archivedBy: Actor.optional(),
 });
 export type ArchiveInput = z.input<typeof ArchiveSchema>;
 
 export const RollbackSchema = SelectorSchema.extend({
-  reason: z.string().max(1024).optional(),
+  reason: FreeText('the reason (--reason)', 1024).optional(),
   rolledBackBy: Actor.optional(),
   /** Bypass the policy's production gates and approval rule; needs a reason. */
   skipGates: z.boolean().optional(),
@@ -277,8 +328,15 @@ export type RollbackInput = z.input<typeof RollbackSchema>;
 export const AliasSetSchema = SelectorSchema.extend({
   name: Alias,
   setBy: Actor.optional(),
-  /** Share of the version's line's traffic the alias asks for, in (0, 1]. */
-  weight: AliasRoutingSchema.shape.weight,
+  /** Share of the version's line's traffic the alias asks for, in (0, 1], at most 6 decimal places. */
+  weight: AliasRoutingSchema.shape.weight
+    .unwrap()
+    .refine(hasWeightPrecision, {
+      error: (issue) =>
+        `weight ${issue.input} has more than ${WEIGHT_DECIMALS} decimal places; give a share with at most ${WEIGHT_DECIMALS} decimal places (e.g. 0.05 or 0.000125), so the weights of a line add up exactly`,
+    })
+    .transform((w) => Number(w.toFixed(WEIGHT_DECIMALS)))
+    .optional(),
   /** The alias gets a copy of the traffic; its answers are not used. */
   shadow: z.boolean().optional(),
 }).superRefine((v, ctx) => {
@@ -392,7 +450,8 @@ export const DeprecateSchema = SelectorSchema.extend({
     .string({ error: 'a reason is required (--reason "…"): it is kept in the audit trail' })
     .trim()
     .min(1, 'a reason is required (--reason "…"): it is kept in the audit trail')
-    .max(1024),
+    .superRefine(maxChars('the reason (--reason)', 1024))
+    .superRefine(refuseControl('the reason (--reason)', { multiline: true })),
   force: z.boolean().default(false),
   deprecatedBy: Actor.optional(),
 });

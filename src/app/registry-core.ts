@@ -366,7 +366,7 @@ export class RegistryCore {
     const given = [sel.version, sel.stage, sel.alias].filter((x) => x !== undefined).length;
     if (given !== 1) {
       throw new ValidationError(
-        'name exactly one of version, stage or alias (or write the model as name@alias).',
+        'name exactly one of version, stage or alias (--version V, --stage S or --alias A; or write the model as name@alias).',
       );
     }
     if (sel.alias !== undefined || sel.version?.startsWith('@')) {

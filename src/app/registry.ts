@@ -13,11 +13,13 @@ import { canonicalJson } from '../core/canonical-json.js';
 import {
   type Actor,
   type DeprecateResult,
+  type Deprecation,
   decideDeprecate,
+  deprecationIn,
   type MeasuredMetrics,
 } from '../core/decisions.js';
 // variants, deployments and explain (deploy)
-import type { Deployment } from '../core/deployment.js';
+import type { Deployment, RecordedDeployment } from '../core/deployment.js';
 import { NotFoundError, UntrustedKeyError, ValidationError } from '../core/errors.js';
 import type { VersionEvent } from '../core/events.js';
 import type { Explanation } from '../core/explain.js';
@@ -858,14 +860,44 @@ export class Registry extends RegistryCore {
     const ref = { useCase: req.useCase, modelName: req.modelName };
     return this.mutate(async () => {
       const { head, version } = await this.load(ref, req);
+      const storedReason =
+        version.stage === 'deprecated'
+          ? ((await this.deprecationOf(ref, head, version.version))?.reason ?? null)
+          : null;
       return decideDeprecate(
         ref,
         head,
         version,
-        { force: req.force, reason: req.reason },
+        { force: req.force, reason: req.reason, storedReason },
         this.who(req.deprecatedBy),
       );
     });
+  }
+
+  /** Why, when and by whom a version was deprecated (null when it is not deprecated). */
+  async deprecation(input: SelectorInputOf): Promise<Deprecation | null> {
+    const req = parseInput(SelectorSchema, this.splitModel(input));
+    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const { head, version } = await this.load(ref, req);
+    return version.stage === 'deprecated' ? this.deprecationOf(ref, head, version.version) : null;
+  }
+
+  /**
+   * The latest `deprecate` event of a version, read from the audit trail backwards in
+   * windows of 1000 events (a deprecation is usually recent; no full read of a long trail).
+   */
+  private async deprecationOf(ref: ModelRef, head: ModelHead, version: string): Promise<Deprecation | null> {
+    const WINDOW = 1000;
+    for (let to = head.auditTip.seq; to >= 1; to -= WINDOW) {
+      const from = Math.max(1, to - WINDOW + 1);
+      const page = await this.store.listAudit(ref, { fromSeq: from, limit: to - from + 1 });
+      const found = deprecationIn(
+        page.items.filter((e) => e.seq <= to),
+        version,
+      );
+      if (found) return found;
+    }
+    return null;
   }
 
   /** What a router needs for a line: production and the weighted/shadow aliases, with artifacts. */
@@ -1129,7 +1161,7 @@ export class Registry extends RegistryCore {
   }
 
   /** Records that a version (or variant) runs in an env, fleet, site and customer (audited). */
-  async recordDeployment(input: RecordDeploymentInput): Promise<Deployment> {
+  async recordDeployment(input: RecordDeploymentInput): Promise<RecordedDeployment> {
     return recordDeployment(this.recordPorts, this.splitModel(input));
   }
 

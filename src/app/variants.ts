@@ -9,7 +9,7 @@ import type { ModelHead } from '../core/head.js';
 import { type ModelRef, refLabel } from '../core/model.js';
 import type { ArtifactStore, RegistryStore, StagedArtifact, VersionRecord } from '../core/ports.js';
 import { decideAddVariant, TargetSchema, type Variant, variantIds } from '../core/variant.js';
-import { parseInput, type SelectorInput, SelectorSchema } from './inputs.js';
+import { OneLine, parseInput, type SelectorInput, SelectorSchema } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** What the variant, deployment and explain use cases need from the Registry. */
@@ -22,16 +22,14 @@ export interface RecordUseCasePorts {
   requireHead: (ref: ModelRef) => Promise<ModelHead>;
 }
 
-const Meta = z.string().min(1).max(128);
-
 /** Input of `models variant add`. */
 export const AddVariantSchema = SelectorSchema.extend({
   target: TargetSchema,
   artifactPath: z.string().min(1, 'the built artifact is required (--artifact FILE)'),
-  format: Meta.optional(),
-  precision: Meta.optional(),
-  builder: Meta.optional(),
-  addedBy: z.string().min(1).max(256).optional(),
+  format: OneLine('the format (--format)', 128).optional(),
+  precision: OneLine('the precision (--precision)', 128).optional(),
+  builder: OneLine('the builder (--builder)', 128).optional(),
+  addedBy: OneLine('the actor', 256).optional(),
 });
 export type AddVariantInput = z.input<typeof AddVariantSchema>;
 

@@ -5,7 +5,7 @@ import { METRIC_NAME } from '../core/gates.js';
 import type { ParentModel } from '../core/model.js';
 
 /** A plain decimal number (`0.93`, `-1`, `1e-3`): no hex, octal, binary, `Infinity` or blanks. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+export const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** The value of a plain decimal number (see DECIMAL), or null for anything else (hex, `Infinity`, blanks, overflow). */
 export function parseDecimal(raw: string): number | null {

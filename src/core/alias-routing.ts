@@ -6,6 +6,18 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.js';
 
+/**
+ * Weights have at most 6 decimal places (a millionth of the traffic, the precision `resolve`
+ * reports `productionWeight` in), so the sum of a line's weights is exact to the tolerance and
+ * never passes 1 unseen. A value within float noise of 6 places (0.1 + 0.2) counts as that value.
+ */
+export const WEIGHT_DECIMALS = 6;
+
+/** Whether a weight has at most WEIGHT_DECIMALS decimal places (to float noise); checked on input, not on stored heads. */
+export function hasWeightPrecision(weight: number): boolean {
+  return Math.abs(weight - Number(weight.toFixed(WEIGHT_DECIMALS))) < 1e-14;
+}
+
 /** How an alias takes part in routing: a weight in (0, 1], or a shadow; never both. */
 export const AliasRoutingSchema = z
   .object({

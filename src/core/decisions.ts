@@ -5,7 +5,7 @@
  */
 
 import { type AliasRouting, assertWeightsFit, isRouted } from './alias-routing.js';
-import { type AuditAction, type AuditDraft, chainEvents } from './audit.js';
+import { type AuditAction, type AuditDraft, type AuditEvent, chainEvents } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
 import {
   AliasNotFoundError,
@@ -452,7 +452,7 @@ export function decideDeprecate(
   ref: ModelRef,
   head: ModelHead,
   version: VersionRecord,
-  options: { force?: boolean; reason: string },
+  options: { force?: boolean; reason: string; storedReason?: string | null },
   who: Actor,
 ): Decision<DeprecateResult> {
   const reason = options.reason.trim();
@@ -463,13 +463,14 @@ export function decideDeprecate(
     );
   }
   if (version.stage === 'deprecated') {
+    // the reason recorded when it was deprecated stands; the one given now is not recorded
     return {
       change: null,
       result: {
         deprecated: true,
         version: version.version,
         stage: 'deprecated',
-        reason,
+        reason: options.storedReason ?? reason,
         alreadyDeprecated: true,
       },
     };
@@ -505,6 +506,25 @@ export function decideDeprecate(
     who.now,
   );
   return { change, result: { deprecated: true, version: version.version, stage: 'deprecated', reason } };
+}
+
+/** How a version was deprecated: the reason, who and when (from its `deprecate` audit event). */
+export interface Deprecation {
+  version: string;
+  reason: string;
+  at: string;
+  actor: string;
+}
+
+/** The latest `deprecate` event of a version among `events` (null when there is none). */
+export function deprecationIn(events: readonly AuditEvent[], version: string): Deprecation | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.action === 'deprecate' && e.version === version) {
+      return { version, reason: String(e.details.reason ?? ''), at: e.at, actor: e.actor };
+    }
+  }
+  return null;
 }
 
 /** The answer of `rollback`. */
@@ -678,6 +698,9 @@ export interface AliasResult {
   /** The alias's traffic intent after the change (absent: a plain alias). */
   weight?: number;
   shadow?: true;
+  /** The traffic intent it had before a change (absent: it was plain, or nothing changed). */
+  previousWeight?: number;
+  previousShadow?: true;
 }
 
 /** The routing of an alias in the head, own keys only. */
@@ -747,6 +770,10 @@ export function decideSetAlias(
     aliases: { ...head.aliases, [alias]: version.version },
     ...(routed ? { aliasRouting: { ...(base.aliasRouting ?? {}), [alias]: routing } } : {}),
   };
+  const previously = {
+    ...(before?.weight !== undefined ? { previousWeight: before.weight } : {}),
+    ...(before?.shadow ? { previousShadow: true as const } : {}),
+  };
   const change = finish(
     ref,
     head,
@@ -766,7 +793,7 @@ export function decideSetAlias(
     },
     who.now,
   );
-  return { change, result: { ...answer, changed: true } };
+  return { change, result: { ...answer, ...previously, changed: true } };
 }
 
 /** Removes an alias. */

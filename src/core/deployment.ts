@@ -8,7 +8,13 @@
  * Three pointer records, scoped `fleet:F`, `site:S` and `customer:C`, are written in the same
  * commit, so fleet, site and customer list with one Query each and the deployment is then
  * read by id (its status lives in one place only, changed by `end`).
+ *
+ * A fourth record, the running slot, is keyed by what the deployment is (model, version,
+ * variant, env, fleet, site, customer) and says which deployment runs there now: recording
+ * the same deployment again reads it by key (a strongly consistent read on every backend)
+ * and answers the running one instead of writing a duplicate.
  */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { AuditDraft } from './audit.js';
 import { recordChange } from './change.js';
@@ -44,21 +50,68 @@ export const DeploymentSchema = z.object({
 });
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
+/** What makes two deployments the same one: recording it again while it runs changes nothing. */
+export type DeploymentIdentity = Pick<
+  Deployment,
+  'useCase' | 'modelName' | 'version' | 'variant' | 'env' | 'fleet' | 'site' | 'customer'
+>;
+
 /** Record ids and scopes of deployments, one place. */
 export const deploymentIds = {
   scope: (ref: ModelRef) => `${ref.useCase}/${ref.modelName}`,
   placeScope: (place: Place, value: string) => `${place}:${value}`,
   pointer: (id: string, place: Place) => `${id}/${place}`,
+  /** The running slot of a deployment's identity (hashed: the parts are long and free-form). */
+  running: (d: DeploymentIdentity) => {
+    const parts = [d.useCase, d.modelName, d.version, d.variant, d.env, d.fleet, d.site, d.customer];
+    return `running/${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
+  },
+  runningScope: (ref: ModelRef) => `running:${ref.useCase}/${ref.modelName}`,
 };
 
-/** Records a deployment (and its three pointers) with a `deployment.record` audit event. */
+/** The answer of recording a deployment: the new one, or the identical one already running. */
+export const RecordedDeploymentSchema = DeploymentSchema.extend({
+  /** The identical deployment was running already: it is the answer and nothing was written. */
+  alreadyRunning: z.literal(true).optional(),
+});
+export type RecordedDeployment = z.infer<typeof RecordedDeploymentSchema>;
+
+/** The running slot's record, as read before deciding (null: never recorded with a slot). */
+export interface RunningSlot {
+  status: 'running' | 'free';
+  deploymentId: string;
+}
+
+function slotWrite(ref: ModelRef, d: Deployment, status: RunningSlot['status'], prior: RunningSlot | null) {
+  return {
+    record: {
+      kind: 'deployment',
+      id: deploymentIds.running(d),
+      scope: deploymentIds.runningScope(ref),
+      status,
+      doc: { deploymentId: d.id, running: status === 'running' },
+    },
+    expect: prior === null ? 'absent' : { status: prior.status },
+  } satisfies RecordWrite;
+}
+
+/**
+ * Records a deployment (its three pointers and its running slot) with a `deployment.record`
+ * audit event. When the identical deployment already runs (`running`, read from its slot or
+ * found among the model's deployments), it is the answer, with `alreadyRunning`, and nothing
+ * is written.
+ */
 export function decideRecordDeployment(
   ref: ModelRef,
   head: ModelHead,
   version: VersionRecord,
   deployment: Deployment,
   who: Actor,
-): Decision<Deployment> {
+  existing: { slot: RunningSlot | null; running: Deployment | null } = { slot: null, running: null },
+): Decision<RecordedDeployment> {
+  if (existing.running !== null && existing.running.status === 'active') {
+    return { change: null, result: { ...existing.running, alreadyRunning: true } };
+  }
   if (version.stage === 'archived' || version.stage === 'deprecated') {
     throw new InvalidTransitionError(
       version.stage === 'archived'
@@ -89,6 +142,7 @@ export function decideRecordDeployment(
         expect: 'absent',
       }),
     ),
+    slotWrite(ref, deployment, 'running', existing.slot),
   ];
   const draft: AuditDraft = {
     at: who.now,
@@ -111,13 +165,17 @@ export function decideRecordDeployment(
   return { change: recordChange(ref, head, records, [draft], who.now), result: deployment };
 }
 
-/** Ends a running deployment once, with a `deployment.end` audit event; ending it again is refused. */
+/**
+ * Ends a running deployment once, with a `deployment.end` audit event; ending it again is
+ * refused. Its running slot (when it holds this deployment) is freed in the same commit.
+ */
 export function decideEndDeployment(
   ref: ModelRef,
   head: ModelHead,
   deployment: Deployment,
   reason: string | null,
   who: Actor,
+  slot: RunningSlot | null = null,
 ): Decision<Deployment> {
   if (deployment.status === 'ended') {
     throw new ConflictError(
@@ -151,7 +209,11 @@ export function decideEndDeployment(
     },
     expect: { status: 'active' },
   };
-  return { change: recordChange(ref, head, [write], [draft], who.now), result: ended };
+  const writes =
+    slot !== null && slot.status === 'running' && slot.deploymentId === deployment.id
+      ? [write, slotWrite(ref, ended, 'free', slot)]
+      : [write];
+  return { change: recordChange(ref, head, writes, [draft], who.now), result: ended };
 }
 
 /**
@@ -163,4 +225,12 @@ export function staleDeployments(
   productionVersion: string | null,
 ): Deployment[] {
   return deployments.filter((d) => d.status === 'active' && d.version !== productionVersion);
+}
+
+/**
+ * Which running deployments run `version`: after an archive or a deprecation, the ones
+ * that should be redeployed and then ended.
+ */
+export function runningOn(deployments: readonly Deployment[], version: string): Deployment[] {
+  return deployments.filter((d) => d.status === 'active' && d.version === version);
 }

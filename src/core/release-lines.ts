@@ -11,12 +11,15 @@ import { validateName } from './identity.js';
 /** The name that selects the default line where a line is asked for (`--line default`). */
 export const DEFAULT_LINE_NAME = 'default';
 
-/** A line a version is registered on: a name, or null for the default line. */
+/**
+ * A line a version is registered on: a name, or null for the default line. The reserved
+ * name is refused in any case (`Default` would read as the default line in every table).
+ */
 export function validateLine(value: unknown): string {
   const line = validateName('line', value);
-  if (line === DEFAULT_LINE_NAME) {
+  if (line.toLowerCase() === DEFAULT_LINE_NAME) {
     throw new ValidationError(
-      `line "${DEFAULT_LINE_NAME}" is the name of the default line: register without --line to target it.`,
+      `line "${line}" is reserved: "${DEFAULT_LINE_NAME}" in any case is the name of the default line. Register without --line to target it, or select it with --line ${DEFAULT_LINE_NAME}.`,
       { field: 'line', value },
     );
   }

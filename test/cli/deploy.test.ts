@@ -180,4 +180,62 @@ describe('variants, deployments and explain on the command line', () => {
     expect(human.stdout).toMatch(/archive\s+production → archived \(rolled back; replaced by 1\.0\.0\)/);
     expect(human.stdout).toMatch(/deployment\.end\s+deployment .* ended: redeployed/);
   });
+
+  it('says in --help that deployments record needs a version, and refuses none with the flags to give', async () => {
+    // Act
+    const help = await mr('deployments', 'record', '--help');
+    const infoHelp = await mr('models', 'info', '--help');
+    const none = await mr('deployments', 'record', ...MODEL, '--fleet', 'f9', ...WHERE);
+
+    // Assess
+    expectExit(help, 0);
+    expect(help.stdout).not.toContain('latest');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('name one of --version, --stage or --alias');
+    expect(infoHelp.stdout.replace(/\s+/g, ' ')).toContain('(default: the latest version)');
+    expectExit(none, 2);
+    expect(none.stderr).toContain('--version V, --stage S or --alias A');
+    expect(okJson(await mr('deployments', 'list', '--fleet', 'f9', '--json')).items).toEqual([]);
+  });
+
+  it('archive and deprecate --force warn about the deployments still running the version', async () => {
+    // Prepare: Planner 1.0.0 in production runs on fleet p1, 1.0.1 (staging) on fleet p2
+    const PLANNER = ['--use-case', 'robotics', '--model', 'Planner'];
+    for (const file of ['a.bin', 'b.bin'])
+      expectExit(await mr('models', 'register', ...PLANNER, '--artifact', join(dir, file)), 0);
+    for (const to of ['staging', 'production'])
+      expectExit(await mr('models', 'promote', ...PLANNER, '--version', '1.0.0', '--to', to), 0);
+    expectExit(await mr('models', 'promote', ...PLANNER, '--version', '1.0.1', '--to', 'staging'), 0);
+    const on = (version: string, fleet: string) =>
+      mr('deployments', 'record', ...PLANNER, '--version', version, '--fleet', fleet, ...WHERE, '--json');
+    const d0 = okJson(await on('1.0.0', 'p1'));
+    const d1 = okJson(await on('1.0.1', 'p2'));
+
+    // Act
+    const deprecated = await mr(
+      'models',
+      'deprecate',
+      ...PLANNER,
+      '--version',
+      '1.0.0',
+      '--reason',
+      'recall',
+      '--force',
+    );
+    const archived = await mr('models', 'archive', ...PLANNER, '--version', '1.0.1');
+    const quiet = await mr('models', 'archive', ...PLANNER, '--version', '1.0.0', '--json');
+
+    // Assess
+    expectExit(deprecated, 0);
+    expect(deprecated.stdout).toContain(
+      `still running 1.0.0 on prod fleet p1, site lyon, customer acme [${d0.id}]: redeploy, then deployments end --id ${d0.id}`,
+    );
+    expect(deprecated.stdout).not.toContain(d1.id);
+    expectExit(archived, 0);
+    expect(archived.stdout).toContain(
+      `still running 1.0.1 on prod fleet p2, site lyon, customer acme [${d1.id}]`,
+    );
+    expect(archived.stdout).not.toContain(d0.id);
+    expectExit(quiet, 0);
+    expect(okJson(quiet)).toMatchObject({ archived: true, version: '1.0.0' });
+  });
 });

@@ -59,6 +59,8 @@ describe('release lines, deprecation and resolve on the command line', () => {
   it('refuses a bad line name, a bad weight and weight with shadow, with exit 2 and what to do', async () => {
     // Act
     const reserved = await mr('models', 'register', ...MODEL, '--artifact', 'm.bin', '--line', 'default');
+    const capital = await mr('models', 'register', ...MODEL, '--artifact', 'm.bin', '--line', 'Default');
+    const selected = await mr('models', 'list', ...MODEL, '--line', 'DEFAULT');
     const notNumber = await mr(
       'models',
       'alias',
@@ -99,13 +101,53 @@ describe('release lines, deprecation and resolve on the command line', () => {
 
     // Assess
     expectExit(reserved, 2);
-    expect(reserved.stderr).toContain('register without --line');
+    expect(reserved.stderr).toContain('Register without --line');
+    expectExit(capital, 2);
+    expect(capital.stderr).toContain('Register without --line');
+    expectExit(selected, 2);
+    expect(selected.stderr).toContain('--line default');
     expectExit(notNumber, 2);
     expect(notNumber.stderr).toContain('--weight must be a number');
     expectExit(both, 2);
     expect(both.stderr).toContain('either weighted or a shadow');
     expectExit(tooBig, 2);
     expect(tooBig.stderr).toContain('at most 1');
+  });
+
+  it('refuses a weight that is not a plain decimal number, such as 0x1', async () => {
+    // Act
+    const set = (weight: string) =>
+      mr('models', 'alias', 'set', ...MODEL, '--alias', 'hex', '--version', '1.0.3', '--weight', weight);
+    const hex = await set('0x1');
+    const binary = await set('0b1');
+    const infinity = await set('Infinity');
+
+    // Assess
+    for (const r of [hex, binary, infinity]) {
+      expectExit(r, 2);
+      expect(r.stderr).toContain('a decimal number');
+    }
+    expect(okJson(await mr('models', 'resolve', ...MODEL, '--json')).aliases).toEqual([]);
+  });
+
+  it('says when setting a weighted alias without --weight removes its weight', async () => {
+    // Prepare
+    const set = (...extra: string[]) =>
+      mr('models', 'alias', 'set', ...MODEL, '--alias', 't1', '--version', '1.0.3', ...extra);
+    expectExit(await set('--weight', '0.05'), 0);
+
+    // Act
+    const plain = await set();
+    const weighted = await set('--weight', '0.02');
+    const moved = await set('--weight', '0.03');
+
+    // Assess
+    expectExit(plain, 0);
+    expect(plain.stdout).toContain('@t1 → 1.0.3 (was 1.0.3 with weight 0.05)');
+    expect(plain.stdout).toContain('weight removed');
+    expect(weighted.stdout).toContain('@t1 → 1.0.3 with weight 0.02 (was 1.0.3)');
+    expect(moved.stdout).toContain('@t1 → 1.0.3 with weight 0.03 (was 1.0.3 with weight 0.02)');
+    expectExit(await mr('models', 'alias', 'remove', ...MODEL, '--alias', 't1'), 0);
   });
 
   it('resolves production and the weighted and shadow aliases of a line, with artifacts', async () => {
@@ -178,5 +220,29 @@ describe('release lines, deprecation and resolve on the command line', () => {
     expectExit(get, 0);
     expectExit(withTraffic, 5);
     expect(withTraffic.stderr).toContain('@canary');
+  });
+
+  it('keeps the first reason when deprecating again, says so, and models info shows it', async () => {
+    // Prepare
+    expectExit(await mr('models', 'register', ...MODEL, '--artifact', 'm.bin', '--version', '3.1.0'), 0);
+    expectExit(
+      await mr('models', 'deprecate', ...MODEL, '--version', '3.1.0', '--reason', 'first reason'),
+      0,
+    );
+
+    // Act
+    const json = okJson(
+      await mr('models', 'deprecate', ...MODEL, '--version', '3.1.0', '--reason', 'other reason', '--json'),
+    );
+    const text = await mr('models', 'deprecate', ...MODEL, '--version', '3.1.0', '--reason', 'other reason');
+    const info = await mr('models', 'info', ...MODEL, '--version', '3.1.0');
+
+    // Assess
+    expect(json).toMatchObject({ alreadyDeprecated: true, reason: 'first reason' });
+    expectExit(text, 0);
+    expect(text.stdout).toContain('already deprecated');
+    expect(text.stdout).toContain('the earlier reason stands: first reason');
+    expectExit(info, 0);
+    expect(info.stdout).toMatch(/deprecated\s+first reason \(by tester, /);
   });
 });

@@ -199,6 +199,105 @@ export function describeDeployContract(
         expect((await actionsOf()).filter((x) => x === 'deployment.record')).toHaveLength(2);
       });
 
+      it('answers the running deployment when the same one is recorded again, and writes nothing', async () => {
+        // Prepare
+        const v = await register();
+        const where = { env: 'prod', fleet: 'f', site: 's', customer: 'c' };
+        const first = await reg.recordDeployment({ ...ref, version: v.version, ...where });
+        const eventsBefore = (await actionsOf()).length;
+
+        // Act
+        const again = await reg.recordDeployment({
+          ...ref,
+          version: v.version,
+          ...where,
+          by: 'someone-else',
+        });
+        const elsewhere = await reg.recordDeployment({ ...ref, version: v.version, ...where, site: 's2' });
+
+        // Assess
+        expect(again).toMatchObject({ id: first.id, status: 'active', alreadyRunning: true });
+        expect(first).not.toHaveProperty('alreadyRunning');
+        expect(elsewhere.id).not.toBe(first.id);
+        expect(elsewhere).not.toHaveProperty('alreadyRunning');
+        expect((await reg.listDeployments({ ...ref })).map((d) => d.id)).toEqual([first.id, elsewhere.id]);
+        expect((await actionsOf()).length).toBe(eventsBefore + 1);
+      });
+
+      it('records the same deployment anew once the running one has ended', async () => {
+        // Prepare
+        const v = await register();
+        const where = { env: 'prod', fleet: 'f', site: 's', customer: 'c' };
+        const first = await reg.recordDeployment({ ...ref, version: v.version, ...where });
+        await reg.endDeployment({ id: first.id, reason: 'paused' });
+
+        // Act
+        const second = await reg.recordDeployment({ ...ref, version: v.version, ...where });
+        const third = await reg.recordDeployment({ ...ref, version: v.version, ...where });
+
+        // Assess
+        expect(second.id).not.toBe(first.id);
+        expect(second).not.toHaveProperty('alreadyRunning');
+        expect(third).toMatchObject({ id: second.id, alreadyRunning: true });
+        expect((await reg.listDeployments({ ...ref, active: true })).map((d) => d.id)).toEqual([second.id]);
+      });
+
+      it('records one deployment when 8 writers record the same one at once', async () => {
+        // Prepare
+        const v = await register();
+        const where = { env: 'prod', fleet: 'f', site: 's', customer: 'c' };
+
+        // Act
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, () => reg.recordDeployment({ ...ref, version: v.version, ...where })),
+        );
+
+        // Assess
+        const running = await reg.listDeployments({ ...ref, active: true });
+        expect(running).toHaveLength(1);
+        expect(new Set(answers.map((a) => a.id))).toEqual(new Set([running[0]!.id]));
+        expect(answers.filter((a) => !('alreadyRunning' in a))).toHaveLength(1);
+        expect((await actionsOf()).filter((x) => x === 'deployment.record')).toHaveLength(1);
+      });
+
+      it('refuses control characters in who deployed it, the end reason and a variant’s builder', async () => {
+        // Prepare
+        const v = await register();
+        const where = { env: 'prod', fleet: 'f', site: 's', customer: 'c' };
+        const engine = await writeFileArtifact(join(work, 'b', 'model.engine'), 'e');
+
+        // Act
+        const by = await rejection(
+          reg.recordDeployment({ ...ref, version: v.version, ...where, by: 'ops\u001b[31m' }),
+          ValidationError,
+        );
+        const builder = await rejection(
+          reg.addVariant({
+            ...ref,
+            version: v.version,
+            target: 'orin',
+            artifactPath: engine,
+            builder: 'trt\u001b]0;x',
+          }),
+          ValidationError,
+        );
+        const d = await reg.recordDeployment({ ...ref, version: v.version, ...where });
+        const reason = await rejection(
+          reg.endDeployment({ id: d.id, reason: 'drained\u001b[2K' }),
+          ValidationError,
+        );
+
+        // Assess
+        expect(by.message).toContain('U+001B');
+        expect(builder.message).toContain('U+001B');
+        expect(reason.message).toContain('U+001B');
+        expect(await reg.listVariants({ ...ref, version: v.version })).toEqual([]);
+        expect((await reg.listDeployments({ ...ref, active: true })).map((x) => x.id)).toEqual([d.id]);
+        expect((await reg.endDeployment({ id: d.id, reason: 'drained\nby ops' })).endReason).toBe(
+          'drained\nby ops',
+        );
+      });
+
       it('ends a deployment once: it is no longer running, and ending again is refused', async () => {
         // Prepare
         const v = await register();

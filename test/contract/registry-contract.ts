@@ -2653,6 +2653,68 @@ export function describeRegistryContract(
         await rejection(reg.deprecate({ ...ref, version: v, reason: '' }), ValidationError);
       });
 
+      it('refuses control characters and over-long reasons when deprecating, archiving or rolling back', async () => {
+        // Prepare
+        const v = await onLine(null, 'staging');
+        const before = await footprint();
+
+        // Act
+        const esc = await rejection(
+          reg.deprecate({ ...ref, version: v, reason: 'leaked\u001b[2Jsplit' }),
+          ValidationError,
+        );
+        const long = await rejection(
+          reg.deprecate({ ...ref, version: v, reason: 'x'.repeat(1025) }),
+          ValidationError,
+        );
+        const archive = await rejection(
+          reg.archive({ ...ref, version: v, reason: 'old\u0007' }),
+          ValidationError,
+        );
+        const rollback = await rejection(
+          reg.rollback({ ...ref, version: v, reason: '\u009b31m' }),
+          ValidationError,
+        );
+
+        // Assess
+        expect(esc.message).toContain('U+001B');
+        expect(long.message).toContain('1024');
+        expect(archive.message).toContain('U+0007');
+        expect(rollback.message).toContain('U+009B');
+        expect(await footprint()).toEqual(before);
+        const multiline = await reg.deprecate({
+          ...ref,
+          version: v,
+          reason: 'leaked split\n\tsee ticket 12',
+        });
+        expect(multiline.reason).toBe('leaked split\n\tsee ticket 12');
+      });
+
+      it('answers the stored reason when a deprecated version is deprecated again, and shows it', async () => {
+        // Prepare
+        const v = await onLine(null, 'staging');
+        const other = await onLine(null, 'staging');
+        await reg.deprecate({ ...ref, version: v, reason: 'trained on the leaked split' });
+        const before = await footprint();
+
+        // Act
+        const again = await reg.deprecate({ ...ref, version: v, reason: 'another reason' });
+        const shown = await reg.deprecation({ ...ref, version: v });
+        const notDeprecated = await reg.deprecation({ ...ref, version: other });
+
+        // Assess
+        expect(again).toEqual({
+          deprecated: true,
+          version: v,
+          stage: 'deprecated',
+          reason: 'trained on the leaked split',
+          alreadyDeprecated: true,
+        });
+        expect(shown).toMatchObject({ reason: 'trained on the leaked split', actor: 'contract-tester' });
+        expect(notDeprecated).toBeNull();
+        expect(await footprint()).toEqual(before);
+      });
+
       it('deprecates the production version only with force, leaving its line with nothing in production', async () => {
         // Prepare
         const v = await onLine('orin', 'production');
@@ -2722,6 +2784,51 @@ export function describeRegistryContract(
         expect(one.aliases.map((a) => a.alias)).toEqual(['mirror']);
         await rejection(reg.resolve({ ...ref, alias: 'nobody' }), AliasNotFoundError);
         await rejection(reg.deprecate({ ...ref, version: canary, reason: 'bad' }), ConflictError);
+      });
+
+      it('refuses weights finer than a millionth, so the weights of a line never sum past 1', async () => {
+        // Prepare
+        await onLine(null, 'production');
+        const canary = await onLine(null, 'staging');
+        const t1 = await onLine(null, 'staging');
+        await reg.setAlias({ ...ref, name: 'canary', version: canary, weight: 0.05 });
+        const before = await footprint();
+
+        // Act
+        const fine = await rejection(
+          reg.setAlias({ ...ref, name: 't1', version: t1, weight: 0.950000000001 }),
+          ValidationError,
+        );
+        const unchanged = await footprint();
+        const full = await reg.setAlias({ ...ref, name: 't1', version: t1, weight: 0.95 });
+        const resolved = await reg.resolve(ref);
+
+        // Assess
+        expect(fine.message).toContain('at most 6 decimal places');
+        expect(unchanged).toEqual(before);
+        expect(full).toMatchObject({ alias: 't1', weight: 0.95, changed: true });
+        expect(resolved.productionWeight).toBe(0);
+        expect(resolved.aliases.map((a) => a.weight)).toEqual([0.05, 0.95]);
+      });
+
+      it('says the routing an alias had when setting it again without a weight makes it plain', async () => {
+        // Prepare
+        const v = await onLine(null, 'staging');
+        await reg.setAlias({ ...ref, name: 't1', version: v, weight: 0.05 });
+
+        // Act
+        const plain = await reg.setAlias({ ...ref, name: 't1', version: v });
+        const resolved = await reg.resolve(ref);
+
+        // Assess
+        expect(plain).toEqual({
+          alias: 't1',
+          version: v,
+          previousVersion: v,
+          previousWeight: 0.05,
+          changed: true,
+        });
+        expect(resolved.aliases).toEqual([]);
       });
     });
 
@@ -2973,6 +3080,30 @@ export function describeRegistryContract(
           reg.recordEvent({ ...ref, version: '9.9.9', kind: 'note', details: 'x' }),
           VersionNotFoundError,
         );
+      });
+
+      it('refuses control characters in event details but keeps newlines and tabs, and says the limit', async () => {
+        // Prepare
+        const [v1] = await registerMany(1);
+        const note = (details: string) => reg.recordEvent({ ...ref, version: v1!, kind: 'note', details });
+        const before = await footprint();
+
+        // Act
+        const esc = await rejection(note('line1\nline2\u001b[31mred'), ValidationError);
+        const c1 = await rejection(note('next\u0085line'), ValidationError);
+        const cr = await rejection(note('progress\roverwritten'), ValidationError);
+        const long = await rejection(note('x'.repeat(4097)), ValidationError);
+        const unchanged = await footprint();
+        const kept = await note('line1\n\tline2');
+
+        // Assess
+        expect(esc.message).toMatch(/control character U\+001B/);
+        expect(esc.message).toContain('newline and tab');
+        expect(c1.message).toContain('U+0085');
+        expect(cr.message).toContain('U+000D');
+        expect(long.message).toContain('4096');
+        expect(unchanged).toEqual(before);
+        expect(kept.details).toBe('line1\n\tline2');
       });
 
       it('writes a redelivered report once and shows the latest observation per metric', async () => {

@@ -5,6 +5,8 @@ import {
   type Deployment,
   decideEndDeployment,
   decideRecordDeployment,
+  deploymentIds,
+  runningOn,
   staleDeployments,
 } from '../../src/core/deployment.js';
 import { ConflictError, InvalidTransitionError } from '../../src/core/errors.js';
@@ -69,11 +71,80 @@ describe('deployment decisions', () => {
       ['d1/fleet', 'fleet:f', null],
       ['d1/site', 'site:s', null],
       ['d1/customer', 'customer:c', null],
+      [deploymentIds.running(deployment()), 'running:robotics/perception', 'running'],
     ]);
+    expect(change!.records!.at(-1)!.expect).toBe('absent');
     expect(change!.events.map((e) => [e.action, e.version, e.details.fleet])).toEqual([
       ['deployment.record', '1.0.0', 'f'],
     ]);
     expect(verifyChain(REF, change!.events, change!.head.auditTip).valid).toBe(true);
+  });
+
+  it('answers the identical running deployment with alreadyRunning and writes nothing', () => {
+    // Prepare
+    const running = deployment({ id: 'd0' });
+    const slot = { status: 'running' as const, deploymentId: 'd0' };
+
+    // Act
+    const { change, result } = decideRecordDeployment(
+      REF,
+      head(),
+      version('1.0.0', 'production'),
+      deployment(),
+      WHO,
+      {
+        slot,
+        running,
+      },
+    );
+
+    // Assess
+    expect(change).toBeNull();
+    expect(result).toMatchObject({ id: 'd0', alreadyRunning: true });
+  });
+
+  it('reuses a freed running slot on its status, and ending frees the slot it holds', () => {
+    // Prepare
+    const free = { status: 'free' as const, deploymentId: 'd0' };
+
+    // Act
+    const recorded = decideRecordDeployment(REF, head(), version('1.0.0', 'production'), deployment(), WHO, {
+      slot: free,
+      running: null,
+    });
+    const ended = decideEndDeployment(REF, head(), deployment(), null, WHO, {
+      status: 'running',
+      deploymentId: 'd1',
+    });
+    const other = decideEndDeployment(REF, head(), deployment(), null, WHO, {
+      status: 'running',
+      deploymentId: 'dX',
+    });
+
+    // Assess
+    expect(recorded.change!.records!.at(-1)!.expect).toEqual({ status: 'free' });
+    expect(ended.change!.records!.map((r) => [r.record.status, r.expect])).toEqual([
+      ['ended', { status: 'active' }],
+      ['free', { status: 'running' }],
+    ]);
+    expect(other.change!.records).toHaveLength(1);
+  });
+
+  it('keys the running slot by version, variant, env, fleet, site and customer', () => {
+    const base = deployment();
+    const ids = new Set(
+      [
+        base,
+        { ...base, id: 'other-id', by: 'someone' },
+        { ...base, version: '1.0.1' },
+        { ...base, variant: 'orin' },
+        { ...base, env: 'staging' },
+        { ...base, fleet: 'g' },
+        { ...base, site: 't' },
+        { ...base, customer: 'd' },
+      ].map((d) => deploymentIds.running(d)),
+    );
+    expect(ids.size).toBe(7);
   });
 
   it('refuses an archived version', () => {
@@ -96,6 +167,16 @@ describe('deployment decisions', () => {
       deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
     ];
     expect(staleDeployments(ds, '1.0.0').map((d) => d.id)).toEqual(['b']);
+  });
+
+  it('finds the running deployments of one version (after an archive or a deprecation)', () => {
+    const ds = [
+      deployment({ id: 'a', version: '1.0.0' }),
+      deployment({ id: 'b', version: '1.1.0' }),
+      deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
+    ];
+    expect(runningOn(ds, '1.1.0').map((d) => d.id)).toEqual(['b']);
+    expect(runningOn(ds, '2.0.0')).toEqual([]);
   });
 
   it('refuses a second variant for a target', () => {

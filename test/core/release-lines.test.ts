@@ -77,6 +77,15 @@ describe('release line names', () => {
     expect(selectedLine('orin')).toBe('orin');
   });
 
+  it('refuses the reserved name in any case (Default, DEFAULT), naming the lower-case selector', () => {
+    // Act / Assess
+    for (const name of ['Default', 'DEFAULT', 'dEfAuLt']) {
+      expect(() => validateLine(name)).toThrow(ValidationError);
+      expect(() => validateLine(name)).toThrow(/any case.*--line default/);
+    }
+    expect(validateLine('defaults')).toBe('defaults');
+  });
+
   it('reads a head written before lines existed as having only the default line', () => {
     // Prepare
     const { lines: _, ...old } = twoLines();

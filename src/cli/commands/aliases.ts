@@ -1,6 +1,7 @@
 /** `modelreg models alias set|remove`: named pointers to versions. */
 import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
+import { DECIMAL } from '../parse.js';
 import { type CliContext, examples, modelOptions } from './shared.js';
 
 /** Registers `models alias` under the `models` command. */
@@ -21,12 +22,10 @@ export function registerAliases(models: Command, ctx: CliContext): void {
         "share of its line's traffic, greater than 0 and at most 1 (a canary: 0.05)",
         (v) => {
           const n = Number(v);
-          if (v.trim() === '' || !Number.isFinite(n)) {
+          if (!DECIMAL.test(v.trim()) || !Number.isFinite(n)) {
             throw new ValidationError(
-              `--weight must be a number greater than 0 and at most 1, not ${JSON.stringify(v)}.`,
-              {
-                field: 'weight',
-              },
+              `--weight must be a number greater than 0 and at most 1, written as a decimal number (0.05, 1, 5e-2), not ${JSON.stringify(v)}.`,
+              { field: 'weight', value: v },
             );
           }
           return n;
@@ -44,15 +43,20 @@ export function registerAliases(models: Command, ctx: CliContext): void {
             ...(o.weight !== undefined ? { weight: o.weight as number } : {}),
             ...(o.shadow ? { shadow: true } : {}),
           });
-          const traffic = r.shadow
-            ? ' as a shadow'
-            : r.weight !== undefined
-              ? ` with weight ${r.weight}`
+          const traffic = (x: { weight?: number; shadow?: true }) =>
+            x.shadow ? ' as a shadow' : x.weight !== undefined ? ` with weight ${x.weight}` : '';
+          const was = traffic({
+            ...(r.previousWeight !== undefined ? { weight: r.previousWeight } : {}),
+            ...(r.previousShadow ? { shadow: true as const } : {}),
+          });
+          const removed =
+            was !== '' && traffic(r) === ''
+              ? `; ${r.previousShadow ? 'shadow' : 'weight'} removed: @${r.alias} is a plain alias now and gets no traffic (give --weight or --shadow to keep it routed)`
               : '';
           print(cmd, r, () =>
             r.changed
-              ? `@${r.alias} → ${r.version}${traffic}${r.previousVersion ? ` (was ${r.previousVersion})` : ''}`
-              : `@${r.alias} already points at ${r.version}${traffic}; nothing changed.`,
+              ? `@${r.alias} → ${r.version}${traffic(r)}${r.previousVersion ? ` (was ${r.previousVersion}${was})` : ''}${removed}`
+              : `@${r.alias} already points at ${r.version}${traffic(r)}; nothing changed.`,
           );
         }),
       ),

@@ -33,7 +33,7 @@ export function registerDeployments(program: Command, ctx: CliContext): void {
             cmd,
             d,
             () =>
-              `Recorded deployment ${d.id}: ${d.useCase}/${d.modelName} ${d.version}${d.variant ? ` (${d.variant})` : ''} on ${d.env} fleet ${d.fleet}, site ${d.site}, customer ${d.customer}, by ${d.by}`,
+              `${d.alreadyRunning ? 'Already running (nothing recorded): deployment' : 'Recorded deployment'} ${d.id}: ${d.useCase}/${d.modelName} ${d.version}${d.variant ? ` (${d.variant})` : ''} on ${d.env} fleet ${d.fleet}, site ${d.site}, customer ${d.customer}, by ${d.by}${d.alreadyRunning ? ` since ${d.recordedAt}` : ''}`,
           );
         }),
       ),

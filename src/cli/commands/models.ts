@@ -3,6 +3,8 @@
  * fetch and edit versions. Aliases and policies have their own modules.
  */
 import { type Command, Option } from 'commander';
+import type { Registry } from '../../app/registry.js';
+import type { Deployment } from '../../core/deployment.js';
 import { GateFailedError, ValidationError } from '../../core/errors.js';
 import type { Lineage, ParentModel } from '../../core/model.js';
 import {
@@ -14,6 +16,7 @@ import {
   label,
   many,
   modelOptions,
+  type Opts,
   pageOf,
   pageOptions,
   sel,
@@ -34,6 +37,22 @@ function lineageExtras(l: Lineage): string[] {
     );
   return lines;
 }
+
+/** The running deployments of the model a command names (`--model`, without an @alias). */
+async function runningDeployments(
+  registry: Pick<Registry, 'listDeployments'>,
+  o: Opts,
+): Promise<Deployment[]> {
+  return registry.listDeployments({
+    useCase: o.useCase as string,
+    modelName: label(o).split('/')[1]!,
+    active: true,
+  });
+}
+
+/** The warning line of a deployment that still runs a version it should not (rollback, archive, deprecate). */
+const stillRunning = (d: Deployment) =>
+  `  still running ${d.version} on ${d.env} fleet ${d.fleet}, site ${d.site}, customer ${d.customer} [${d.id}]: redeploy, then deployments end --id ${d.id}`;
 
 /** Registers `models` and its verbs on the program. */
 export function registerModels(program: Command, ctx: CliContext): Command {
@@ -239,6 +258,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
         .description(
           'everything about one version: artifact, metrics, metadata, lineage, tags (the latest version when none is given)',
         ),
+      'the latest version',
     ).action(
       withRegistry('read', async (registry, o, cmd) => {
         const { keyMetrics, shortTime } = await import('../format.js');
@@ -267,10 +287,19 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           modelName: v.modelName,
           version: v.version,
         });
+        const deprecation =
+          v.stage === 'deprecated'
+            ? await registry.deprecation({ useCase: v.useCase, modelName: v.modelName, version: v.version })
+            : null;
         print(cmd, v, () =>
           [
             `${refLabel(v)} ${v.version}${latest ? ' (the latest version; pick another with --version, --stage or --alias)' : ''}`,
             `  stage        ${v.stage} (since ${shortTime(v.stageUpdatedAt)})`,
+            ...(deprecation
+              ? [
+                  `  deprecated   ${deprecation.reason.split('\n').join('\n               ')} (by ${deprecation.actor}, ${shortTime(deprecation.at)})`,
+                ]
+              : []),
             `  line         ${v.line ?? 'default'}`,
             `  aliases      ${v.aliases.join(', ') || '-'}`,
             `  registered   ${shortTime(v.registeredAt)} by ${v.registeredBy}`,
@@ -416,6 +445,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
         .description(
           'return a version (default: the previous production one) to production; the current one is archived. It checks the production gates and approval rule of the policy unless --skip-gates is given with a --reason',
         ),
+      'the previous production version',
     )
       .option('--reason <text>', 'why (kept in the audit trail; required with --skip-gates)')
       .option(
@@ -451,22 +481,14 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             return;
           }
           // deployments still running another version than the one now in production
-          const stale = (
-            await registry.listDeployments({
-              useCase: o.useCase as string,
-              modelName: label(o).split('/')[1]!,
-              active: true,
-            })
-          ).filter((d) => d.version !== r.version);
+          const { staleDeployments } = await import('../../core/deployment.js');
+          const stale = staleDeployments(await runningDeployments(registry, o), r.version);
           print(cmd, r, () =>
             [
               r.alreadyRolledBack
                 ? `${label(o)} ${r.version} is already in production; nothing changed.`
                 : `Rolled back ${label(o)} to ${r.version} in production${r.archivedVersion ? ` (archived ${r.archivedVersion})` : ''}${r.gatesSkipped ? ' — production gates bypassed (recorded in the audit trail)' : ''}${r.movedAliases?.length ? `; moved ${r.movedAliases.map((a) => `@${a}`).join(', ')}` : ''}`,
-              ...stale.map(
-                (d) =>
-                  `  still running ${d.version} on ${d.env} fleet ${d.fleet}, site ${d.site}, customer ${d.customer} [${d.id}]: redeploy, then deployments end --id ${d.id}`,
-              ),
+              ...stale.map(stillRunning),
             ].join('\n'),
           );
         }),
@@ -491,10 +513,15 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           ...(o.reason ? { reason: o.reason as string } : {}),
           ...(o.by ? { archivedBy: o.by as string } : {}),
         });
+        const { runningOn } = await import('../../core/deployment.js');
+        const running = runningOn(await runningDeployments(registry, o), r.version);
         print(cmd, r, () =>
-          r.alreadyArchived
-            ? `${label(o)} ${r.version} is already archived.`
-            : `Archived ${label(o)} ${r.version}`,
+          [
+            r.alreadyArchived
+              ? `${label(o)} ${r.version} is already archived.`
+              : `Archived ${label(o)} ${r.version}`,
+            ...running.map(stillRunning),
+          ].join('\n'),
         );
       }),
     );
@@ -597,10 +624,15 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             ...(o.force ? { force: true } : {}),
             ...(o.by ? { deprecatedBy: o.by as string } : {}),
           });
+          const { runningOn } = await import('../../core/deployment.js');
+          const running = runningOn(await runningDeployments(registry, o), r.version);
           print(cmd, r, () =>
-            r.alreadyDeprecated
-              ? `${label(o)} ${r.version} is already deprecated; nothing changed.`
-              : `Deprecated ${label(o)} ${r.version}: ${r.reason}`,
+            [
+              r.alreadyDeprecated
+                ? `${label(o)} ${r.version} is already deprecated; nothing changed, the earlier reason stands: ${r.reason}`
+                : `Deprecated ${label(o)} ${r.version}: ${r.reason}`,
+              ...running.map(stillRunning),
+            ].join('\n'),
           );
         }),
       ),

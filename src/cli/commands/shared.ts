@@ -228,10 +228,16 @@ export function modelOptions(cmd: Command): Command {
   );
 }
 
-/** The model plus one way to pick a version; with none, the latest version. */
-export function selectorOptions(cmd: Command): Command {
+/**
+ * The model plus one way to pick a version. Most commands need one named; `versionDefault`
+ * says in the help what a command that has a default picks (info: the latest version).
+ */
+export function selectorOptions(cmd: Command, versionDefault?: string): Command {
   return modelOptions(cmd)
-    .option('--version <version>', 'a version such as 1.3.0, or @alias (default: the latest version)')
+    .option(
+      '--version <version>',
+      `a version such as 1.3.0, or @alias (${versionDefault ? `default: ${versionDefault}` : 'name one of --version, --stage or --alias'})`,
+    )
     .addOption(stageOption('--stage <stage>', 'the newest version in this stage'))
     .option('--alias <alias>', 'the version this alias points at')
     .option(

@@ -4,7 +4,7 @@
  * Adding a variant needs an upload and is left to the CLI for now.
  */
 import * as z from 'zod';
-import { DeploymentSchema } from '../../core/deployment.js';
+import { DeploymentSchema, RecordedDeploymentSchema } from '../../core/deployment.js';
 import { VariantSchema } from '../../core/variant.js';
 import { type AnyRoute, PathParams, route } from './route.js';
 
@@ -59,7 +59,7 @@ export function deployRoutes(): AnyRoute[] {
           customer: z.string(),
         })
         .strict(),
-      response: DeploymentSchema,
+      response: RecordedDeploymentSchema,
       status: 201,
       handler: ({ registry, identity, params, body }) =>
         registry.recordDeployment({

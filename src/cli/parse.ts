@@ -4,14 +4,9 @@ import { ValidationError } from '../core/errors.js';
 import { METRIC_NAME } from '../core/gates.js';
 import type { ParentModel } from '../core/model.js';
 
-/** A plain decimal number (`0.93`, `-1`, `1e-3`): no hex, octal, binary, `Infinity` or blanks. */
-export const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+export { DECIMAL, parseDecimal } from './decimal.js';
 
-/** The value of a plain decimal number (see DECIMAL), or null for anything else (hex, `Infinity`, blanks, overflow). */
-export function parseDecimal(raw: string): number | null {
-  const value = Number(raw);
-  return DECIMAL.test(raw) && Number.isFinite(value) ? value : null;
-}
+import { parseDecimal } from './decimal.js';
 
 /** C0 and C1 control characters (escape codes, NUL, newlines …). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point

@@ -59,5 +59,5 @@ describe('README command examples', () => {
     }
     // Assess
     expect(failures).toEqual([]);
-  }, 120_000);
+  }, 300_000); // ~150 CLI processes in sequence: a guard against a hang, not a speed limit
 });

@@ -1,7 +1,7 @@
 /** `modelreg models alias set|remove`: named pointers to versions. */
 import type { Command } from 'commander';
 import { ValidationError } from '../../core/errors.js';
-import { DECIMAL } from '../parse.js';
+import { DECIMAL } from '../decimal.js';
 import { type CliContext, examples, modelOptions } from './shared.js';
 
 /** Registers `models alias` under the `models` command. */

@@ -53,7 +53,7 @@ import {
   webhookPayload,
 } from '../core/webhooks.js';
 import { timeOrderedId } from './ids.js';
-import { ModelName, parseInput, UseCase } from './inputs.js';
+import { Actor as ActorName, ModelName, parseInput, UseCase } from './inputs.js';
 
 /** A destination refused because it resolves to a private, loopback or link-local address. */
 export class WebhookDestinationError extends ValidationError {
@@ -83,7 +83,7 @@ export const WebhookCreateSchema = z
     modelName: ModelName.nullable().default(null),
     stage: StageSchema.nullable().default(null),
     allowPrivate: z.boolean().default(false),
-    createdBy: z.string().min(1).max(256).optional(),
+    createdBy: ActorName.optional(),
   })
   .strict();
 export type WebhookCreateInput = z.input<typeof WebhookCreateSchema>;

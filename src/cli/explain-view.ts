@@ -5,7 +5,7 @@
 import type { Deployment } from '../core/deployment.js';
 import type { Explanation } from '../core/explain.js';
 import type { Variant } from '../core/variant.js';
-import { num, shortTime, table } from './format.js';
+import { num, printable, shortTime, table } from './format.js';
 
 /** One variant as the tables show it. */
 export type VariantRow = Explanation['variants'][number];
@@ -139,7 +139,10 @@ export function explainView(e: Explanation): string {
     e.events.length === 0
       ? '   none'
       : e.events
-          .map((x) => `   ${shortTime(x.at)} ${x.kind.padEnd(12)} ${x.details} (by ${x.actor})`)
+          .map(
+            (x) =>
+              `   ${shortTime(x.at)} ${x.kind.padEnd(12)} ${printable(x.details)} (by ${printable(x.actor)})`,
+          )
           .join('\n'),
   );
   return lines.join('\n');

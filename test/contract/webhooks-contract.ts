@@ -74,6 +74,21 @@ export function describeWebhooksContract(
       expect((await reg.listUseCases()).items.map((u) => u.useCase)).not.toContain(WEBHOOKS_REF.useCase);
     });
 
+    it('refuses an actor with a control character, so the trail never prints an escape code', async () => {
+      // Act
+      const created = hooks().create({
+        url: 'https://a.example.com/h',
+        events: ['*'],
+        createdBy: 'ev\u001b[31mil',
+      });
+      const promoted = reg.setPolicy({ ...ref, policy: {}, setBy: 'ev\u001b[31mil' });
+
+      // Assess
+      await expect(created).rejects.toThrow(/the actor \(--by\) contains the control character U\+001B/);
+      await expect(promoted).rejects.toThrow(/the actor \(--by\) contains the control character U\+001B/);
+      expect((await hooks().list()).items).toHaveLength(0);
+    });
+
     it(`keeps at most ${MAX_ACTIVE_WEBHOOKS} active subscriptions when creates race`, async () => {
       // Prepare
       for (let i = 1; i < MAX_ACTIVE_WEBHOOKS; i++) {

@@ -82,6 +82,13 @@ describe('deployments, variants and explain over HTTP', () => {
       customer: 'acme',
     });
     const d = await body(created);
+    const repeated = await call(`${base}/versions/1.0.0/deployments`, 'editor', {
+      variant: 'jetson-orin-int8',
+      env: 'prod',
+      fleet: 'wh-a',
+      site: 'lyon',
+      customer: 'acme',
+    });
     const byFleet = await body(await call('/api/v1/deployments?fleet=wh-a&running=true', 'viewer'));
     const ended = await call(`/api/v1/deployments/${d.id}/end`, 'editor', { reason: 'drained' });
     const running = await body(await call(`${base}/deployments?running=true`, 'viewer'));
@@ -91,6 +98,8 @@ describe('deployments, variants and explain over HTTP', () => {
     // Assess
     expect(denied.status).toBe(403);
     expect(created.status).toBe(201);
+    expect(repeated.status).toBe(200); // the same deployment, still running: nothing created
+    expect(await body(repeated)).toMatchObject({ id: d.id, alreadyRunning: true });
     expect(d).toMatchObject({
       version: '1.0.0',
       variant: 'jetson-orin-int8',

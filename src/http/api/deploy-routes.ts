@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { DeploymentSchema, RecordedDeploymentSchema } from '../../core/deployment.js';
 import { VariantSchema } from '../../core/variant.js';
-import { type AnyRoute, PathParams, route } from './route.js';
+import { type AnyRoute, PathParams, Reply, route } from './route.js';
 
 const Running = z
   .enum(['true', 'false'])
@@ -61,13 +61,16 @@ export function deployRoutes(): AnyRoute[] {
         .strict(),
       response: RecordedDeploymentSchema,
       status: 201,
-      handler: ({ registry, identity, params, body }) =>
-        registry.recordDeployment({
+      handler: async ({ registry, identity, params, body }) => {
+        const d = await registry.recordDeployment({
           ...sel(params),
           ...body,
           by: identity.actor,
           recordedBy: identity.actor,
-        }),
+        });
+        // the same deployment still running: nothing was created, so 200 with it, not 201
+        return d.alreadyRunning ? new Reply(200, d) : d;
+      },
     }),
     route({
       method: 'get',

@@ -382,42 +382,43 @@ export const PolicySetSchema = z.object({
 export type PolicySetInput = z.input<typeof PolicySetSchema>;
 
 /**
- * Whose audit trail: a model's, a use case's trusted keys (`.keys`, audit --keys) or the
- * registry's webhook subscriptions (`.registry`/`.webhooks`, audit --webhooks). The
- * reserved names are accepted here only: no model can be created under them.
+ * Whose audit trail: a model's (`{useCase, modelName}`, names as everywhere), a use case's
+ * trusted keys (`{trail: 'keys', useCase}`, audit --keys) or the registry's webhook
+ * subscriptions (`{trail: 'webhooks'}`, audit --webhooks). The reserved trails are reached
+ * only by naming them: a model reference with a reserved name is refused like any bad name,
+ * so a route that reads models' trails never reads them.
  */
-const auditRefShape = {
-  useCase: z.string({ error: 'use case is required (--use-case)' }),
-  modelName: z.string({ error: 'model name is required (--model, or --keys / --webhooks)' }),
-};
-function checkAuditRef(ref: { useCase: string; modelName: string }, ctx: z.RefinementCtx): void {
-  const issue = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
-  const isWebhooks = ref.useCase === WEBHOOKS_REF.useCase || ref.modelName === WEBHOOKS_REF.modelName;
-  if (isWebhooks) {
-    if (ref.useCase !== WEBHOOKS_REF.useCase || ref.modelName !== WEBHOOKS_REF.modelName) {
-      issue('the webhooks trail belongs to no use case or model: use audit --webhooks alone', 'modelName');
-    }
-    return;
-  }
-  for (const [path, kind, value] of [
-    ['useCase', 'use case', ref.useCase],
-    ['modelName', 'model name', ref.modelName],
-  ] as const) {
-    if (path === 'modelName' && value === KEYS_MODEL) continue;
-    try {
-      validateName(kind, value);
-    } catch (e) {
-      issue((e as Error).message, path);
-    }
-  }
-}
-export const AuditRefSchema = z.object(auditRefShape).superRefine(checkAuditRef);
-export type AuditRefInput = z.input<typeof AuditRefSchema>;
+export type AuditRefInput =
+  | { useCase: string; modelName: string }
+  | { trail: 'keys'; useCase: string }
+  | { trail: 'webhooks' };
 
-export const AuditShowSchema = z
-  .object({ ...auditRefShape, limit: Limit, cursor: Cursor })
-  .superRefine(checkAuditRef);
-export type AuditShowInput = z.input<typeof AuditShowSchema>;
+const KeysTrailSchema = z.object({ trail: z.literal('keys'), useCase: UseCase }).strict();
+const WebhooksTrailSchema = z.object({ trail: z.literal('webhooks') }).strict();
+
+/** The stream an audit trail reference names, checked. */
+export function auditRefOf(input: AuditRefInput): { useCase: string; modelName: string } {
+  if ('trail' in input) {
+    if (input.trail === 'webhooks') {
+      parseInput(WebhooksTrailSchema, input);
+      return { ...WEBHOOKS_REF };
+    }
+    if (input.trail === 'keys')
+      return { useCase: parseInput(KeysTrailSchema, input).useCase, modelName: KEYS_MODEL };
+    throw new ValidationError(
+      'an audit trail is a model\'s, trail "keys" (with a use case) or trail "webhooks".',
+      {
+        field: 'trail',
+      },
+    );
+  }
+  const { useCase, modelName } = parseInput(ModelSchema, input);
+  return { useCase, modelName };
+}
+
+/** A page of an audit trail. */
+export const AuditPageSchema = z.object({ limit: Limit, cursor: Cursor });
+export type AuditShowInput = AuditRefInput & z.input<typeof AuditPageSchema>;
 
 export const LineageSchema = z.object({
   runId: z.string({ error: 'run id is required (--run-id)' }).min(1, 'run id is required (--run-id)'),

@@ -75,10 +75,10 @@ import {
   ArchivalSchema,
   type ArchiveInput,
   ArchiveSchema,
+  AuditPageSchema,
   type AuditRefInput,
-  AuditRefSchema,
   type AuditShowInput,
-  AuditShowSchema,
+  auditRefOf,
   type CompareInput,
   CompareSchema,
   type DemoteInput,
@@ -1038,8 +1038,9 @@ export class RegistryCore {
 
   /** A model's audit trail (or a reserved stream's: a use case's keys, the webhooks), oldest first. */
   async auditTrail(input: AuditShowInput): Promise<Page<AuditEvent>> {
-    const req = parseInput(AuditShowSchema, input);
-    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const { limit, cursor, ...trail } = input;
+    const ref = auditRefOf(trail as AuditRefInput);
+    const req = parseInput(AuditPageSchema, { limit, cursor });
     const head = await this.store.getHead(ref);
     if (head === null) throw this.noAuditTrail(ref);
     return this.store.listAudit(ref, {
@@ -1054,9 +1055,8 @@ export class RegistryCore {
    * only the events from the checkpoint on are read unless `full` is set.
    */
   async verifyAudit(input: AuditRefInput, options: VerifyOptions = {}): Promise<AnchoredVerification> {
-    const req = parseInput(AuditRefSchema, input);
+    const ref = auditRefOf(input);
     const opts = parseInput(VerifyOptionsSchema, { against: options.against, full: options.full });
-    const ref = { useCase: req.useCase, modelName: req.modelName };
     const checkpoint =
       opts.against === undefined ? undefined : await authenticCheckpoint(ref, opts.against, options.signer);
     const head = await this.store.getHead(ref);
@@ -1074,8 +1074,7 @@ export class RegistryCore {
     signer: CheckpointSigner,
     options: { previous?: unknown; full?: boolean } = {},
   ): Promise<{ checkpoint: AuditCheckpoint; verification: AnchoredVerification }> {
-    const req = parseInput(AuditRefSchema, input);
-    const ref = { useCase: req.useCase, modelName: req.modelName };
+    const ref = auditRefOf(input);
     const previous =
       options.previous === undefined ? undefined : await authenticCheckpoint(ref, options.previous, signer);
     const head = await this.store.getHead(ref);

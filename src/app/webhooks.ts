@@ -278,20 +278,6 @@ export class Webhooks {
     const url = parseWebhookUrl(req.url);
     await checkDestination(url, req.allowPrivate, this.resolve);
     const who = this.ports.who(req.createdBy);
-    const same = (await activeWebhooks(this.ports.store)).hooks.find(
-      (h) =>
-        h.url === url.toString() &&
-        h.events.join(',') === events.join(',') &&
-        h.useCase === req.useCase &&
-        h.modelName === req.modelName &&
-        h.stage === req.stage,
-    );
-    if (same) {
-      throw new ConflictError(
-        `webhook ${same.id} already sends these events to ${same.url}; each event would be delivered twice. Use it (its secret was shown when it was created), or delete it first (modelreg webhooks delete --id ${same.id}).`,
-        { id: same.id },
-      );
-    }
     const webhook: Webhook = {
       id: `wh_${timeOrderedId()}`,
       url: url.toString(),

@@ -150,7 +150,8 @@ function webhookDraft(action: 'webhook.create' | 'webhook.delete', hook: Webhook
 
 /**
  * Subscribes: the record (with its secret), the index and the `webhook.create` event in one
- * commit on the webhooks stream, so two concurrent creates cannot both pass the limit.
+ * commit on the webhooks stream, so two concurrent creates can neither both pass the limit
+ * nor both subscribe the same URL to the same events.
  */
 export function decideCreateWebhook(
   head: ModelHead | null,
@@ -163,6 +164,20 @@ export function decideCreateWebhook(
     throw new ConflictError(
       `a registry keeps at most ${MAX_ACTIVE_WEBHOOKS} active webhooks; delete one (modelreg webhooks delete --id …) first.`,
       { active: active.hooks.length, max: MAX_ACTIVE_WEBHOOKS },
+    );
+  }
+  const same = active.hooks.find(
+    (h) =>
+      h.url === hook.url &&
+      h.events.join(',') === hook.events.join(',') &&
+      h.useCase === hook.useCase &&
+      h.modelName === hook.modelName &&
+      h.stage === hook.stage,
+  );
+  if (same) {
+    throw new ConflictError(
+      `webhook ${same.id} already sends these events to ${same.url}; each event would be delivered twice. Use it (its secret was shown when it was created), or delete it first (modelreg webhooks delete --id ${same.id}).`,
+      { id: same.id },
     );
   }
   return {

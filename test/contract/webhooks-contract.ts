@@ -51,8 +51,8 @@ export function describeWebhooksContract(
       const { webhook, secret } = await hooks().create({ url, events: ['model.promote'], createdBy: 'ana' });
       const deleted = await hooks().delete({ id: webhook.id, deletedBy: 'bo' });
       const again = await hooks().delete({ id: webhook.id, deletedBy: 'cy' });
-      const trail = await reg.auditTrail({ ...WEBHOOKS_REF });
-      const verified = await reg.verifyAudit({ ...WEBHOOKS_REF });
+      const trail = await reg.auditTrail({ trail: 'webhooks' });
+      const verified = await reg.verifyAudit({ trail: 'webhooks' });
 
       // Assess
       expect(trail.items.map((e) => [e.action, e.actor])).toEqual([
@@ -108,9 +108,25 @@ export function describeWebhooksContract(
       }
       const active = (await hooks().list()).items.filter((h) => h.status === 'active');
       expect(active).toHaveLength(MAX_ACTIVE_WEBHOOKS);
-      expect((await reg.auditTrail({ ...WEBHOOKS_REF, limit: 1000 })).items).toHaveLength(
+      expect((await reg.auditTrail({ trail: 'webhooks', limit: 1000 })).items).toHaveLength(
         MAX_ACTIVE_WEBHOOKS,
       );
+    });
+
+    it('subscribes the same URL to the same events once when identical creates race', async () => {
+      // Prepare
+      const racers = Array.from({ length: 5 }, () => backend.registry());
+      const input = { url: 'https://ci.example.com/dup?token=abc', events: ['model.promote'] };
+
+      // Act
+      const outcomes = await Promise.allSettled(racers.map((r) => hooks(r).create(input)));
+
+      // Assess
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      for (const o of outcomes.filter((o) => o.status === 'rejected')) {
+        expect(String((o as PromiseRejectedResult).reason)).toMatch(/already sends these events/);
+      }
+      expect((await hooks().list()).items).toHaveLength(1);
     });
 
     it('writes a delivery in the commit that follows a create at once, and a later worker sends it once', async () => {

@@ -18,9 +18,9 @@ describe('HTTP API: webhooks', () => {
   let subscriber: Server;
   let url: string;
   const pinged: string[] = [];
-  const token: Record<'editor' | 'admin', string> = { editor: '', admin: '' };
+  const token: Record<'viewer' | 'editor' | 'admin', string> = { viewer: '', editor: '', admin: '' };
 
-  const call = (method: string, path: string, as: 'editor' | 'admin', json?: unknown) =>
+  const call = (method: string, path: string, as: 'viewer' | 'editor' | 'admin', json?: unknown) =>
     app.request(`/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token[as]}`, 'content-type': 'application/json' },
@@ -31,7 +31,7 @@ describe('HTTP API: webhooks', () => {
     backend = await makeLocalBackend();
     const registry = backend.registry({ actor: 'not-the-caller' });
     const tokens = new ApiTokens(registry.records);
-    for (const role of ['editor', 'admin'] as const)
+    for (const role of ['viewer', 'editor', 'admin'] as const)
       token[role] = (await tokens.create({ name: `t-${role}`, role, createdBy: 'test' })).token;
     subscriber = createServer((req, res) => {
       pinged.push(String(req.headers['webhook-id']));
@@ -94,6 +94,28 @@ describe('HTTP API: webhooks', () => {
       ['webhook.delete', 't-admin'],
     ]);
     expect(JSON.stringify(listed)).not.toContain(secret);
+  });
+
+  it('keeps the webhooks trail admin-only: the model audit routes and pages refuse its reserved names', async () => {
+    // Prepare
+    await call('POST', '/webhooks', 'admin', { url, events: ['*'], allowPrivate: true });
+
+    // Act
+    const asAdmin = await call('GET', '/webhooks/audit', 'admin');
+    const asViewer = await call('GET', '/webhooks/audit', 'viewer');
+    const viaModel = await call('GET', '/models/.registry/.webhooks/audit', 'viewer');
+    const viaVerify = await call('GET', '/models/.registry/.webhooks/audit/verify', 'viewer');
+    const keysViaModel = await call('GET', '/models/fraud/.keys/audit', 'viewer');
+    const page = await app.request('/models/.registry/.webhooks/audit', {
+      headers: { authorization: `Bearer ${token.viewer}` },
+    });
+
+    // Assess
+    expect(asAdmin.status).toBe(200);
+    expect(asViewer.status).toBe(403);
+    expect([viaModel.status, viaVerify.status, keysViaModel.status]).toEqual([400, 400, 400]);
+    expect(page.status).toBe(400);
+    expect(await page.text()).not.toContain('webhook.create');
   });
 
   it('refuses an event type the registry never publishes, a private host and an unknown id', async () => {

@@ -1,7 +1,7 @@
 /** `modelreg audit show|verify|checkpoint`: the tamper-evident history of a model, a use case's keys or the webhooks. */
 import type { Command } from 'commander';
+import type { AuditRefInput } from '../../app/inputs.js';
 import { ValidationError } from '../../core/errors.js';
-import { KEYS_MODEL, WEBHOOKS_REF } from '../../core/streams.js';
 import { type CliContext, EXIT, examples, pageOf, pageOptions, storeDir } from './shared.js';
 
 /** Whose trail: `--use-case U --model M`, `--use-case U --keys`, or `--webhooks`. */
@@ -13,8 +13,8 @@ function trailOptions(cmd: Command): Command {
     .option('--webhooks', 'the webhook subscriptions: every webhooks create and webhooks delete');
 }
 
-/** The stream the options name, or a usage error that says how to name one. */
-function trailOf(o: Record<string, unknown>): { useCase: string; modelName: string; label: string } {
+/** The trail the options name, or a usage error that says how to name one. */
+function trailOf(o: Record<string, unknown>): { trail: AuditRefInput; label: string } {
   const chosen = [o.model !== undefined, o.keys === true, o.webhooks === true].filter(Boolean).length;
   if (chosen !== 1) {
     throw new ValidationError(
@@ -28,15 +28,15 @@ function trailOf(o: Record<string, unknown>): { useCase: string; modelName: stri
         field: 'useCase',
       });
     }
-    return { ...WEBHOOKS_REF, label: 'the webhooks' };
+    return { trail: { trail: 'webhooks' }, label: 'the webhooks' };
   }
   if (o.useCase === undefined) {
     throw new ValidationError('use case is required (--use-case).', { field: 'useCase' });
   }
   const useCase = o.useCase as string;
   return o.keys === true
-    ? { useCase, modelName: KEYS_MODEL, label: `the keys of ${useCase}` }
-    : { useCase, modelName: o.model as string, label: `${useCase}/${o.model as string}` };
+    ? { trail: { trail: 'keys', useCase }, label: `the keys of ${useCase}` }
+    : { trail: { useCase, modelName: o.model as string }, label: `${useCase}/${o.model as string}` };
 }
 
 /** Registers `audit` on the program. */
@@ -57,7 +57,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     ).action(
       withRegistry('read', async (registry, o, cmd) => {
         const { auditTable } = await import('../format.js');
-        const { label: _label, ...trail } = trailOf(o);
+        const { trail } = trailOf(o);
         const r = await registry.auditTrail({ ...trail, ...pageOf(o) });
         const page = o.reverse ? { ...r, items: [...r.items].reverse() } : r;
         print(
@@ -94,7 +94,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--key <file>', keyHelp)
     .action(
       withRegistry('read', async (registry, o, cmd) => {
-        const { label, ...trail } = trailOf(o);
+        const { trail, label } = trailOf(o);
         const { openAuditKey } = await import('../audit-key.js');
         const { readJsonObject } = await import('../parse.js');
         const against = o.against ? readJsonObject(o.against as string, 'checkpoint') : undefined;
@@ -127,7 +127,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--key <file>', `${keyHelp}; made if missing`)
     .action(
       withRegistry('read', async (registry, o, cmd) => {
-        const { label, ...trail } = trailOf(o);
+        const { trail, label } = trailOf(o);
         const { existsSync } = await import('node:fs');
         const { openAuditKey, writeCheckpointFile } = await import('../audit-key.js');
         const { readJsonObject } = await import('../parse.js');

@@ -6,7 +6,6 @@
  */
 import * as z from 'zod';
 import { WebhookCreateSchema } from '../../app/webhooks.js';
-import { WEBHOOKS_REF } from '../../core/streams.js';
 import { type AnyRoute, route } from './route.js';
 
 const Id = z.object({ id: z.string().min(1).max(200) });
@@ -50,7 +49,7 @@ export function webhookSpecs(): AnyRoute[] {
       query: Paging,
       handler: ({ registry, query }) =>
         registry.auditTrail({
-          ...WEBHOOKS_REF,
+          trail: 'webhooks',
           ...(query.limit ? { limit: query.limit } : {}),
           cursor: query.cursor ?? null,
         }),

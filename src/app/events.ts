@@ -315,7 +315,8 @@ export class Monitor {
   /**
    * The monitor's rollback of a regressed production version to its line's previous one, or
    * why it was skipped: no previous version, one with a recorded regression (returning to it
-   * would undo the fix it got; any source counts), or one the lifecycle does not let back
+   * would undo the fix it got; any source counts), an archived one (taken out of use by a
+   * rollback, an archive or the archival policy), or one the lifecycle does not let back
    * into production (deprecated …) or that the rollback refuses (aliases that would be
    * stranded). A skip is not an error: the regression is still recorded and notified, and
    * later reports of the same breach find it acted on instead of failing the same way.
@@ -346,6 +347,13 @@ export class Monitor {
       );
     }
     const { version: record } = await this.ports.load(ref, target);
+    if (record.stage === 'archived') {
+      // archived: someone took it out of use (a rollback away from it, an archive, the
+      // archival policy); only a person brings it back
+      return skip(
+        `previous production version ${target} is archived, taken out of use; roll back by hand if it should return (models rollback --version ${target})`,
+      );
+    }
     if (!ALLOWED_MOVES.rollback.some(([from]) => from === record.stage)) {
       return skip(
         `previous production version ${target} is ${record.stage} and cannot return to production; roll back by hand to another version (models rollback --version V)`,

@@ -3234,6 +3234,29 @@ export function describeRegistryContract(
         expect((await auditOf()).filter((a) => a.action === 'rollback')).toHaveLength(1);
       });
 
+      it('does not roll back to a version a person archived (by a rollback away from it)', async () => {
+        // Prepare: v2 in production after a person rolled back from v2's successor v3 (archived)
+        const [v1, v2, v3] = await registerMany(3);
+        for (const v of [v1, v2, v3]) await putIn(v!, 'production');
+        await reg.rollback({ ...ref, reason: 'gripper regression', skipGates: true, rolledBackBy: 'oncall' });
+        await reg.setPolicy({
+          ...ref,
+          policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'rollback' }] },
+        });
+
+        // Act: a breach on v2, whose previous production version is the archived v3
+        const report = await reg.reportMetrics({ ...ref, version: v2!, metrics: { auc: 0.1 }, at: at(1) });
+
+        // Assess
+        expect(report.rules[0]).toMatchObject({ state: 'sustained', outcome: 'acted' });
+        expect(report.rules[0]!.actedOn).toEqual({ skipped: expect.stringContaining(`${v3} is archived`) });
+        expect(await stageOf(v2!)).toBe('production');
+        expect(await stageOf(v3!)).toBe('archived');
+        expect(
+          (await reg.listEvents(ref)).filter((e) => e.kind === 'regression').map((e) => e.version),
+        ).toEqual([v2]);
+      });
+
       it('acts on the production version of a release line, and rolls back within that line', async () => {
         // Prepare: the default line and line orin each with two productions in turn
         const [d1, d2] = await registerMany(2);

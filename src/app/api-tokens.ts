@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { RegistryStore, StoredRecord } from '../core/ports.js';
-import { parseInput } from './inputs.js';
+import { ActorName, parseInput } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** The roles a token can hold, weakest first; each includes the ones before it. */
@@ -40,7 +40,7 @@ export const TokenCreateSchema = z.object({
       'token names use letters, digits, "_", "." or "-" (at most 64)',
     ),
   role: z.enum(TOKEN_ROLES, { error: `role must be one of ${TOKEN_ROLES.join(', ')} (--role)` }),
-  createdBy: z.string().min(1).max(256),
+  createdBy: ActorName,
 });
 
 const SCOPE = 'api-tokens';

@@ -42,7 +42,7 @@ import type { ChangeSet, RecordWrite, RegistryStore, VersionRecord } from '../co
 import { lineOf, lineSlot } from '../core/release-lines.js';
 import { ALLOWED_MOVES } from '../core/transitions.js';
 import { timeOrderedId } from './ids.js';
-import { ModelSchema, maxChars, parseInput, refuseControl, safeRecord } from './inputs.js';
+import { ActorName, ModelSchema, maxChars, parseInput, refuseControl, safeRecord } from './inputs.js';
 import { allPages } from './pages.js';
 
 /** What the event and monitoring use cases need from the Registry. */
@@ -54,7 +54,6 @@ export interface MonitorPorts {
   load(ref: ModelRef, version: string): Promise<{ head: ModelHead; version: VersionRecord }>;
 }
 
-const ActorName = z.string().min(1, 'actor must not be empty').max(256);
 const VersionRef = ModelSchema.extend({
   version: z
     .string({ error: 'version is required (--version V)' })
@@ -515,6 +514,6 @@ export const MonitorReportEventSchema = z
     metrics: z.record(z.string(), z.number()),
     at: z.string().optional(),
     window: z.string().optional(),
-    reportedBy: z.string().optional(),
+    reportedBy: ActorName.optional(),
   })
   .strict();

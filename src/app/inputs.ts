@@ -35,12 +35,14 @@ const Alias = checked(z.string(), validateAlias);
 const Line = checked(z.string(), validateLine);
 /** A line asked for in a selector or listing: a line name, or `default` for the default line. */
 const LineSelector = checked(z.string(), (v) => (v === DEFAULT_LINE_NAME ? v : validateLine(v)));
-export const Actor = z
+const Actor = z
   .string()
   .min(1, 'actor must not be empty')
   .max(256)
   // the refinement reads patterns defined below, so it is looked up when a value is parsed
   .superRefine((v, ctx) => refuseControl('the actor (--by)', { multiline: false })(v, ctx));
+/** Who does a change (`--by`, `setBy` …): 1 to 256 characters, no control characters. */
+export const ActorName = Actor;
 const Limit = z
   .number({ error: 'limit must be a whole number from 1 to 1000' })
   .int('limit must be a whole number from 1 to 1000')

@@ -71,6 +71,7 @@ import {
 import { explainVersion } from './explain.js';
 import { timeOrderedId } from './ids.js';
 import {
+  ActorName,
   type DeprecateInput,
   DeprecateSchema,
   GetArtifactSchema,
@@ -119,7 +120,7 @@ const EvalSetRegisterSchema = z.object({
   name: Name,
   file: z.string().min(1, 'the evaluation set file is required (--file F)'),
   description: z.string().max(1024).optional(),
-  registeredBy: z.string().min(1).optional(),
+  registeredBy: ActorName.optional(),
 });
 
 const VersionRefSchema = z.object({ useCase: Name, modelName: Name, version: z.string().min(1) });
@@ -141,7 +142,7 @@ export const TrainingCompletedSchema = z.object({
     .object({ name: z.string().min(1).max(128), version: z.string().min(1).max(128) })
     .nullable()
     .optional(),
-  requestedBy: z.string().min(1).max(256),
+  requestedBy: ActorName,
   // null-prototype maps keep `__proto__` keys; registration checks names, sizes and limits
   metrics: safeRecord(z.string(), z.number().finite()).default(() => Object.create(null)),
   metadata: safeRecord(z.string(), z.unknown()).default(() => Object.create(null)),
@@ -311,7 +312,7 @@ export class Registry extends RegistryCore {
     version: string;
     evaluatedBy?: string | undefined;
   }): Promise<EvaluationResult> {
-    const req = parseInput(VersionRefSchema.extend({ evaluatedBy: z.string().min(1).optional() }), input);
+    const req = parseInput(VersionRefSchema.extend({ evaluatedBy: ActorName.optional() }), input);
     const ref = { useCase: req.useCase, modelName: req.modelName };
     const { head, version } = await this.load(ref, { ...ref, version: req.version });
     const policy = policyOf(head.policy);
@@ -707,7 +708,7 @@ export class Registry extends RegistryCore {
   }): Promise<Approval> {
     const req = parseInput(
       VersionRefSchema.extend({
-        requestedBy: z.string().min(1),
+        requestedBy: ActorName,
         taskToken: z.string().min(1),
         evidence: z
           .record(z.string(), z.unknown())
@@ -791,7 +792,7 @@ export class Registry extends RegistryCore {
       z.object({
         approvalId: z.string().min(1),
         decision: z.enum(['approve', 'reject']),
-        by: z.string().min(1, 'who decides is required (--by NAME)'),
+        by: z.string().min(1, 'who decides is required (--by NAME)').pipe(ActorName),
         reason: z.string().max(1024).optional(),
       }),
       input,
@@ -1001,10 +1002,7 @@ export class Registry extends RegistryCore {
 
   /** Signs a version's release statement with a trusted key (the private key stays with the signer). */
   async signVersion(input: SelectorInputOf & { signedBy?: string }, signer: Signer): Promise<Signature> {
-    const req = parseInput(
-      SelectorSchema.extend({ signedBy: z.string().min(1).optional() }),
-      this.splitModel(input),
-    );
+    const req = parseInput(SelectorSchema.extend({ signedBy: ActorName.optional() }), this.splitModel(input));
     const ref = { useCase: req.useCase, modelName: req.modelName };
     return this.signing.sign(ref, () => this.load(ref, req), signer, req.signedBy);
   }

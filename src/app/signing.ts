@@ -35,7 +35,7 @@ import {
   statementPayload,
   type TrustedKey,
 } from '../core/signing.js';
-import { parseInput } from './inputs.js';
+import { ActorName, parseInput } from './inputs.js';
 import { allPages } from './pages.js';
 
 const Name = (what: string) =>
@@ -56,7 +56,7 @@ export const TrustKeySchema = z.object({
     .min(1, 'the public key is required (--public-key FILE or --kms-key-id ARN)')
     .max(16 * 1024, 'a public key PEM is at most 16 KiB'),
   kmsKeyId: z.string().min(1).max(2048).nullable().default(null),
-  trustedBy: z.string().min(1).max(256).optional(),
+  trustedBy: ActorName.optional(),
 });
 
 /** `keys revoke`: the key by name (or keyid) and why. */
@@ -67,7 +67,7 @@ export const RevokeKeySchema = z.object({
     .string({ error: 'say why the key is revoked (--reason "…")' })
     .min(1, 'say why the key is revoked (--reason "…")')
     .max(1024),
-  revokedBy: z.string().min(1).max(256).optional(),
+  revokedBy: ActorName.optional(),
 });
 
 /** What signing needs from the Registry: its ports and its decide → commit loop. */

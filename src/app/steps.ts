@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { RevokedKeyError, UntrustedKeyError } from '../core/errors.js';
 import { StageSchema } from '../core/model.js';
 import type { Signer } from '../core/ports.js';
+import { ActorName } from './inputs.js';
 import type { Registry } from './registry.js';
 import { TrainingCompletedSchema } from './registry.js';
 
@@ -27,7 +28,7 @@ export const RegisterOutputSchema = z.object({
 });
 
 /** `evaluatedBy` is the actor of the evaluation's audit event: the workflow passes the event's requestedBy. */
-export const EvaluateInputSchema = VersionRef.extend({ evaluatedBy: z.string().min(1).max(256).optional() });
+export const EvaluateInputSchema = VersionRef.extend({ evaluatedBy: ActorName.optional() });
 export const EvaluateOutputSchema = z.object({
   evaluated: z.boolean(),
   evalSetId: z.string().nullable(),
@@ -60,7 +61,7 @@ export const PromoteInputSchema = z.object({
   version: z.string().min(1).optional(),
   targetStage: z.enum(['staging', 'production']).default('production'),
   confidence: z.number().min(0).max(1).nullable().optional(),
-  promotedBy: z.string().min(1).optional(),
+  promotedBy: ActorName.optional(),
 });
 export const PromoteOutputSchema = z.object({
   promoted: z.boolean(),
@@ -210,7 +211,7 @@ export const RollbackInputSchema = z.object({
   modelName: Name,
   version: z.string({ error: 'version is required: name the version to roll back to' }).min(1),
   reason: z.string().max(1024).optional(),
-  rolledBackBy: z.string().min(1).optional(),
+  rolledBackBy: ActorName.optional(),
   /** Bypass the policy's production gates and approval rule (needs a reason); audited. */
   skipGates: z.boolean().optional(),
   /** Move the aliases of the archived production version to the rolled-back one. */
@@ -222,7 +223,7 @@ export const ArchiveInputSchema = z.object({
   version: z.string().min(1),
   force: z.boolean().default(false),
   reason: z.string().max(1024).optional(),
-  archivedBy: z.string().min(1).optional(),
+  archivedBy: ActorName.optional(),
 });
 export const ArchivalPolicyInputSchema = z.object({
   useCases: z.array(Name).min(1, 'name the use cases the archival policy runs over'),

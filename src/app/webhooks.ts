@@ -53,7 +53,7 @@ import {
   webhookPayload,
 } from '../core/webhooks.js';
 import { timeOrderedId } from './ids.js';
-import { Actor as ActorName, ModelName, parseInput, UseCase } from './inputs.js';
+import { ActorName, ModelName, parseInput, UseCase } from './inputs.js';
 
 /** A destination refused because it resolves to a private, loopback or link-local address. */
 export class WebhookDestinationError extends ValidationError {

@@ -74,18 +74,33 @@ export function describeWebhooksContract(
       expect((await reg.listUseCases()).items.map((u) => u.useCase)).not.toContain(WEBHOOKS_REF.useCase);
     });
 
-    it('refuses an actor with a control character, so the trail never prints an escape code', async () => {
+    it('refuses an actor with a control character (webhooks, policy, events, reports), so no trail stores one', async () => {
       // Act
-      const created = hooks().create({
-        url: 'https://a.example.com/h',
-        events: ['*'],
-        createdBy: 'ev\u001b[31mil',
+      const refusal = (p: Promise<unknown>) =>
+        p.then(
+          () => 'accepted',
+          (e: Error) => e.message,
+        );
+      const created = await refusal(
+        hooks().create({ url: 'https://a.example.com/h', events: ['*'], createdBy: 'ev\u001b[31mil' }),
+      );
+      const promoted = await refusal(reg.setPolicy({ ...ref, policy: {}, setBy: 'ev\u001b[31mil' }));
+      const v = await reg.register({
+        ...ref,
+        artifactPath: await writeFileArtifact(join(work, 'c', 'm.bin'), 'w'),
       });
-      const promoted = reg.setPolicy({ ...ref, policy: {}, setBy: 'ev\u001b[31mil' });
+      const noted = await refusal(
+        reg.recordEvent({ ...ref, version: v.version, kind: 'note', details: 'x', recordedBy: 'a\nb' }),
+      );
+      const reported = await refusal(
+        reg.reportMetrics({ ...ref, version: v.version, metrics: { auc: 0.9 }, reportedBy: 'a\u0007' }),
+      );
 
       // Assess
-      await expect(created).rejects.toThrow(/the actor \(--by\) contains the control character U\+001B/);
-      await expect(promoted).rejects.toThrow(/the actor \(--by\) contains the control character U\+001B/);
+      for (const message of [created, promoted, noted, reported]) {
+        expect(message).toMatch(/the actor \(--by\) contains the control character U\+00(1B|0A|07)/);
+      }
+      expect(await reg.listEvents(ref)).toEqual([]);
       expect((await hooks().list()).items).toHaveLength(0);
     });
 

@@ -34,6 +34,7 @@ import {
   decideCreateWebhook,
   decideDeleteWebhook,
   decideIndexWebhooks,
+  isMetadataAddress,
   isPrivateAddress,
   MAX_ACTIVE_WEBHOOKS,
   MAX_ATTEMPTS,
@@ -125,6 +126,13 @@ export async function checkDestination(
     });
   }
   if (addresses.length === 0) throw new WebhookDestinationError(`webhook host ${host} has no address.`);
+  const metadata = addresses.filter(isMetadataAddress);
+  if (metadata.length > 0) {
+    throw new WebhookDestinationError(
+      `webhook host ${host} resolves to ${metadata.join(', ')}, a link-local or cloud metadata address; that is never a webhook destination, even with --allow-private.`,
+      { field: 'url', addresses: metadata },
+    );
+  }
   const blocked = addresses.filter(isPrivateAddress);
   if (!allowPrivate && blocked.length > 0) {
     throw new WebhookDestinationError(

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import * as z from 'zod';
 import { type AuditDraft, EVENT_TYPES } from './audit.js';
@@ -74,12 +74,17 @@ export { WEBHOOKS_REF };
 export const WEBHOOK_SCOPE = 'webhooks';
 
 /**
- * What the audit trail keeps of a subscription's URL: its origin and a digest of the whole
- * URL, never the path or query, which often carry a token (Slack, Teams, CI triggers) that an
- * append-only trail could never forget.
+ * What the audit trail keeps of a subscription's URL: its origin and an HMAC-SHA256 of the
+ * whole URL keyed by the subscription's secret, never the path or query, which often carry a
+ * token (Slack, Teams, CI triggers) that an append-only trail could never forget. Keyed, so a
+ * reader of the trail cannot confirm a guessed token; whoever holds the store (and so the
+ * secret) can check which URL it was.
  */
-export function auditedUrl(url: string): { origin: string; urlSha256: string } {
-  return { origin: new URL(url).origin, urlSha256: createHash('sha256').update(url).digest('hex') };
+export function auditedUrl(url: string, secret: string): { origin: string; urlHmacSha256: string } {
+  return {
+    origin: new URL(url).origin,
+    urlHmacSha256: createHmac('sha256', secret).update(url).digest('hex'),
+  };
 }
 
 function webhookRecord(hook: Webhook, secret: string): StoredRecord {
@@ -124,7 +129,12 @@ export interface ActiveWebhooks {
   indexed: boolean;
 }
 
-function webhookDraft(action: 'webhook.create' | 'webhook.delete', hook: Webhook, who: Actor): AuditDraft {
+function webhookDraft(
+  action: 'webhook.create' | 'webhook.delete',
+  hook: Webhook,
+  secret: string,
+  who: Actor,
+): AuditDraft {
   return {
     at: who.now,
     actor: who.actor,
@@ -134,7 +144,7 @@ function webhookDraft(action: 'webhook.create' | 'webhook.delete', hook: Webhook
     toStage: null,
     details: {
       webhookId: hook.id,
-      ...auditedUrl(hook.url),
+      ...auditedUrl(hook.url, secret),
       ...(action === 'webhook.create'
         ? {
             events: hook.events,
@@ -188,7 +198,7 @@ export function decideCreateWebhook(
         { record: webhookRecord(hook, secret), expect: 'absent' },
         indexWrite([...active.hooks, hook], active.indexed),
       ],
-      [webhookDraft('webhook.create', hook, who)],
+      [webhookDraft('webhook.create', hook, secret, who)],
       who.now,
     ),
     result: hook,
@@ -240,7 +250,7 @@ export function decideDeleteWebhook(
           active.indexed,
         ),
       ],
-      [webhookDraft('webhook.delete', deleted, who)],
+      [webhookDraft('webhook.delete', deleted, secret, who)],
       who.now,
     ),
     result: deleted,
@@ -352,6 +362,23 @@ for (const [net, prefix] of [
   PRIVATE.addSubnet(net, prefix, 'ipv6');
 }
 
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4'); // cloud instance metadata, ECS task credentials
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6'); // the EC2 metadata service over IPv6
+
+/**
+ * Whether an address is link-local or a cloud metadata endpoint: never a webhook destination,
+ * even with --allow-private (a webhook there could hand the registry's credentials out).
+ */
+export function isMetadataAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return LINK_LOCAL.check(address, 'ipv4');
+  if (family !== 6) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? LINK_LOCAL.check(mapped[1]!, 'ipv4') : LINK_LOCAL.check(address, 'ipv6');
+}
+
 /**
  * Whether an address is on loopback, link-local, a private or reserved range (IPv4, IPv6,
  * and IPv4 inside IPv6), where a webhook could reach the registry's own network (SSRF).
@@ -387,5 +414,6 @@ export function parseWebhookUrl(text: string): URL {
       { field: 'url' },
     );
   }
+  url.hash = ''; // a fragment is never sent to the server
   return url;
 }

@@ -425,6 +425,26 @@ describe('webhooks', () => {
       });
     });
 
+    it.each([
+      ['http://169.254.169.254/latest/meta-data'],
+      ['http://[fe80::1]/x'],
+      ['http://[fd00:ec2::254]/x'],
+    ])('%s is refused even with --allow-private (cloud metadata, link-local)', async (url) => {
+      const reg = backend.registry({ clock });
+      const e = (await reg
+        .webhooks()
+        .create({ url, events: ['*'], allowPrivate: true })
+        .catch((x: unknown) => x)) as WebhookDestinationError;
+      expect(e.name).toBe('WebhookDestinationError');
+      expect(e.message).toMatch(/never a webhook destination, even with --allow-private/);
+    });
+
+    it('drops a URL fragment, which is never sent', async () => {
+      const hooks = backend.registry({ clock }).webhooks({ resolve: async () => ['93.184.216.34'] });
+      const { webhook } = await hooks.create({ url: 'https://hooks.example.com/x?a=1#frag', events: ['*'] });
+      expect(webhook.url).toBe('https://hooks.example.com/x?a=1');
+    });
+
     it('checks again when it sends: a host that now resolves privately is not called', async () => {
       const url = new URL('https://hooks.example.com/x');
       await expect(checkDestination(url, false, async () => ['93.184.216.34'])).resolves.toMatchObject({

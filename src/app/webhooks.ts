@@ -42,6 +42,7 @@ import {
   parseWebhookUrl,
   retryDelayMs,
   validateEventTypes,
+  validateStageFilter,
   WEBHOOK_INDEX_ID,
   WEBHOOK_SCOPE,
   WEBHOOKS_REF,
@@ -283,6 +284,7 @@ export class Webhooks {
       });
     }
     const events = validateEventTypes(req.events);
+    validateStageFilter(events, req.stage);
     const url = parseWebhookUrl(req.url);
     await checkDestination(url, req.allowPrivate, this.resolve);
     const who = this.ports.who(req.createdBy);

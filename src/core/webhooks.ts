@@ -285,6 +285,27 @@ export function validateEventTypes(names: readonly string[]): string[] {
   return [...new Set(names)].sort();
 }
 
+/** The event types that move a version into a stage: the only ones a `--stage` filter can match. */
+export const STAGE_EVENT_TYPES: readonly string[] = [
+  'register',
+  'promote',
+  'demote',
+  'archive',
+  'rollback',
+  'supersede',
+  'deprecate',
+].map((a) => `model.${a}`);
+
+/** Refuses a stage filter on event types that never move a version: it would never match. */
+export function validateStageFilter(events: readonly string[], stage: string | null): void {
+  if (stage === null) return;
+  if (events.some((e) => STAGE_EVENT_TYPES.some((t) => takes([e], t)))) return;
+  throw new ValidationError(
+    `--stage ${stage} only matches events that move a version (${STAGE_EVENT_TYPES.join(', ')}); ${events.join(', ')} never does, so the subscription would receive nothing. Drop --stage or add such an event.`,
+    { field: 'stage' },
+  );
+}
+
 /** Whether a subscription's event list takes an event type (exactly, by family, or `*`). */
 function takes(events: readonly string[], type: string): boolean {
   return events.some((e) => e === '*' || e === type || (e.endsWith('.*') && type.startsWith(e.slice(0, -1))));

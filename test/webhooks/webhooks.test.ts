@@ -257,6 +257,7 @@ describe('webhooks', () => {
         { url, events: ['*', 'model.promote'] },
         { url, events: ['model.promote'], useCase: '../x' },
         { url: `https://hooks.example.com/${'a'.repeat(2100)}`, events: ['model.promote'] },
+        { url, events: ['model.key.trust'], stage: 'production' as const }, // never moves a version
       ].map((input) =>
         hooks.create(input).then(
           () => 'created',
@@ -270,6 +271,9 @@ describe('webhooks', () => {
     expect(outcomes[1]).toMatch(/^ValidationError: .*`\*` already takes every event/);
     expect(outcomes[2]).toMatch(/^ValidationError: .*use case "..\/x" is not allowed/);
     expect(outcomes[3]).toMatch(/^ValidationError: .*longer than 2048 characters/);
+    expect(outcomes[4]).toMatch(
+      /^ValidationError: --stage production only matches events that move a version/,
+    );
     expect((await hooks.list()).items).toHaveLength(1);
   });
 

@@ -6,12 +6,8 @@ import { type ModelRef, StageSchema } from './model.js';
 /** prevHash of a model's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * Every audit action a registry records; `model.` + the action is the type of the event
- * notifiers and webhooks send (`model.promote`, `model.approval.request`). Drafts are typed
- * by it, so an action cannot be written without being listed here.
- */
-export const AUDIT_ACTIONS = [
+/** The actions that move a version into a stage (their events carry `toStage`). */
+export const STAGE_ACTIONS = [
   'register',
   'promote',
   'demote',
@@ -19,6 +15,15 @@ export const AUDIT_ACTIONS = [
   'rollback',
   'supersede',
   'deprecate',
+] as const;
+
+/**
+ * Every audit action a registry records; `model.` + the action is the type of the event
+ * notifiers and webhooks send (`model.promote`, `model.approval.request`). Drafts are typed
+ * by it, so an action cannot be written without being listed here.
+ */
+export const AUDIT_ACTIONS = [
+  ...STAGE_ACTIONS,
   'alias.set',
   'alias.remove',
   'policy.set',

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import * as z from 'zod';
-import { type AuditDraft, EVENT_TYPES } from './audit.js';
+import { type AuditDraft, EVENT_TYPES, eventType, STAGE_ACTIONS } from './audit.js';
 import { recordChange } from './change.js';
 import type { Actor, Decision } from './decisions.js';
 import { ConflictError, ValidationError } from './errors.js';
@@ -286,15 +286,7 @@ export function validateEventTypes(names: readonly string[]): string[] {
 }
 
 /** The event types that move a version into a stage: the only ones a `--stage` filter can match. */
-export const STAGE_EVENT_TYPES: readonly string[] = [
-  'register',
-  'promote',
-  'demote',
-  'archive',
-  'rollback',
-  'supersede',
-  'deprecate',
-].map((a) => `model.${a}`);
+export const STAGE_EVENT_TYPES: readonly string[] = STAGE_ACTIONS.map(eventType);
 
 /** Refuses a stage filter on event types that never move a version: it would never match. */
 export function validateStageFilter(events: readonly string[], stage: string | null): void {

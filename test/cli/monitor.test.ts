@@ -361,20 +361,18 @@ describe('modelreg events and monitor', () => {
       '--json',
     );
     const tooLong = await mr('models', 'policy', 'set', ...MODEL, '--monitor', 'auc>=0.8 for 99999999d');
-    expectExit(badMetric, 2);
-    expect(JSON.parse(badMetric.stdout).error.message).toContain('name=number');
-    expectExit(badWindow, 2);
-    expect(JSON.parse(badWindow.stdout).error.message).toContain('30m, 6h, 2d');
-    expectExit(badAt, 2);
-    expect(JSON.parse(badAt.stdout).error.message).toContain('ISO 8601');
-    expectExit(future, 2);
-    expect(JSON.parse(future.stdout).error.message).toContain('after the registry clock');
-    expectExit(twice, 2);
-    expect(JSON.parse(twice.stdout).error.message).toContain('auc is given twice');
-    expectExit(hex, 2);
-    expect(JSON.parse(hex.stdout).error.message).toContain('decimal number');
-    expectExit(proto, 2);
-    expect(JSON.parse(proto.stdout).error.message).toContain('metric name "__proto__"');
+    for (const [refused, says] of [
+      [badMetric, 'name=number'],
+      [badWindow, '30m, 6h, 2d'],
+      [badAt, 'ISO 8601'],
+      [future, 'after the registry clock'],
+      [twice, 'auc is given twice'],
+      [hex, 'decimal number'],
+      [proto, 'metric name "__proto__"'],
+    ] as const) {
+      expectExit(refused, 2);
+      expect(JSON.parse(refused.stdout).error.message).toContain(says);
+    }
     expectExit(badRule, 2);
     expectExit(infinite, 2);
     expect(JSON.parse(infinite.stdout).error).toMatchObject({

@@ -111,7 +111,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
           : '';
         print(cmd, r, () =>
           r.valid
-            ? `Audit trail of ${label} verified${anchor}: ${r.checked} events, chain intact.`
+            ? `Audit trail of ${label} verified${anchor}: ${r.checked} event${r.checked === 1 ? '' : 's'}, chain intact.`
             : `Audit trail of ${label} is NOT intact${anchor}: first bad event is seq ${r.firstBadSeq} (${r.reason}).`,
         );
         if (!r.valid) setExit(EXIT.integrity);

@@ -5,35 +5,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CliResult,
-  cliAt,
-  describeRun,
-  expectExit,
-  type Json,
-  makeTempDir,
-  okJson,
-  removeTempDir,
-  requireBuiltCli,
-  startCli,
-} from './run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliWorkspace, describeRun, expectExit, type Json, okJson } from './run-cli.js';
 
 const PROCESSES = 8;
 
 describe('processes racing to record one deployment', () => {
-  let dir: string;
-  let store: string;
-  let mr: (...args: string[]) => Promise<CliResult>;
-
-  beforeAll(async () => {
-    requireBuiltCli();
-    dir = await makeTempDir('deploy-race');
-    store = join(dir, 'store');
-    mr = cliAt(dir, store);
-    await writeFile(join(dir, 'model.bin'), 'weights\n');
-  });
-  afterAll(() => removeTempDir(dir));
+  const { mr, start } = cliWorkspace('deploy-race', (dir) => writeFile(join(dir, 'model.bin'), 'weights\n'));
 
   it(`${PROCESSES} processes recording the same deployment: one is recorded, the rest answer it`, async () => {
     // Prepare
@@ -43,10 +21,7 @@ describe('processes racing to record one deployment', () => {
 
     // Act: every process is started before any is awaited
     const running = Array.from({ length: PROCESSES }, () =>
-      startCli(
-        ['deployments', 'record', ...MODEL, '--version', '1.0.0', ...WHERE, '--json', '--store', store],
-        { cwd: dir },
-      ),
+      start('deployments', 'record', ...MODEL, '--version', '1.0.0', ...WHERE, '--json'),
     );
     const results = await Promise.all(running);
 

@@ -5,35 +5,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CliResult,
-  cliAt,
-  describeRun,
-  expectExit,
-  type Json,
-  makeTempDir,
-  okJson,
-  removeTempDir,
-  requireBuiltCli,
-  startCli,
-} from './run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliWorkspace, describeRun, expectExit, type Json, okJson } from './run-cli.js';
 
 const PROCESSES = 32;
 
 describe('processes racing on one release line', () => {
-  let dir: string;
-  let store: string;
-  let mr: (...args: string[]) => Promise<CliResult>;
-
-  beforeAll(async () => {
-    requireBuiltCli();
-    dir = await makeTempDir('line-race');
-    store = join(dir, 'store');
-    mr = cliAt(dir, store);
+  const { mr, start } = cliWorkspace('line-race', async (dir) => {
     for (let i = 0; i <= PROCESSES; i++) await writeFile(join(dir, `model-${i}.bin`), `model ${i}\n`);
   });
-  afterAll(() => removeTempDir(dir));
 
   it(`${PROCESSES} processes promoting on line orin: one production on the line, the default line untouched`, async () => {
     // Prepare: the default line has 1.0.0 in production; 32 versions of line orin wait in staging
@@ -59,21 +39,7 @@ describe('processes racing on one release line', () => {
 
     // Act: every process is started before any is awaited
     const running = versions.map((version) =>
-      startCli(
-        [
-          'models',
-          'promote',
-          ...MODEL,
-          '--version',
-          version,
-          '--to',
-          'production',
-          '--json',
-          '--store',
-          store,
-        ],
-        { cwd: dir },
-      ),
+      start('models', 'promote', ...MODEL, '--version', version, '--to', 'production', '--json'),
     );
     const results = await Promise.all(running);
 

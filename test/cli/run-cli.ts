@@ -10,7 +10,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 /** The CLI `npm run build` writes (the `pretest` script builds it before `npm test`). */
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -164,4 +164,35 @@ export async function storeTree(store: string): Promise<Record<string, string>> 
   }
   await walk(store);
   return out;
+}
+
+/** A working directory with a store in it, for the tests of one describe block. */
+export interface CliWorkspace {
+  dir: string;
+  store: string;
+  /** Runs the CLI on the store and waits for it. */
+  mr: (...args: string[]) => Promise<CliResult>;
+  /** Starts the CLI on the store at once (see startCli), so that many can run together. */
+  start: (...args: string[]) => Promise<CliResult>;
+}
+
+/**
+ * Makes a temporary directory and its store before the describe block's tests (after
+ * checking the CLI is built, then `setup`), and removes it after them.
+ */
+export function cliWorkspace(label: string, setup?: (dir: string) => Promise<void>): CliWorkspace {
+  const ws: CliWorkspace = {
+    dir: '',
+    store: '',
+    mr: (...args) => runCli([...args, '--store', ws.store], { cwd: ws.dir }),
+    start: (...args) => startCli([...args, '--store', ws.store], { cwd: ws.dir }),
+  };
+  beforeAll(async () => {
+    requireBuiltCli();
+    ws.dir = await makeTempDir(label);
+    ws.store = join(ws.dir, 'store');
+    await setup?.(ws.dir);
+  });
+  afterAll(() => removeTempDir(ws.dir));
+  return ws;
 }

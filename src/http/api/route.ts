@@ -180,6 +180,17 @@ export function mount(app: Hono<HttpEnv>, specs: readonly AnyRoute[], limits: Bo
 }
 
 /** A path parameter schema whose field names match the route's `:params`. */
+/** `?limit=&cursor=` of a listing. */
+export const PageQuery = z
+  .object({ limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().optional() })
+  .strict();
+
+/** A page request from a listing's query, without the parts it did not give. */
+export const pageOf = (q: { limit?: number | undefined; cursor?: string | undefined }) => ({
+  ...(q.limit ? { limit: q.limit } : {}),
+  ...(q.cursor ? { cursor: q.cursor } : {}),
+});
+
 export const PathParams = {
   model: z.object({ useCase: z.string(), model: z.string() }),
   version: z.object({ useCase: z.string(), model: z.string(), version: z.string() }),

@@ -33,16 +33,10 @@ import { cardRoutes } from './card-routes.js';
 import { lifeRoutes } from './life-routes.js';
 import { lineageRoutes } from './lineage-routes.js';
 import { monitorSpecs } from './monitor-routes.js';
-import { type AnyRoute, PathParams, Reply, route } from './route.js';
+import { type AnyRoute, PageQuery, PathParams, pageOf, Reply, route } from './route.js';
 import { multipartUpload, type SourcePolicy, sourceOf } from './uploads.js';
 import { webhookSpecs } from './webhook-routes.js';
 
-const Limit = z.coerce.number().int().min(1).max(1000).optional();
-const PageQuery = z.object({ limit: Limit, cursor: z.string().optional() }).strict();
-const pageOf = (q: { limit?: number | undefined; cursor?: string | undefined }) => ({
-  ...(q.limit ? { limit: q.limit } : {}),
-  ...(q.cursor ? { cursor: q.cursor } : {}),
-});
 const ref = (p: { useCase: string; model: string }) => ({ useCase: p.useCase, modelName: p.model });
 const sel = (p: { useCase: string; model: string; version: string }) => ({ ...ref(p), version: p.version });
 const pageOfSchema = (item: z.ZodType) =>

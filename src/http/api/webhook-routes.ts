@@ -6,12 +6,9 @@
  */
 import * as z from 'zod';
 import { WebhookCreateSchema } from '../../app/webhooks.js';
-import { type AnyRoute, route } from './route.js';
+import { type AnyRoute, PageQuery, pageOf, route } from './route.js';
 
 const Id = z.object({ id: z.string().min(1).max(200) });
-const Paging = z
-  .object({ limit: z.coerce.number().int().min(1).max(1000).optional(), cursor: z.string().optional() })
-  .strict();
 
 /** The webhook routes, added to the API's route list. */
 export function webhookSpecs(): AnyRoute[] {
@@ -33,11 +30,10 @@ export function webhookSpecs(): AnyRoute[] {
       summary: 'Every subscription, active and deleted (never a secret)',
       cli: 'webhooks list',
       role: 'admin',
-      query: Paging,
+      query: PageQuery,
       handler: ({ registry, query }) =>
         registry.webhooks().list({
-          ...(query.limit ? { limit: query.limit } : {}),
-          cursor: query.cursor ?? null,
+          ...pageOf(query),
         }),
     }),
     route({
@@ -46,12 +42,11 @@ export function webhookSpecs(): AnyRoute[] {
       summary: 'The hash-chained audit trail of subscriptions created and deleted',
       cli: 'audit show --webhooks',
       role: 'admin',
-      query: Paging,
+      query: PageQuery,
       handler: ({ registry, query }) =>
         registry.auditTrail({
           trail: 'webhooks',
-          ...(query.limit ? { limit: query.limit } : {}),
-          cursor: query.cursor ?? null,
+          ...pageOf(query),
         }),
     }),
     route({
@@ -80,12 +75,11 @@ export function webhookSpecs(): AnyRoute[] {
       cli: 'webhooks deliveries',
       role: 'admin',
       params: Id,
-      query: Paging,
+      query: PageQuery,
       handler: ({ registry, params, query }) =>
         registry.webhooks().deliveries({
           id: params.id,
-          ...(query.limit ? { limit: query.limit } : {}),
-          cursor: query.cursor ?? null,
+          ...pageOf(query),
         }),
     }),
     route({

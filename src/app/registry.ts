@@ -975,13 +975,16 @@ export class Registry extends RegistryCore {
 
   // ── Signing (issue 11 §2): trusted keys, signed release statements, verification ──
 
+  private signingOf?: Signing;
+
   private get signing(): Signing {
-    return new Signing({
+    this.signingOf ??= new Signing({
       store: this.store,
       artifacts: this.artifacts,
       who: (actor) => this.who(actor),
       mutate: (decide) => this.mutate(decide),
     });
+    return this.signingOf;
   }
 
   /** Trusts a public key (PEM, or read from KMS by the caller) for a use case's signatures. */
@@ -1080,13 +1083,16 @@ export class Registry extends RegistryCore {
 
   // monitor: version events and live monitoring (src/app/events.ts)
 
+  private monitorOf?: Monitor;
+
   private get monitor(): Monitor {
-    return new Monitor({
+    this.monitorOf ??= new Monitor({
       store: this.store,
       who: (actor) => this.who(actor),
       mutate: (decide) => this.mutate(decide),
       load: (ref, version) => this.load(ref, { ...ref, version }),
     });
+    return this.monitorOf;
   }
 
   /** Records a regression, incident, maintenance or note on a version (audited as `event.record`). */

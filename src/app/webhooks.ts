@@ -350,13 +350,11 @@ export class Webhooks {
     return r;
   }
 
-  /** One subscription (never its secret). */
-  async get(input: { id: string }): Promise<PublicWebhook> {
-    return toWebhook(await this.record(input.id));
-  }
-
   /** Stops a subscription (audited): no new deliveries; those already in the outbox are still sent. */
-  async delete(input: { id: string; deletedBy?: string }): Promise<PublicWebhook> {
+  async delete(input: {
+    id: string;
+    deletedBy?: string;
+  }): Promise<PublicWebhook & { alreadyDeleted?: true }> {
     const who = this.ports.who(input.deletedBy);
     return this.ports.mutate(async () => {
       const r = await this.record(input.id);

@@ -4,8 +4,6 @@ import { ValidationError } from '../core/errors.js';
 import { METRIC_NAME } from '../core/gates.js';
 import type { ParentModel } from '../core/model.js';
 
-export { DECIMAL, parseDecimal } from './decimal.js';
-
 import { parseDecimal } from './decimal.js';
 
 /** C0 and C1 control characters (escape codes, NUL, newlines …). */

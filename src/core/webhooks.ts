@@ -236,8 +236,8 @@ export function decideDeleteWebhook(
   hook: Webhook,
   secret: string,
   who: Actor,
-): Decision<Webhook> {
-  if (hook.status !== 'active') return { change: null, result: hook };
+): Decision<Webhook & { alreadyDeleted?: true }> {
+  if (hook.status !== 'active') return { change: null, result: { ...hook, alreadyDeleted: true } };
   const deleted: Webhook = { ...hook, status: 'deleted', deletedAt: who.now, deletedBy: who.actor };
   return {
     change: recordChange(
@@ -385,11 +385,7 @@ LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6'); // the EC2 metadata service over
  * even with --allow-private (a webhook there could hand the registry's credentials out).
  */
 export function isMetadataAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return LINK_LOCAL.check(address, 'ipv4');
-  if (family !== 6) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? LINK_LOCAL.check(mapped[1]!, 'ipv4') : LINK_LOCAL.check(address, 'ipv6');
+  return onList(LINK_LOCAL, address, false);
 }
 
 /**
@@ -397,12 +393,19 @@ export function isMetadataAddress(address: string): boolean {
  * and IPv4 inside IPv6), where a webhook could reach the registry's own network (SSRF).
  */
 export function isPrivateAddress(address: string): boolean {
+  return onList(PRIVATE, address, true);
+}
+
+/**
+ * Whether an address is on a list, IPv4 inside IPv6 (`::ffff:a.b.c.d`) checked as IPv4;
+ * `otherwise` answers for what is not an IP address at all.
+ */
+function onList(list: BlockList, address: string, otherwise: boolean): boolean {
   const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family !== 6) return true;
+  if (family === 4) return list.check(address, 'ipv4');
+  if (family !== 6) return otherwise;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
-  return PRIVATE.check(address, 'ipv6');
+  return mapped ? list.check(mapped[1]!, 'ipv4') : list.check(address, 'ipv6');
 }
 
 /** Checks a subscription URL's form: http or https, a host, no credentials in it. */

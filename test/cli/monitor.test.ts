@@ -59,23 +59,22 @@ describe('modelreg events and monitor', () => {
     }
     const policy = await mr('models', 'policy', 'set', ...MODEL, '--monitor', rule, '--json');
     expect(okJson(policy).monitoring).toHaveLength(1);
+    const reportArgs = (h: number, auc: number) => [
+      'monitor',
+      'report',
+      ...MODEL,
+      '--version',
+      '1.1.0',
+      '--metric',
+      `auc=${auc}`,
+      '--at',
+      hour(h),
+      '--window',
+      '1h',
+    ];
     const report = (h: number, auc: number, ...extra: string[]) =>
-      mr(
-        'monitor',
-        'report',
-        ...MODEL,
-        '--version',
-        '1.1.0',
-        '--metric',
-        `auc=${auc}`,
-        '--at',
-        hour(h),
-        '--window',
-        '1h',
-        '--json',
-        ...extra,
-      );
-    return { store, mr, MODEL, report };
+      mr(...reportArgs(h, auc), '--json', ...extra);
+    return { store, mr, MODEL, report, reportArgs };
   }
 
   const rollbacks = (audit: Json) => audit.items.filter((e: Json) => e.action === 'rollback');
@@ -261,21 +260,11 @@ describe('modelreg events and monitor', () => {
 
   it('keeps the first value of a re-sent observation and warns of a different one (exit 0)', async () => {
     // Prepare
-    const { mr, MODEL, report } = await twoProductions('conflict', 'auc>=0.8 for 3h then notify');
+    const { mr, report, reportArgs } = await twoProductions('conflict', 'auc>=0.8 for 3h then notify');
     okJson(await report(1, 0.9));
     // Act
     const json = okJson(await report(1, 0.5));
-    const text = await mr(
-      'monitor',
-      'report',
-      ...MODEL,
-      '--version',
-      '1.1.0',
-      '--metric',
-      'auc=0.4',
-      '--at',
-      hour(1),
-    );
+    const text = await mr(...reportArgs(1, 0.4)); // the text output, not --json
     // Assess
     expect(json).toMatchObject({
       recorded: 0,

@@ -70,7 +70,7 @@ export function describeWebhooksContract(
       expect(written).not.toContain('s3cr3t-t0ken');
       expect(written).not.toContain(secret);
       expect(deleted).toMatchObject({ status: 'deleted', deletedBy: 'bo' });
-      expect(again).toEqual(deleted); // deleting twice changes nothing
+      expect(again).toEqual({ ...deleted, alreadyDeleted: true }); // deleting twice changes nothing, and says so
       expect(verified).toMatchObject({ valid: true, checked: 2 });
       expect((await reg.listUseCases()).items.map((u) => u.useCase)).not.toContain(WEBHOOKS_REF.useCase);
     });

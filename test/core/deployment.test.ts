@@ -160,21 +160,18 @@ describe('deployment decisions', () => {
     expect(() => decideEndDeployment(REF, head(), result, null, WHO)).toThrow(ConflictError);
   });
 
+  const running = () => [
+    deployment({ id: 'a', version: '1.0.0' }),
+    deployment({ id: 'b', version: '1.1.0' }),
+    deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
+  ];
+
   it('finds the running deployments of another version than production', () => {
-    const ds = [
-      deployment({ id: 'a', version: '1.0.0' }),
-      deployment({ id: 'b', version: '1.1.0' }),
-      deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
-    ];
-    expect(staleDeployments(ds, '1.0.0').map((d) => d.id)).toEqual(['b']);
+    expect(staleDeployments(running(), '1.0.0').map((d) => d.id)).toEqual(['b']);
   });
 
   it('finds the running deployments of one version (after an archive or a deprecation)', () => {
-    const ds = [
-      deployment({ id: 'a', version: '1.0.0' }),
-      deployment({ id: 'b', version: '1.1.0' }),
-      deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
-    ];
+    const ds = running();
     expect(runningOn(ds, '1.1.0').map((d) => d.id)).toEqual(['b']);
     expect(runningOn(ds, '2.0.0')).toEqual([]);
   });

@@ -52,7 +52,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       .option('--by <name>', 'who reports')
       .action(
         withRegistry('write', async (registry, o, cmd) => {
-          const { parseDecimal } = await import('../parse.js');
+          const { parseDecimal } = await import('../decimal.js');
           const metrics = metricArgs(many(o.metric), parseDecimal);
           const r = await registry.reportMetrics({
             useCase: o.useCase as string,

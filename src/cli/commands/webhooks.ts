@@ -86,13 +86,12 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who deletes it, for the audit trail (default: MODELREG_ACTOR or the OS user)')
     .action(
       withRegistry('read', async (registry, o, cmd) => {
-        const before = await registry.webhooks().get({ id: o.id as string });
         const h = await registry.webhooks().delete({
           id: o.id as string,
           ...(o.by ? { deletedBy: o.by as string } : {}),
         });
         print(cmd, h, () =>
-          before.status === 'deleted'
+          h.alreadyDeleted
             ? `Webhook ${h.id} was already deleted (${h.deletedAt} by ${h.deletedBy}); nothing changed.`
             : `Deleted webhook ${h.id} (${h.url}).`,
         );

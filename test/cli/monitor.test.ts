@@ -7,7 +7,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type CliResult,
   cliAt,
   describeRun,
   expectExit,
@@ -190,33 +189,16 @@ describe('modelreg events and monitor', () => {
 
   it(`${PROCESSES} processes reporting at once roll back exactly once`, async () => {
     // Prepare: two breaching windows already in; the third completes the span
-    const { store, mr, MODEL, report } = await twoProductions('race', 'auc>=0.8 for 3h then rollback');
+    const { store, mr, MODEL, report, reportArgs } = await twoProductions(
+      'race',
+      'auc>=0.8 for 3h then rollback',
+    );
     okJson(await report(1, 0.6));
     okJson(await report(2, 0.6));
     // Act: half redeliver hour 3, half report hour 4; every one may see a sustained breach
-    const running: Promise<CliResult>[] = [];
-    for (let i = 0; i < PROCESSES; i++) {
-      const at = hour(3 + (i % 2));
-      running.push(
-        startCli(
-          [
-            'monitor',
-            'report',
-            ...MODEL,
-            '--version',
-            '1.1.0',
-            '--metric',
-            'auc=0.6',
-            '--at',
-            at,
-            '--json',
-            '--store',
-            store,
-          ],
-          { cwd: dir },
-        ),
-      );
-    }
+    const running = Array.from({ length: PROCESSES }, (_, i) =>
+      startCli([...reportArgs(3 + (i % 2), 0.6), '--json', '--store', store], { cwd: dir }),
+    );
     const results = await Promise.all(running);
     // Assess
     for (const r of results) expect(r.code, describeRun(r)).toBe(0);

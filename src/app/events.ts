@@ -18,7 +18,8 @@ import {
   EVENT_KINDS,
   eventDraft,
   eventScope,
-  eventWrite,
+  eventWrites,
+  regressionMarkId,
   type VersionEvent,
   withRecords,
 } from '../core/events.js';
@@ -189,7 +190,8 @@ export class Monitor {
         actor: who.actor,
         source: 'manual',
       };
-      return { change: decideRecordEvent(ref, head, event, who), result: event };
+      const marked = await this.marked(ref, event.version);
+      return { change: decideRecordEvent(ref, head, event, marked, who), result: event };
     });
   }
 
@@ -367,13 +369,19 @@ export class Monitor {
     }
   }
 
+  /** Whether a version has its regression mark (read by key, strongly consistent). */
+  private async marked(ref: ModelRef, version: string): Promise<boolean> {
+    return (await this.ports.store.getRecord('regression-mark', regressionMarkId(ref, version))) !== null;
+  }
+
   /**
-   * The first regression event recorded on a version (by people or by the monitor), if any.
-   * Listed by scope (on DynamoDB a GSI, eventually consistent): a regression recorded in the
-   * last moments before the rollback may be missed; the target's own was recorded when it was
-   * rolled away from, long before.
+   * The first regression event recorded on a version (by people or by the monitor), if any:
+   * its mark, read by key (strongly consistent, so a regression recorded a moment ago is
+   * seen); for a registry whose regressions predate marks, the listing by scope.
    */
   private async regressionOf(ref: ModelRef, version: string): Promise<VersionEvent | undefined> {
+    const mark = await this.ports.store.getRecord('regression-mark', regressionMarkId(ref, version));
+    if (mark !== null) return mark.doc as unknown as VersionEvent;
     const records = await allPages((cursor) =>
       this.ports.store.listRecords('event', { scope: eventScope(ref) }, { limit: 1000, cursor }),
     );
@@ -481,7 +489,7 @@ export class Monitor {
         at: who.now,
       };
       const writes: RecordWrite[] = [
-        eventWrite(event),
+        ...eventWrites(event, await this.marked(ref, version)),
         {
           record: {
             kind: 'monitor-action',

@@ -45,6 +45,32 @@ export function eventWrite(event: VersionEvent): RecordWrite {
   };
 }
 
+/** The id of a version's regression mark: `${useCase}/${modelName}/${version}`. */
+export const regressionMarkId = (ref: ModelRef, version: string) =>
+  `${ref.useCase}/${ref.modelName}/${version}`;
+
+/**
+ * The record writes of an event: the event, and, for a version's first regression, its
+ * mark (the event again, by version), which a monitor rollback reads by key before
+ * returning to that version: a listing by scope is eventually consistent on DynamoDB and
+ * could miss a regression recorded a moment earlier. `marked`: the version has a mark.
+ */
+export function eventWrites(event: VersionEvent, marked: boolean): RecordWrite[] {
+  const writes = [eventWrite(event)];
+  if (event.kind === 'regression' && !marked) {
+    writes.push({
+      record: {
+        kind: 'regression-mark',
+        id: regressionMarkId(event, event.version),
+        scope: eventScope(event),
+        doc: event as unknown as Record<string, unknown>,
+      },
+      expect: 'absent',
+    });
+  }
+  return writes;
+}
+
 /** The audit draft of an event: who recorded what about which version. */
 export function eventDraft(event: VersionEvent, extra: Record<string, unknown> = {}): AuditDraft {
   return {
@@ -75,12 +101,16 @@ export function withRecords(
     : appendToChange(change, records, drafts);
 }
 
-/** Records one event on a version: its record and its `event.record` audit event, one commit. */
+/**
+ * Records one event on a version: its record (and its regression mark, see `eventWrites`)
+ * and its `event.record` audit event, one commit.
+ */
 export function decideRecordEvent(
   ref: ModelRef,
   head: ModelHead,
   event: VersionEvent,
+  marked: boolean,
   who: Actor,
 ): ChangeSet {
-  return withRecords(ref, head, null, [eventWrite(event)], [eventDraft(event)], who);
+  return withRecords(ref, head, null, eventWrites(event, marked), [eventDraft(event)], who);
 }

@@ -68,8 +68,10 @@ export type RecordKind =
   // signing: the keys a use case trusts, and the signed release statements of versions
   | 'trusted-key'
   | 'signature'
-  // monitor: version events, live metric observations, and the fact that a rule acted
+  // monitor: version events, the first regression of a version (read by key, strongly
+  // consistent), live metric observations, and the fact that a rule acted
   | 'event'
+  | 'regression-mark'
   | 'observation'
   | 'monitor-action'
   // webhooks: subscriptions and the outbox of their deliveries

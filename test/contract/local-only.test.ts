@@ -645,6 +645,47 @@ describe('local backend only', () => {
     });
   });
 
+  describe('a listing that lags (as a DynamoDB index can)', () => {
+    it('a monitor rollback still sees a regression recorded on its target a moment earlier', async () => {
+      // Prepare: listings of events answer nothing, as an index that has not caught up yet
+      const lagging = backend.registryWith((store) => {
+        const port: RegistryStore = interceptCommits(store, () => undefined);
+        return {
+          ...port,
+          listRecords: (kind, filter, options) =>
+            kind === 'event'
+              ? Promise.resolve({ items: [], nextCursor: null })
+              : store.listRecords(kind, filter, options),
+        };
+      });
+      for (const content of ['a', 'b']) await registerFile(content, {}, lagging);
+      for (const version of ['1.0.0', '1.0.1']) {
+        await lagging.promote({ ...ref, version, to: 'staging' });
+        await lagging.promote({ ...ref, version, to: 'production' });
+      }
+      await lagging.setPolicy({
+        ...ref,
+        policy: { monitoring: [{ metric: 'auc', min: 0.85, sustainedFor: '1h', action: 'rollback' }] },
+      });
+      await lagging.recordEvent({ ...ref, version: '1.0.0', kind: 'regression', details: 'drops grasps' });
+
+      // Act: a breach of 1.0.1, whose previous production version is 1.0.0
+      const report = await lagging.reportMetrics({
+        ...ref,
+        version: '1.0.1',
+        metrics: { auc: 0.1 },
+        at: '2026-01-01T00:00:00Z',
+      });
+
+      // Assess: skipped, not rolled back to the regressed version
+      expect(report.rules[0]).toMatchObject({ state: 'sustained', outcome: 'acted' });
+      expect(report.rules[0]!.actedOn).toEqual({
+        skipped: expect.stringContaining('1.0.0 has a recorded regression'),
+      });
+      expect((await reg.info({ ...ref, stage: 'production' })).version).toBe('1.0.1');
+    });
+  });
+
   describe('audit tampering', () => {
     async function prepare(): Promise<SqliteRegistryStore> {
       await registerFile('a');

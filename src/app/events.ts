@@ -519,7 +519,8 @@ export const MonitorReportEventSchema = z
     useCase: z.string(),
     modelName: z.string(),
     version: z.string(),
-    metrics: z.record(z.string(), z.number()),
+    // checked by name in the use case; a `z.record` would drop `__proto__` before it
+    metrics: safeRecord(z.string(), z.unknown()),
     at: z.string().optional(),
     window: z.string().optional(),
     reportedBy: ActorName.optional(),

@@ -91,6 +91,23 @@ describe('HTTP API: events and monitoring', () => {
     ).toBe(400);
   });
 
+  it('refuses a metric named __proto__ by name (not "at least one metric is required")', async () => {
+    // JSON.parse keeps `__proto__` as an own key, as a request body does
+    const sneaky = JSON.parse('{"metrics": {"auc": 0.95, "__proto__": 0.1}}');
+    const alone = JSON.parse('{"metrics": {"__proto__": 0.1}}');
+    for (const body of [sneaky, alone]) {
+      const res = await call(`${base}/versions/1.1.0/observations`, 'editor', body);
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { name: string; message: string } };
+      expect(error.name).toBe('ValidationError');
+      expect(error.message).toContain('metric name "__proto__" is not allowed');
+    }
+    const status = (await (await call(`${base}/versions/1.1.0/monitoring`, 'viewer')).json()) as {
+      latest: unknown[];
+    };
+    expect(status.latest).toEqual([]);
+  });
+
   it('ingests a report, rolls back on a sustained breach once, and shows the status', async () => {
     const report = { metrics: { auc: 0.5 }, at: '2026-05-01T10:00:00Z', window: '1h' };
     const first = await call(`${base}/versions/1.1.0/observations`, 'editor', report);

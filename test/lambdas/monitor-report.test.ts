@@ -56,5 +56,8 @@ describe('lambdas/monitor-report', () => {
     await expect(
       handler({ ...ref, version: '1.0.0', metrics: { auc: 1 }, window: 'a while' }),
     ).rejects.toMatchObject({ name: 'ValidationError' });
+    // an event parsed from JSON keeps `__proto__` as an own key; it is refused by name
+    const sneaky = { ...ref, version: '1.0.0', metrics: JSON.parse('{"auc": 0.9, "__proto__": 0.1}') };
+    await expect(handler(sneaky)).rejects.toThrow(/metric name "__proto__" is not allowed/);
   });
 });

@@ -4,6 +4,7 @@
  * version's monitoring status. Thin like routes.ts: the use case's schema, then the use case.
  */
 import * as z from 'zod';
+import { safeRecord } from '../../app/inputs.js';
 import { EVENT_KINDS, VersionEventSchema } from '../../core/events.js';
 import { type AnyRoute, PathParams, route } from './route.js';
 
@@ -56,7 +57,12 @@ export function monitorSpecs(): AnyRoute[] {
       params: PathParams.version,
       body: z
         .object({
-          metrics: z.record(z.string(), z.number()),
+          // checked by name in the use case; a `z.record` would drop `__proto__` before it
+          metrics: safeRecord(z.string(), z.unknown()).meta({
+            type: 'object',
+            additionalProperties: { type: 'number' },
+            description: 'metric name: value, e.g. {"auc": 0.81}',
+          }),
           at: z.string().optional(),
           window: z.string().optional(),
         })

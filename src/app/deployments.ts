@@ -227,3 +227,17 @@ export async function listDeployments(
     .filter((d) => !req.active || d.status === 'active')
     .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id));
 }
+
+/**
+ * The deployments still running a version that has left use: the one a rollback moved
+ * production away from, or one archived or deprecated (none for `null`: nothing left use).
+ * Each should be redeployed, then ended. Other versions' deployments are not listed: a
+ * canary of a staging version, or the production of another release line, is not stale.
+ */
+export async function stillRunning(
+  store: RegistryStore,
+  ref: { useCase: string; modelName: string },
+  version: string | null,
+): Promise<Deployment[]> {
+  return version === null ? [] : listDeployments(store, { ...ref, version, active: true });
+}

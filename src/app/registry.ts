@@ -58,6 +58,7 @@ import {
   listDeployments,
   type RecordDeploymentInput,
   recordDeployment,
+  stillRunning,
 } from './deployments.js';
 import { defaultEvaluators, type EvaluatorResolver } from './evaluators.js';
 import {
@@ -1177,6 +1178,14 @@ export class Registry extends RegistryCore {
   /** Deployments by model or version, or across models by fleet, site or customer. */
   async listDeployments(input: ListDeploymentsInput): Promise<Deployment[]> {
     return listDeployments(this.store, input);
+  }
+
+  /**
+   * The deployments still running a version that left use (rolled back from, archived,
+   * deprecated; none for `null`), to redeploy and end.
+   */
+  async stillRunning(ref: ModelRef, version: string | null): Promise<Deployment[]> {
+    return stillRunning(this.store, ref, version);
   }
 
   /** The six provenance answers of a version, from the registry's records. */

@@ -215,22 +215,3 @@ export function decideEndDeployment(
       : [write];
   return { change: recordChange(ref, head, writes, [draft], who.now), result: ended };
 }
-
-/**
- * Which running deployments run another version than production: after a rollback, the
- * ones still on the version that was rolled back from.
- */
-export function staleDeployments(
-  deployments: readonly Deployment[],
-  productionVersion: string | null,
-): Deployment[] {
-  return deployments.filter((d) => d.status === 'active' && d.version !== productionVersion);
-}
-
-/**
- * Which running deployments run `version`: after an archive or a deprecation, the ones
- * that should be redeployed and then ended.
- */
-export function runningOn(deployments: readonly Deployment[], version: string): Deployment[] {
-  return deployments.filter((d) => d.status === 'active' && d.version === version);
-}

@@ -362,9 +362,7 @@ export async function runRoboticsDemo(options: RoboticsDemoOptions): Promise<Rob
       rolledBackBy: 'oncall',
       skipGates: true,
     });
-    const stale = (await registry.listDeployments({ ...ref, active: true })).filter(
-      (d) => d.version !== rb.version,
-    );
+    const stale = await registry.stillRunning(ref, rb.archivedVersion);
     say(`   ${rb.version} is back in production; ${rb.archivedVersion} archived.`);
     for (const d of stale)
       say(

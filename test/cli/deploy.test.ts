@@ -236,6 +236,8 @@ describe('variants, deployments and explain on the command line', () => {
     );
     expect(archived.stdout).not.toContain(d0.id);
     expectExit(quiet, 0);
-    expect(okJson(quiet)).toMatchObject({ archived: true, version: '1.0.0' });
+    // --json carries the same warning as data, for scripts
+    expect(okJson(quiet)).toMatchObject({ archived: true, version: '1.0.0', stillRunning: [{ id: d0.id }] });
+    expect(okJson(quiet).stillRunning).toHaveLength(1);
   });
 });

@@ -7,7 +7,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { staleDeployments } from '../../src/core/deployment.js';
 import { VariantExistsError } from '../../src/core/variant.js';
 import {
   ConflictError,
@@ -374,9 +373,17 @@ export function describeDeployContract(
         await reg.promote({ ...ref, version: next.version, to: 'staging' });
         await reg.promote({ ...ref, version: next.version, to: 'production' });
         const onNext = await reg.recordDeployment({ ...ref, version: next.version, fleet: 'f1', ...where });
+        const canary = await register();
+        await reg.promote({ ...ref, version: canary.version, to: 'staging' });
+        const onCanary = await reg.recordDeployment({
+          ...ref,
+          version: canary.version,
+          fleet: 'f2',
+          ...where,
+        });
 
         // Act
-        await reg.rollback({ ...ref, reason: 'regression' });
+        const rolled = await reg.rollback({ ...ref, reason: 'regression' });
         const running = await reg.listDeployments({ ...ref, active: true });
         const explained = await reg.explain({ ...ref, version: next.version });
 
@@ -385,8 +392,12 @@ export function describeDeployContract(
         expect(running.map((d) => [d.id, d.version])).toEqual([
           [onOld.id, old.version],
           [onNext.id, next.version],
+          [onCanary.id, canary.version],
         ]);
-        expect(staleDeployments(running, old.version).map((d) => d.id)).toEqual([onNext.id]);
+        // still running the version rolled back from; the staging canary is not stale
+        expect(rolled.archivedVersion).toBe(next.version);
+        expect((await reg.stillRunning(ref, rolled.archivedVersion)).map((d) => d.id)).toEqual([onNext.id]);
+        expect(await reg.stillRunning(ref, null)).toEqual([]);
         expect(explained.deployments.running.map((d) => d.id)).toEqual([onNext.id]);
         expect(explained.events.map((e) => e.kind)).toContain('archive');
       });

@@ -6,8 +6,6 @@ import {
   decideEndDeployment,
   decideRecordDeployment,
   deploymentIds,
-  runningOn,
-  staleDeployments,
 } from '../../src/core/deployment.js';
 import { ConflictError, InvalidTransitionError } from '../../src/core/errors.js';
 import type { VersionEvent } from '../../src/core/events.js';
@@ -158,22 +156,6 @@ describe('deployment decisions', () => {
     expect(result).toMatchObject({ status: 'ended', endedAt: NOW, endedBy: 'alice', endReason: 'drained' });
     expect(change!.records![0]!.expect).toEqual({ status: 'active' });
     expect(() => decideEndDeployment(REF, head(), result, null, WHO)).toThrow(ConflictError);
-  });
-
-  const running = () => [
-    deployment({ id: 'a', version: '1.0.0' }),
-    deployment({ id: 'b', version: '1.1.0' }),
-    deployment({ id: 'c', version: '1.1.0', status: 'ended' }),
-  ];
-
-  it('finds the running deployments of another version than production', () => {
-    expect(staleDeployments(running(), '1.0.0').map((d) => d.id)).toEqual(['b']);
-  });
-
-  it('finds the running deployments of one version (after an archive or a deprecation)', () => {
-    const ds = running();
-    expect(runningOn(ds, '1.1.0').map((d) => d.id)).toEqual(['b']);
-    expect(runningOn(ds, '2.0.0')).toEqual([]);
   });
 
   it('refuses a second variant for a target', () => {

@@ -159,4 +159,37 @@ describe('deployments, variants and explain over HTTP', () => {
     expect(html).not.toMatch(/data-testid="deployments"[\s\S]*wh-a<\/td>/);
     expect(html).toMatch(/data-testid="version-events"[\s\S]*recalibrated camera rig/);
   });
+  it('answers rollback, archive and deprecate with the deployments still running the version that left use', async () => {
+    // Prepare: 1.0.0 then 1.0.1 in production, 1.0.2 in staging; each runs on a fleet
+    const P = { useCase: 'robotics', modelName: 'planner' };
+    const at = `/api/v1/models/${P.useCase}/${P.modelName}`;
+    const where = { env: 'prod', site: 'lyon', customer: 'acme' };
+    const on: Record<string, string> = {};
+    for (const [version, to] of [
+      ['1.0.0', 'production'],
+      ['1.0.1', 'production'],
+      ['1.0.2', 'staging'],
+    ] as const) {
+      await registry.register({ ...P, version, artifactPath: join(dir, 'm.bin') });
+      await registry.promote({ ...P, version, to: 'staging' });
+      if (to === 'production') await registry.promote({ ...P, version, to });
+      on[version] = (await registry.recordDeployment({ ...P, version, fleet: `f-${version}`, ...where })).id;
+    }
+
+    // Act
+    const rolled = await call(`${at}/rollback`, 'editor', { reason: 'regression' });
+    const deprecated = await call(`${at}/versions/1.0.2/deprecate`, 'editor', { reason: 'recall' });
+    const archived = await call(`${at}/versions/1.0.1/archive`, 'editor', {});
+
+    // Assess: only the rolled-back-from 1.0.1, not the staging canary 1.0.2
+    expect(rolled.status).toBe(200);
+    const r = await body(rolled);
+    expect(r).toMatchObject({ rolledBack: true, version: '1.0.0', archivedVersion: '1.0.1' });
+    expect(r.stillRunning.map((d: { id: string }) => d.id)).toEqual([on['1.0.1']]);
+    expect((await body(deprecated)).stillRunning.map((d: { id: string }) => d.id)).toEqual([on['1.0.2']]);
+    expect(await body(archived)).toMatchObject({
+      alreadyArchived: true,
+      stillRunning: [{ id: on['1.0.1'] }],
+    });
+  });
 });

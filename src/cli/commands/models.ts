@@ -39,15 +39,13 @@ function lineageExtras(l: Lineage): string[] {
 }
 
 /** The running deployments of the model a command names (`--model`, without an @alias). */
-async function runningDeployments(
-  registry: Pick<Registry, 'listDeployments'>,
+/** The deployments still running a version that left use (see Registry.stillRunning). */
+function stillRunningOf(
+  registry: Pick<Registry, 'stillRunning'>,
   o: Opts,
+  version: string | null,
 ): Promise<Deployment[]> {
-  return registry.listDeployments({
-    useCase: o.useCase as string,
-    modelName: label(o).split('/')[1]!,
-    active: true,
-  });
+  return registry.stillRunning({ useCase: o.useCase as string, modelName: label(o).split('/')[1]! }, version);
 }
 
 /** The warning line of a deployment that still runs a version it should not (rollback, archive, deprecate). */
@@ -480,10 +478,9 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             setExit(EXIT.gateFailed);
             return;
           }
-          // deployments still running another version than the one now in production
-          const { staleDeployments } = await import('../../core/deployment.js');
-          const stale = staleDeployments(await runningDeployments(registry, o), r.version);
-          print(cmd, r, () =>
+          // deployments still running the version production moved away from
+          const stale = await stillRunningOf(registry, o, r.archivedVersion);
+          print(cmd, { ...r, stillRunning: stale }, () =>
             [
               r.alreadyRolledBack
                 ? `${label(o)} ${r.version} is already in production; nothing changed.`
@@ -513,9 +510,8 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           ...(o.reason ? { reason: o.reason as string } : {}),
           ...(o.by ? { archivedBy: o.by as string } : {}),
         });
-        const { runningOn } = await import('../../core/deployment.js');
-        const running = runningOn(await runningDeployments(registry, o), r.version);
-        print(cmd, r, () =>
+        const running = await stillRunningOf(registry, o, r.version);
+        print(cmd, { ...r, stillRunning: running }, () =>
           [
             r.alreadyArchived
               ? `${label(o)} ${r.version} is already archived.`
@@ -624,9 +620,8 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             ...(o.force ? { force: true } : {}),
             ...(o.by ? { deprecatedBy: o.by as string } : {}),
           });
-          const { runningOn } = await import('../../core/deployment.js');
-          const running = runningOn(await runningDeployments(registry, o), r.version);
-          print(cmd, r, () =>
+          const running = await stillRunningOf(registry, o, r.version);
+          print(cmd, { ...r, stillRunning: running }, () =>
             [
               r.alreadyDeprecated
                 ? `${label(o)} ${r.version} is already deprecated; nothing changed, the earlier reason stands: ${r.reason}`

@@ -45,18 +45,20 @@ export function lifeRoutes(): AnyRoute[] {
       method: 'post',
       path: '/models/:useCase/:model/versions/:version/deprecate',
       summary:
-        'Deprecate a version: fetchable, not eligible for promotion or traffic (production only with force)',
+        'Deprecate a version: fetchable, not eligible for promotion or traffic (production only with force); `stillRunning` lists the deployments to redeploy and end',
       cli: 'models deprecate',
       role: 'editor',
       params: PathParams.version,
       body: DeprecateSchema.pick({ reason: true, force: true }).strict(),
-      handler: ({ registry, identity, params, body }) =>
-        registry.deprecate({
+      handler: async ({ registry, identity, params, body }) => {
+        const r = await registry.deprecate({
           ...ref(params),
           version: params.version,
           ...body,
           deprecatedBy: identity.actor,
-        }),
+        });
+        return { ...r, stillRunning: await registry.stillRunning(ref(params), r.version) };
+      },
     }),
   ];
 }

@@ -195,24 +195,31 @@ export function apiSpecs({ sources, approvalSecret }: ApiOptions): AnyRoute[] {
     route({
       method: 'post',
       path: '/models/:useCase/:model/versions/:version/archive',
-      summary: 'Archive a version (the production version only with force)',
+      summary:
+        'Archive a version (the production version only with force); `stillRunning` lists the deployments to redeploy and end',
       cli: 'models archive',
       role: 'editor',
       params: PathParams.version,
       body: ArchiveSchema.pick({ force: true, reason: true }).strict(),
-      handler: ({ registry, identity, params, body }) =>
-        registry.archive({ ...sel(params), ...body, archivedBy: identity.actor }),
+      handler: async ({ registry, identity, params, body }) => {
+        const r = await registry.archive({ ...sel(params), ...body, archivedBy: identity.actor });
+        return { ...r, stillRunning: await registry.stillRunning(ref(params), r.version) };
+      },
     }),
     route({
       method: 'post',
       path: '/models/:useCase/:model/rollback',
-      summary: 'Return production to the previous version (or `version`)',
+      summary:
+        'Return production to the previous version (or `version`); `stillRunning` lists the deployments of the version rolled back from',
       cli: 'models rollback',
       role: 'editor',
       params: PathParams.model,
       body: RollbackSchema.pick({ version: true, reason: true, line: true }).strict(),
-      handler: ({ registry, identity, params, body }) =>
-        registry.rollback({ ...ref(params), ...body, rolledBackBy: identity.actor }),
+      handler: async ({ registry, identity, params, body }) => {
+        const r = await registry.rollback({ ...ref(params), ...body, rolledBackBy: identity.actor });
+        // the deployments still running the version production moved away from
+        return { ...r, stillRunning: await registry.stillRunning(ref(params), r.archivedVersion) };
+      },
     }),
     route({
       method: 'put',

@@ -396,15 +396,29 @@ export class Webhooks {
     return { items: page.items.map(toDelivery), nextCursor: page.nextCursor };
   }
 
-  /** Puts a failed delivery back in the outbox with a new series of retries, sent from the next worker run on. */
+  /**
+   * Puts a delivery back in the outbox with a new series of retries, sent from the next
+   * worker run on: a failed one (its retries exhausted), or a delivered one the receiver
+   * lost (it keeps its id, so a receiver that de-duplicates by `webhook-id` sees it once).
+   * One still on its way (pending, sending) is refused with when its next attempt is due,
+   * and so is one of a deleted subscription.
+   */
   async redeliver(input: { deliveryId: string }): Promise<WebhookDelivery> {
     const r = await this.ports.store.getRecord('webhook-delivery', input.deliveryId);
     if (r === null) throw new NotFoundError(`delivery ${input.deliveryId} does not exist.`);
     const d = toDelivery(r);
-    if (d.status !== 'failed') {
-      throw new ConflictError(`delivery ${d.id} is ${d.status}; only a failed delivery is re-sent.`, {
-        status: d.status,
-      });
+    if (d.status === 'pending' || d.status === 'sending') {
+      throw new ConflictError(
+        `delivery ${d.id} is ${d.status}, still in the outbox: its next attempt is due at ${d.dueAt} (webhooks run --once sends it then); only a failed or delivered one is re-sent.`,
+        { status: d.status, dueAt: d.dueAt },
+      );
+    }
+    const hook = toWebhook(await this.record(d.webhookId));
+    if (hook.status !== 'active') {
+      throw new ConflictError(
+        `webhook ${hook.id} was deleted (${hook.deletedAt} by ${hook.deletedBy}); nothing is sent to a deleted subscription.`,
+        { id: hook.id, status: hook.status },
+      );
     }
     // a new series: MAX_ATTEMPTS more tries with their backoff, the earlier attempts kept in the log
     const next: WebhookDelivery = {
@@ -415,7 +429,7 @@ export class Webhooks {
     };
     await this.ports.store.putRecord({
       record: { ...r, status: 'pending', doc: { ...next } },
-      expect: { status: 'failed' },
+      expect: { status: d.status, unchanged: r },
     });
     return next;
   }

@@ -388,8 +388,47 @@ describe('webhooks', () => {
     expect(second!.attempts).toHaveLength(16);
     await expect(hooks.redeliver({ deliveryId: failed!.id })).resolves.toMatchObject({ retriesFrom: 16 });
     await expect(hooks.redeliver({ deliveryId: failed!.id })).rejects.toThrow(
-      /is pending; only a failed delivery/,
+      /is pending, still in the outbox: its next attempt is due at .*; only a failed or delivered one is re-sent/,
     );
+  });
+
+  it('re-sends a delivered delivery with the same webhook-id, and refuses one of a deleted subscription', async () => {
+    // Prepare: one promotion delivered
+    const sub = await subscriber([]);
+    const reg = backend.registry({ clock });
+    const hooks = reg.webhooks();
+    const { webhook, secret } = await hooks.create({
+      url: sub.url,
+      events: ['model.promote'],
+      stage: 'production',
+      allowPrivate: true,
+    });
+    await toProduction(reg);
+    await hooks.drain();
+    const [delivered] = (await hooks.deliveries({ id: webhook.id })).items;
+
+    // Act
+    const again = await hooks.redeliver({ deliveryId: delivered!.id });
+    const sent = await hooks.drain();
+    await hooks.delete({ id: webhook.id });
+    const refused = await hooks.redeliver({ deliveryId: delivered!.id }).catch((e: Error) => e);
+
+    // Assess
+    sub.close();
+    expect(delivered!.status).toBe('delivered');
+    expect(again).toMatchObject({ status: 'pending', retriesFrom: 1 });
+    expect(sent.delivered).toBe(1);
+    expect(sub.received).toHaveLength(2);
+    const [first, second] = sub.received;
+    expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+    expect(second!.body).toBe(first!.body);
+    expect(() =>
+      new Verifier(secret).verify(second!.body, second!.headers as Record<string, string>),
+    ).not.toThrow();
+    expect((refused as Error).message).toContain('nothing is sent to a deleted subscription');
+    const [after] = (await hooks.deliveries({ id: webhook.id })).items;
+    expect(after).toMatchObject({ status: 'delivered', retriesFrom: 1 });
+    expect(after!.attempts).toHaveLength(2);
   });
 
   describe('refuses destinations that reach the registry network (SSRF)', () => {

@@ -142,7 +142,9 @@ export function registerWebhooks(program: Command, ctx: CliContext): void {
     );
   hooks
     .command('redeliver')
-    .description('put a failed delivery back in the outbox')
+    .description(
+      'send a failed (or a delivered) delivery again: back in the outbox for a new series of attempts',
+    )
     .requiredOption('--delivery <id>', 'the delivery id (webhooks deliveries)')
     .action(
       withRegistry('read', async (registry, o, cmd) => {

@@ -261,15 +261,23 @@ describe('--json output of every command', () => {
       version: '1.0.0',
       stage: 'production',
       archivedVersion: '1.0.1',
+      stillRunning: [],
     });
     expect(demote).toEqual({ demoted: true, version: '1.0.0', stage: 'development', archivedVersion: null });
-    expect(archive).toEqual({ archived: true, version: '1.0.0', stage: 'archived', archivedVersion: null });
+    expect(archive).toEqual({
+      archived: true,
+      version: '1.0.0',
+      stage: 'archived',
+      archivedVersion: null,
+      stillRunning: [],
+    });
     expect(archivedAgain).toEqual({
       archived: true,
       version: '1.0.0',
       stage: 'archived',
       archivedVersion: null,
       alreadyArchived: true,
+      stillRunning: [],
     });
   });
 

@@ -213,7 +213,13 @@ describe('release lines, deprecation and resolve on the command line', () => {
 
     // Assess
     expectExit(noReason, 2);
-    expect(dep).toEqual({ deprecated: true, version: '3.0.0', stage: 'deprecated', reason: 'leaked split' });
+    expect(dep).toEqual({
+      deprecated: true,
+      version: '3.0.0',
+      stage: 'deprecated',
+      reason: 'leaked split',
+      stillRunning: [],
+    });
     expect(promote.code).not.toBe(0);
     expect(parseJson(promote).error).toMatchObject({ name: 'InvalidTransitionError' });
     expect(parseJson(promote).error.message).toContain('deprecated and not eligible for promotion');

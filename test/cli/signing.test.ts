@@ -95,8 +95,11 @@ describe('modelreg keys and models sign/verify', () => {
     const got = okJson(
       await cli('models', 'get', ...model, '--version', version, '--output', join(dir, 'out'), '--json'),
     );
+    const info = await cli('models', 'info', ...model, '--version', version);
 
     // Assess
+    expectExit(info, 0);
+    expect(info.stdout).toMatch(/ {2}signature {4}signed by trusted key release/);
     expect(verified).toMatchObject({
       artifactVerified: true,
       signature: { status: 'trusted', keyName: 'release' },

@@ -139,6 +139,7 @@ describe('HTTP API: release lines, alias weights, resolve, deprecate', () => {
       version: '3.0.0',
       stage: 'deprecated',
       reason: 'leaked split',
+      stillRunning: [],
     });
     expect(promote.status).toBeGreaterThanOrEqual(400);
     expect((await body(promote)).error.name).toBe('InvalidTransitionError');

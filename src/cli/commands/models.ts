@@ -279,8 +279,14 @@ export function registerModels(program: Command, ctx: CliContext): Command {
           if (first) selector = { ...selector, version: first.version };
         }
         const v = await registry.info(selector);
-        // the human view lists the variants; --json keeps the version contract (models variant list --json has them)
+        // the human view lists the variants and the signature; --json keeps the version contract
+        // (models variant list --json and models verify --json have them)
         const variants = await registry.listVariants({
+          useCase: v.useCase,
+          modelName: v.modelName,
+          version: v.version,
+        });
+        const signature = await registry.signatureStatus({
           useCase: v.useCase,
           modelName: v.modelName,
           version: v.version,
@@ -304,6 +310,7 @@ export function registerModels(program: Command, ctx: CliContext): Command {
             ...(v.description ? [`  description  ${v.description}`] : []),
             `  artifact     ${v.artifact.uri}`,
             `  sha256       ${v.artifact.sha256} (${v.artifact.sizeBytes} bytes)`,
+            `  signature    ${signature.description}`,
             `  lineage      run ${v.lineage.runId ?? '-'}, dataset ${v.lineage.datasetVersion ?? '-'}, code ${v.lineage.codeVersion ?? '-'}`,
             ...lineageExtras(v.lineage),
             `  metrics      ${keyMetrics(v.metrics, 100) || '-'}`,

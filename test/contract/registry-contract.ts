@@ -2786,6 +2786,36 @@ export function describeRegistryContract(
         await rejection(reg.deprecate({ ...ref, version: canary, reason: 'bad' }), ConflictError);
       });
 
+      it('resolves an alias on its version’s line, and lists no traffic for an archived version’s alias', async () => {
+        // Prepare
+        const prod = await onLine(null, 'production');
+        const orinProd = await onLine('orin', 'production');
+        const orinCanary = await onLine('orin', 'staging');
+        const gone = await onLine(null, 'staging');
+        await reg.setAlias({ ...ref, name: 'orin-canary', version: orinCanary, weight: 0.1 });
+        await reg.setAlias({ ...ref, name: 'old', version: gone, weight: 0.2 });
+        await reg.archive({ ...ref, version: gone, force: true, reason: 'replaced' });
+
+        // Act
+        const canary = await reg.resolve({ ...ref, alias: 'orin-canary' });
+        const mismatch = await rejection(
+          reg.resolve({ ...ref, alias: 'orin-canary', line: 'default' }),
+          ValidationError,
+        );
+        const listed = await reg.resolve(ref);
+        const asked = await reg.resolve({ ...ref, alias: 'old' });
+
+        // Assess
+        expect(canary.line).toBe('orin');
+        expect(canary.production?.version).toBe(orinProd);
+        expect(canary.productionWeight).toBe(0.9);
+        expect(mismatch.message).toContain('on the orin line, not the default line');
+        expect(listed.production?.version).toBe(prod);
+        expect(listed.aliases).toEqual([]);
+        expect(listed.productionWeight).toBe(1);
+        expect(asked.aliases.map((a) => [a.alias, a.stage])).toEqual([['old', 'archived']]);
+      });
+
       it('refuses weights finer than a millionth, so the weights of a line never sum past 1', async () => {
         // Prepare
         await onLine(null, 'production');

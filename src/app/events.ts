@@ -78,9 +78,14 @@ export type RecordEventInput = z.input<typeof RecordEventSchema>;
 export const ListEventsSchema = ModelSchema.extend({ version: z.string().min(1).optional() });
 export type ListEventsInput = z.input<typeof ListEventsSchema>;
 
+// a zone is required: '2026-05-01 12:00' or 'May 1 2026' would be read in the reporter's local zone
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 const IsoTime = z
   .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'at is a time in ISO 8601 (e.g. 2026-05-01T12:00:00Z)')
+  .refine(
+    (v) => ISO_WITH_ZONE.test(v) && !Number.isNaN(Date.parse(v)),
+    'at is an ISO 8601 time with a zone, Z or an offset (e.g. 2026-05-01T12:00:00Z or 2026-05-01T14:00:00+02:00)',
+  )
   .transform((v) => new Date(Date.parse(v)).toISOString());
 
 /** Input of `monitor report`: values of one or more metrics of a version over one window. */

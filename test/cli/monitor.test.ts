@@ -293,6 +293,19 @@ describe('modelreg events and monitor', () => {
       'yesterday',
       '--json',
     );
+    // read in the reporter's local zone if accepted: a zone is required
+    const noZone = await mr(
+      'monitor',
+      'report',
+      ...MODEL,
+      '--version',
+      '1.1.0',
+      '--metric',
+      'auc=1',
+      '--at',
+      hour(1).replace(/(\.\d+)?Z$/, ''),
+      '--json',
+    );
     const future = await mr(
       'monitor',
       'report',
@@ -336,6 +349,7 @@ describe('modelreg events and monitor', () => {
       [badMetric, 'name=number'],
       [badWindow, '30m, 6h, 2d'],
       [badAt, 'ISO 8601'],
+      [noZone, 'with a zone, Z or an offset'],
       [future, 'after the registry clock'],
       [twice, 'auc is given twice'],
       [hex, 'decimal number'],

@@ -47,7 +47,10 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
     )
       .requiredOption('--version <version>', 'the version measured (1.3.0 or @alias)')
       .option('--metric <name=value>', 'a measured value (repeatable)', collect)
-      .option('--at <time>', 'end of the measured window, ISO 8601 with Z or an offset, e.g. 2026-05-01T12:00:00Z (default: now)')
+      .option(
+        '--at <time>',
+        'end of the measured window, ISO 8601 with Z or an offset, e.g. 2026-05-01T12:00:00Z (default: now)',
+      )
       .option('--window <duration>', 'length of the window ending at --at: 30m, 1h, 1d (default 1h)')
       .option('--by <name>', 'who reports')
       .action(

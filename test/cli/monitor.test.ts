@@ -281,43 +281,12 @@ describe('modelreg events and monitor', () => {
       '90 minutes',
       '--json',
     );
-    const badAt = await mr(
-      'monitor',
-      'report',
-      ...MODEL,
-      '--version',
-      '1.1.0',
-      '--metric',
-      'auc=1',
-      '--at',
-      'yesterday',
-      '--json',
-    );
+    const reportAt = (at: string) =>
+      mr('monitor', 'report', ...MODEL, '--version', '1.1.0', '--metric', 'auc=1', '--at', at, '--json');
+    const badAt = await reportAt('yesterday');
     // read in the reporter's local zone if accepted: a zone is required
-    const noZone = await mr(
-      'monitor',
-      'report',
-      ...MODEL,
-      '--version',
-      '1.1.0',
-      '--metric',
-      'auc=1',
-      '--at',
-      hour(1).replace(/(\.\d+)?Z$/, ''),
-      '--json',
-    );
-    const future = await mr(
-      'monitor',
-      'report',
-      ...MODEL,
-      '--version',
-      '1.1.0',
-      '--metric',
-      'auc=0.9',
-      '--at',
-      '2099-01-01T00:00:00Z',
-      '--json',
-    );
+    const noZone = await reportAt(hour(1).replace(/(\.\d+)?Z$/, ''));
+    const future = await reportAt('2099-01-01T00:00:00Z');
     const metric = (...values: string[]) =>
       mr(
         'monitor',

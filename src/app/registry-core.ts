@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { mayServe } from '../core/alias-routing.js';
 import { type AuditEvent, eventType } from '../core/audit.js';
 import type { AuditCheckpoint, CheckpointSigner } from '../core/audit-checkpoint.js';
 import { compareMetrics, type MetricDelta } from '../core/compare.js';
@@ -954,22 +955,15 @@ export class RegistryCore {
         ...(req.shadow ? { shadow: true as const } : {}),
       };
       // the lines of the versions other weighted aliases point at, to keep each line's weights ≤ 1
+      // (a version that may no longer serve has no line here: its weight sends no traffic)
       const weighted = Object.keys(head.aliasRouting ?? {})
         .map((a) => aliasTarget(head, a))
         .filter((v): v is string => v !== undefined && v !== version.version);
       const others =
         weighted.length > 0 ? (await this.store.getHeadAndVersions(ref, weighted)).versions : new Map();
       const lines = new Map<string, string | null>([[version.version, lineOf(version)]]);
-      for (const [v, record] of others) lines.set(v, lineOf(record));
-      return decideSetAlias(
-        ref,
-        head,
-        req.name,
-        version,
-        this.who(req.setBy),
-        routing,
-        (v) => lines.get(v) ?? null,
-      );
+      for (const [v, record] of others) if (mayServe(record.stage)) lines.set(v, lineOf(record));
+      return decideSetAlias(ref, head, req.name, version, this.who(req.setBy), routing, (v) => lines.get(v));
     });
   }
 

@@ -3,21 +3,13 @@
  * production version and the weighted and shadow aliases, each with the artifact to load.
  * The registry records this intent; routing is the serving layer's job.
  */
-import { isRouted } from '../core/alias-routing.js';
+import { isRouted, mayServe } from '../core/alias-routing.js';
 import { aliasRoutingOf } from '../core/decisions.js';
 import { AliasNotFoundError, ModelNotFoundError, ValidationError } from '../core/errors.js';
 import { aliasTarget } from '../core/head.js';
 import { type ArtifactInfo, type ModelRef, refLabel, type Stage } from '../core/model.js';
 import type { RegistryStore } from '../core/ports.js';
 import { lineLabel, lineOf, lineSlot, selectedLine } from '../core/release-lines.js';
-
-/** The stages a routed alias's version may take traffic in. */
-const SERVING_STAGES: ReadonlySet<Stage> = new Set<Stage>([
-  'development',
-  'staging',
-  'production',
-  'superseded',
-]);
 
 /** One version a router may send traffic to, with the artifact to load. */
 export interface ServedVersion {
@@ -65,37 +57,37 @@ export async function resolveServing(
     );
   }
   const asked = selectedLine(options.line);
-  let named: Array<[string, string]>;
-  if (options.alias !== undefined) {
-    const target = aliasTarget(head, options.alias);
-    if (target === undefined) {
-      throw new AliasNotFoundError(
-        `${refLabel(ref)} has no alias ${JSON.stringify(options.alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,
-        { alias: options.alias },
-      );
-    }
-    named = [[options.alias, target]];
-  } else {
-    named = Object.entries(head.aliases).filter(([a]) => isRouted(aliasRoutingOf(head, a)));
+  const target = options.alias === undefined ? undefined : aliasTarget(head, options.alias);
+  if (options.alias !== undefined && target === undefined) {
+    throw new AliasNotFoundError(
+      `${refLabel(ref)} has no alias ${JSON.stringify(options.alias)}; aliases: ${Object.keys(head.aliases).join(', ') || 'none'}.`,
+      { alias: options.alias },
+    );
   }
-  // An alias asked for is resolved on its version's line (its production is what it shares
-  // traffic with), so the production versions of every line are read in the same round trip.
-  const productions = [
-    head.production?.version,
-    ...Object.values(head.lines ?? {}).map((slot) => slot.production?.version),
-  ].filter((v): v is string => v !== undefined);
-  const wanted = [...new Set([...productions, ...named.map(([, v]) => v)])];
+  const named: Array<[string, string]> =
+    options.alias !== undefined && target !== undefined
+      ? [[options.alias, target]]
+      : Object.entries(head.aliases).filter(([a]) => isRouted(aliasRoutingOf(head, a)));
+  // An alias asked for is resolved on its version's line, which the head does not say: the
+  // production of every line is read with it, in the same round trip.
+  const productions =
+    target === undefined
+      ? [lineSlot(head, asked).production?.version]
+      : [head.production?.version, ...Object.values(head.lines ?? {}).map((s) => s.production?.version)];
+  const wanted = [
+    ...new Set([...productions.filter((v): v is string => v !== undefined), ...named.map(([, v]) => v)]),
+  ];
   const { versions } = await store.getHeadAndVersions(ref, wanted);
   const served = (v: string): ServedVersion | null => {
     const r = versions.get(v);
     return r ? { version: r.version, stage: r.stage, line: lineOf(r), artifact: r.artifact } : null;
   };
   let line = asked;
-  if (options.alias !== undefined) {
-    const own = served(named[0]?.[1] ?? '')?.line ?? null;
+  if (target !== undefined) {
+    const own = served(target)?.line ?? null;
     if (options.line !== undefined && own !== asked) {
       throw new ValidationError(
-        `@${options.alias} names ${named[0]?.[1]} on the ${lineLabel(own)} line, not the ${lineLabel(asked)} line; drop --line or give --line ${lineLabel(own)}.`,
+        `@${options.alias} names ${target} on the ${lineLabel(own)} line, not the ${lineLabel(asked)} line; drop --line or give --line ${lineLabel(own)}.`,
         { field: 'line', alias: options.alias, line: asked, aliasLine: own },
       );
     }
@@ -105,10 +97,9 @@ export async function resolveServing(
   const aliases: ServedAlias[] = [];
   for (const [alias, version] of named.sort(([a], [b]) => a.localeCompare(b))) {
     const s = served(version);
-    // without an alias asked for, only the line's own routed aliases that may serve are listed:
-    // an archived or deprecated version (archived with its alias in place) gets no traffic
-    if (s === null) continue;
-    if (options.alias === undefined && (s.line !== line || !SERVING_STAGES.has(s.stage))) continue;
+    // without an alias asked for, only the line's own routed aliases that may serve are listed
+    // (an archive leaves the alias in place; its version gets no traffic)
+    if (s === null || (target === undefined && (s.line !== line || !mayServe(s.stage)))) continue;
     const routing = aliasRoutingOf(head, alias);
     aliases.push({
       alias,

@@ -5,6 +5,16 @@
  */
 import * as z from 'zod';
 import { ValidationError } from './errors.js';
+import type { Stage } from './model.js';
+
+/**
+ * Whether a version in `stage` may take traffic through a weighted or shadow alias: not once
+ * deprecated or archived. `alias set` refuses such a version, its weight no longer counts
+ * toward its line's total, and `resolve` lists no traffic for it.
+ */
+export function mayServe(stage: Stage): boolean {
+  return stage !== 'deprecated' && stage !== 'archived';
+}
 
 /**
  * Weights have at most 6 decimal places (a millionth of the traffic, the precision `resolve`

@@ -4,7 +4,7 @@
  * written) and the answer to give. No I/O here; use cases do the reading and writing.
  */
 
-import { type AliasRouting, assertWeightsFit, isRouted } from './alias-routing.js';
+import { type AliasRouting, assertWeightsFit, isRouted, mayServe } from './alias-routing.js';
 import { type AuditAction, type AuditDraft, type AuditEvent, chainEvents } from './audit.js';
 import { canonicalJson } from './canonical-json.js';
 import {
@@ -722,7 +722,8 @@ function withoutRouting(head: ModelHead, alias: string): ModelHead {
  * Points `alias` at `version` (moving it if it pointed elsewhere), optionally with a
  * weight or as a shadow. A routed alias needs a version that may serve (not deprecated or
  * archived), and the weights on the version's line must sum to at most 1.
- * `lineOfVersion` says which line each other weighted alias's version is on.
+ * `lineOfVersion` says which line each other weighted alias's version is on, or undefined
+ * for a version that may no longer serve (its weight sends no traffic, so it does not count).
  */
 export function decideSetAlias(
   ref: ModelRef,
@@ -731,12 +732,12 @@ export function decideSetAlias(
   version: VersionRecord,
   who: Actor,
   routing: AliasRouting = {},
-  lineOfVersion: (version: string) => string | null = () => null,
+  lineOfVersion: (version: string) => string | null | undefined = () => null,
 ): Decision<AliasResult> {
   const previous = aliasTarget(head, alias) ?? null;
   const before = aliasRoutingOf(head, alias);
   const routed = isRouted(routing);
-  if (routed && (version.stage === 'deprecated' || version.stage === 'archived')) {
+  if (routed && !mayServe(version.stage)) {
     throw new InvalidTransitionError(
       `${refLabel(ref)} ${version.version} is ${version.stage}; a weighted or shadow alias sends it traffic, so point @${alias} at a version that may serve.`,
       { alias, version: version.version, stage: version.stage },
@@ -748,7 +749,9 @@ export function decideSetAlias(
       .filter(([a, r]) => a !== alias && r.weight !== undefined)
       .filter(([a]) => {
         const target = aliasTarget(head, a);
-        return target !== undefined && lineOfVersion(target) === line;
+        if (target === undefined) return false;
+        const targetLine = lineOfVersion(target);
+        return targetLine !== undefined && targetLine === line;
       })
       .map(([a, r]) => ({ alias: a, weight: r.weight as number }));
     assertWeightsFit(line, alias, routing.weight, others);

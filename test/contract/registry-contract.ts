@@ -2792,6 +2792,7 @@ export function describeRegistryContract(
         const orinProd = await onLine('orin', 'production');
         const orinCanary = await onLine('orin', 'staging');
         const gone = await onLine(null, 'staging');
+        const next = await onLine(null, 'staging');
         await reg.setAlias({ ...ref, name: 'orin-canary', version: orinCanary, weight: 0.1 });
         await reg.setAlias({ ...ref, name: 'old', version: gone, weight: 0.2 });
         await reg.archive({ ...ref, version: gone, force: true, reason: 'replaced' });
@@ -2804,6 +2805,8 @@ export function describeRegistryContract(
         );
         const listed = await reg.resolve(ref);
         const asked = await reg.resolve({ ...ref, alias: 'old' });
+        // the archived version's 0.2 no longer counts toward the default line's total
+        const all = await reg.setAlias({ ...ref, name: 'all', version: next, weight: 1 });
 
         // Assess
         expect(canary.line).toBe('orin');
@@ -2814,6 +2817,7 @@ export function describeRegistryContract(
         expect(listed.aliases).toEqual([]);
         expect(listed.productionWeight).toBe(1);
         expect(asked.aliases.map((a) => [a.alias, a.stage])).toEqual([['old', 'archived']]);
+        expect(all).toMatchObject({ alias: 'all', weight: 1, changed: true });
       });
 
       it('refuses weights finer than a millionth, so the weights of a line never sum past 1', async () => {
